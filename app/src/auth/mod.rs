@@ -1,0 +1,88 @@
+//! Signing in and out, first-run setup, and who is signed in.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::api::ApiClient;
+use crate::error::AppError;
+
+#[cfg(feature = "ssr")]
+pub mod passwords;
+#[cfg(feature = "ssr")]
+pub mod service;
+#[cfg(feature = "ssr")]
+pub mod session;
+#[cfg(feature = "ssr")]
+pub mod throttle;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CurrentUser {
+    pub user_id: Uuid,
+    pub email: String,
+    pub name: String,
+    pub company_id: Uuid,
+    pub company_name: String,
+}
+
+impl CurrentUser {
+    /// Up to two initials for the avatar: from the name, else from the email.
+    pub fn initials(&self) -> String {
+        let source = if self.name.trim().is_empty() { &self.email } else { &self.name };
+        let initials: String = source
+            .split(|c: char| c.is_whitespace() || c == '.' || c == '@')
+            .filter_map(|w| w.chars().next())
+            .take(2)
+            .collect();
+        initials.to_uppercase()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetupStatus {
+    pub needs_setup: bool,
+}
+
+/// The signed-in admin and their company.
+#[server(prefix = "/api/v1/auth", endpoint = "me", input = server_fn::codec::GetUrl, client = ApiClient)]
+pub async fn get_current_user() -> Result<CurrentUser, AppError> {
+    let caller = session::require_admin().await?;
+    let state = crate::server::app_state()?;
+    service::current_user(&state, caller.user_id, caller.company_id).await
+}
+
+/// Whether the one-time setup form should be offered (no admin exists yet).
+#[server(prefix = "/api/v1/auth", endpoint = "setup_status", input = server_fn::codec::GetUrl, client = ApiClient)]
+pub async fn get_setup_status() -> Result<SetupStatus, AppError> {
+    let state = crate::server::app_state()?;
+    Ok(SetupStatus {
+        needs_setup: service::needs_setup(&state).await?,
+    })
+}
+
+/// Creates the first company and its admin, and signs them in.
+#[server(prefix = "/api/v1/auth", endpoint = "setup", input = server_fn::codec::Json, client = ApiClient)]
+pub async fn complete_setup(
+    company_name: String,
+    name: String,
+    email: String,
+    password: String,
+) -> Result<CurrentUser, AppError> {
+    let state = crate::server::app_state()?;
+    service::complete_setup(&state, &company_name, &name, &email, password).await
+}
+
+#[server(prefix = "/api/v1/auth", endpoint = "sign_in", input = server_fn::codec::Json, client = ApiClient)]
+pub async fn sign_in(email: String, password: String) -> Result<CurrentUser, AppError> {
+    let state = crate::server::app_state()?;
+    let parts = use_context::<http::request::Parts>().ok_or(AppError::Internal)?;
+    let ip = crate::server::client_ip::client_ip(&parts, state.config.trust_proxy_headers);
+    service::sign_in(&state, &ip, &email, password).await
+}
+
+#[server(prefix = "/api/v1/auth", endpoint = "sign_out", input = server_fn::codec::Json, client = ApiClient)]
+pub async fn sign_out() -> Result<(), AppError> {
+    let caller = session::require_admin().await?;
+    let state = crate::server::app_state()?;
+    session::end(&state.pool, &state.config, caller.session_id).await
+}

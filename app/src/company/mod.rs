@@ -1,0 +1,67 @@
+//! The company's own settings: its name and its admins.
+
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::api::ApiClient;
+use crate::error::AppError;
+
+#[cfg(feature = "ssr")]
+pub mod service;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CompanySettings {
+    pub company_id: Uuid,
+    pub name: String,
+    pub admins: Vec<AdminSummary>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdminSummary {
+    pub user_id: Uuid,
+    pub email: String,
+    pub name: String,
+    pub added_at: DateTime<Utc>,
+    /// The caller: the UI offers no "Remove" for yourself.
+    pub is_you: bool,
+}
+
+#[server(prefix = "/api/v1/company", endpoint = "get", input = server_fn::codec::GetUrl, client = ApiClient)]
+pub async fn get_company_settings() -> Result<CompanySettings, AppError> {
+    let caller = crate::auth::session::require_admin().await?;
+    let state = crate::server::app_state()?;
+    service::settings(&state.pool, caller.company_id, caller.user_id).await
+}
+
+#[server(prefix = "/api/v1/company", endpoint = "rename", input = server_fn::codec::Json, client = ApiClient)]
+pub async fn rename_company(name: String) -> Result<CompanySettings, AppError> {
+    let caller = crate::auth::session::require_admin().await?;
+    let state = crate::server::app_state()?;
+    service::rename(&state.pool, caller.company_id, &name).await?;
+    service::settings(&state.pool, caller.company_id, caller.user_id).await
+}
+
+/// Adds an admin with an initial password, which they can change after signing in.
+#[server(prefix = "/api/v1/company", endpoint = "add_admin", input = server_fn::codec::Json, client = ApiClient)]
+pub async fn add_admin(email: String, name: String, password: String) -> Result<AdminSummary, AppError> {
+    let caller = crate::auth::session::require_admin().await?;
+    let state = crate::server::app_state()?;
+    service::add_admin(&state.pool, caller.company_id, &email, &name, password).await
+}
+
+#[server(prefix = "/api/v1/company", endpoint = "remove_admin", input = server_fn::codec::Json, client = ApiClient)]
+pub async fn remove_admin(user_id: Uuid) -> Result<(), AppError> {
+    let caller = crate::auth::session::require_admin().await?;
+    let state = crate::server::app_state()?;
+    service::remove_admin(&state.pool, caller.company_id, caller.user_id, user_id).await
+}
+
+/// Changes the caller's own password and signs out their other sessions.
+#[server(prefix = "/api/v1/company", endpoint = "change_password", input = server_fn::codec::Json, client = ApiClient)]
+pub async fn change_password(current_password: String, new_password: String) -> Result<(), AppError> {
+    let caller = crate::auth::session::require_admin().await?;
+    let state = crate::server::app_state()?;
+    service::change_password(&state.pool, &caller, current_password, new_password).await
+}

@@ -1,0 +1,239 @@
+//! Companies and their admins. Every query is scoped to the caller's company.
+
+use sqlx::{PgPool, Postgres, Transaction};
+use uuid::Uuid;
+
+use super::{AdminSummary, CompanySettings};
+use crate::auth::passwords;
+use crate::auth::session::Caller;
+use crate::error::AppError;
+use crate::server::{db_error, is_unique_violation};
+use crate::validate;
+
+pub const MAX_COMPANY_NAME: usize = 200;
+pub const MAX_PERSON_NAME: usize = 200;
+/// Serialises first-run setups so two racing forms cannot both succeed.
+const SETUP_LOCK: i64 = 0x706c_7567_0001;
+
+/// First-run setup: only while no admin exists anywhere.
+pub async fn create_first_company(
+    pool: &PgPool,
+    company_name: &str,
+    name: &str,
+    email: &str,
+    password: String,
+) -> Result<(Uuid, Uuid), AppError> {
+    let company_name = validate::required_text("company_name", "Company name", company_name, MAX_COMPANY_NAME)?;
+    let name = validate::optional_text("name", "Name", name, MAX_PERSON_NAME)?;
+    let email = validate::email("email", email)?;
+    passwords::validate_new_password("password", &password)?;
+    let hash = passwords::hash(password).await?;
+
+    let mut tx = pool.begin().await.map_err(db_error)?;
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(SETUP_LOCK)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+    let done: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM memberships)")
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_error)?;
+    if done {
+        return Err(AppError::conflict("company_name", "Setup is already complete. Sign in instead."));
+    }
+    let company_id = insert_company(&mut tx, &company_name).await?;
+    let user_id = insert_admin(&mut tx, company_id, &email, &name, &hash).await?;
+    tx.commit().await.map_err(db_error)?;
+    tracing::info!(%company_id, "first-run setup complete");
+    Ok((company_id, user_id))
+}
+
+/// For `plugboard admin create`: adds an admin to the company of that name, creating it first
+/// if there is none.
+pub async fn create_admin_in_company(
+    pool: &PgPool,
+    company_name: &str,
+    email: &str,
+    password: String,
+) -> Result<(Uuid, Uuid), AppError> {
+    let company_name = validate::required_text("company", "Company name", company_name, MAX_COMPANY_NAME)?;
+    let email = validate::email("email", email)?;
+    passwords::validate_new_password("password", &password)?;
+    let hash = passwords::hash(password).await?;
+    let mut tx = pool.begin().await.map_err(db_error)?;
+    let existing: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM companies WHERE lower(name) = lower($1)")
+        .bind(&company_name)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db_error)?;
+    let company_id = match existing.as_slice() {
+        [] => insert_company(&mut tx, &company_name).await?,
+        [id] => *id,
+        _ => return Err(AppError::conflict("company", "Several companies have this name.")),
+    };
+    let user_id = insert_admin(&mut tx, company_id, &email, "", &hash).await?;
+    tx.commit().await.map_err(db_error)?;
+    Ok((company_id, user_id))
+}
+
+pub async fn settings(pool: &PgPool, company_id: Uuid, caller_id: Uuid) -> Result<CompanySettings, AppError> {
+    let name: String = sqlx::query_scalar("SELECT name FROM companies WHERE id = $1")
+        .bind(company_id)
+        .fetch_optional(pool)
+        .await
+        .map_err(db_error)?
+        .ok_or_else(|| AppError::NotFound("Company not found.".into()))?;
+    let rows: Vec<(Uuid, String, String, chrono::DateTime<chrono::Utc>)> = sqlx::query_as(
+        "SELECT u.id, u.email, u.name, m.created_at FROM memberships m JOIN users u ON u.id = m.user_id
+          WHERE m.company_id = $1 ORDER BY m.created_at, u.email",
+    )
+    .bind(company_id)
+    .fetch_all(pool)
+    .await
+    .map_err(db_error)?;
+    let admins = rows
+        .into_iter()
+        .map(|(user_id, email, name, added_at)| AdminSummary {
+            user_id,
+            email,
+            name,
+            added_at,
+            is_you: user_id == caller_id,
+        })
+        .collect();
+    Ok(CompanySettings { company_id, name, admins })
+}
+
+pub async fn rename(pool: &PgPool, company_id: Uuid, name: &str) -> Result<(), AppError> {
+    let name = validate::required_text("name", "Company name", name, MAX_COMPANY_NAME)?;
+    sqlx::query("UPDATE companies SET name = $2 WHERE id = $1")
+        .bind(company_id)
+        .bind(name)
+        .execute(pool)
+        .await
+        .map_err(db_error)?;
+    Ok(())
+}
+
+pub async fn add_admin(
+    pool: &PgPool,
+    company_id: Uuid,
+    email: &str,
+    name: &str,
+    password: String,
+) -> Result<AdminSummary, AppError> {
+    let email = validate::email("email", email)?;
+    let name = validate::optional_text("name", "Name", name, MAX_PERSON_NAME)?;
+    passwords::validate_new_password("password", &password)?;
+    let hash = passwords::hash(password).await?;
+    let mut tx = pool.begin().await.map_err(db_error)?;
+    let user_id = insert_admin(&mut tx, company_id, &email, &name, &hash).await?;
+    tx.commit().await.map_err(db_error)?;
+    Ok(AdminSummary {
+        user_id,
+        email,
+        name,
+        added_at: chrono::Utc::now(),
+        is_you: false,
+    })
+}
+
+/// Removes another admin of the caller's company; their sessions end with the membership.
+pub async fn remove_admin(pool: &PgPool, company_id: Uuid, caller_id: Uuid, user_id: Uuid) -> Result<(), AppError> {
+    if user_id == caller_id {
+        return Err(AppError::conflict(
+            "user_id",
+            "You cannot remove yourself. Ask another admin to do it.",
+        ));
+    }
+    let mut tx = pool.begin().await.map_err(db_error)?;
+    let removed = sqlx::query("DELETE FROM memberships WHERE company_id = $1 AND user_id = $2")
+        .bind(company_id)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+    if removed.rows_affected() == 0 {
+        return Err(AppError::NotFound("No such admin in your company.".into()));
+    }
+    // The account existed only for this membership unless it belongs to another company.
+    sqlx::query("DELETE FROM users WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM memberships WHERE user_id = $1)")
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+    tx.commit().await.map_err(db_error)?;
+    Ok(())
+}
+
+pub async fn change_password(
+    pool: &PgPool,
+    caller: &Caller,
+    current_password: String,
+    new_password: String,
+) -> Result<(), AppError> {
+    passwords::validate_new_password("new_password", &new_password)?;
+    let stored: Option<String> = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+        .bind(caller.user_id)
+        .fetch_optional(pool)
+        .await
+        .map_err(db_error)?;
+    if !passwords::verify(current_password, stored).await? {
+        return Err(AppError::bad_request("current_password", "Current password is incorrect."));
+    }
+    let hash = passwords::hash(new_password).await?;
+    let mut tx = pool.begin().await.map_err(db_error)?;
+    sqlx::query("UPDATE users SET password_hash = $2, password_changed_at = now() WHERE id = $1")
+        .bind(caller.user_id)
+        .bind(hash)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
+        .bind(caller.user_id)
+        .bind(caller.session_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+    tx.commit().await.map_err(db_error)
+}
+
+async fn insert_company(tx: &mut Transaction<'_, Postgres>, name: &str) -> Result<Uuid, AppError> {
+    sqlx::query_scalar("INSERT INTO companies (name) VALUES ($1) RETURNING id")
+        .bind(name)
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(db_error)
+}
+
+async fn insert_admin(
+    tx: &mut Transaction<'_, Postgres>,
+    company_id: Uuid,
+    email: &str,
+    name: &str,
+    password_hash: &str,
+) -> Result<Uuid, AppError> {
+    let user_id: Uuid = sqlx::query_scalar(
+        "INSERT INTO users (email, name, password_hash) VALUES ($1, $2, $3) RETURNING id",
+    )
+    .bind(email)
+    .bind(name)
+    .bind(password_hash)
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            AppError::conflict("email", "An account with this email already exists.")
+        } else {
+            db_error(e)
+        }
+    })?;
+    sqlx::query("INSERT INTO memberships (company_id, user_id, role) VALUES ($1, $2, 'company_admin')")
+        .bind(company_id)
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await
+        .map_err(db_error)?;
+    Ok(user_id)
+}

@@ -1,0 +1,6 @@
+pub mod auth;
+pub mod integrations;
+pub mod pages;
+pub mod settings;
+pub mod shell;
+pub mod ui;

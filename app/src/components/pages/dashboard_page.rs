@@ -1,0 +1,28 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+
+use crate::components::ui::EmptyState;
+
+/// The home for the integration health overview (connection status, delivery success rates).
+#[component]
+pub fn DashboardPage() -> impl IntoView {
+    view! {
+        <Title text="Dashboard"/>
+        <div class="page">
+            <header class="page-header">
+                <h1>"Dashboard"</h1>
+                <p class="muted">"The health of your integrations at a glance."</p>
+            </header>
+            <div class="card">
+                <EmptyState
+                    icon="📊"
+                    title="Nothing to report yet"
+                    message="Once you connect services and register webhook endpoints, their status, recent failures and delivery rates appear here."
+                >
+                    <A href="/integrations/available" attr:class="button button-primary">"Connect an integration"</A>
+                </EmptyState>
+            </div>
+        </div>
+    }
+}

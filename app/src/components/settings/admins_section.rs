@@ -1,0 +1,70 @@
+use leptos::prelude::*;
+use uuid::Uuid;
+
+use super::add_admin_modal::AddAdminModal;
+use crate::company::{remove_admin, AdminSummary};
+use crate::components::ui::{use_toasts, Modal};
+
+/// The company's admins, with Add and a confirmed Remove (not for yourself).
+#[component]
+pub fn AdminsSection(admins: Vec<AdminSummary>, on_changed: Callback<()>) -> impl IntoView {
+    let toasts = use_toasts();
+    let adding = RwSignal::new(false);
+    let removing = RwSignal::new(None::<AdminSummary>);
+    let remove = Action::new(|id: &Uuid| remove_admin(*id));
+    Effect::new(move |_| match remove.value().get() {
+        Some(Ok(())) => {
+            toasts.success("Admin removed.");
+            removing.set(None);
+            on_changed.run(());
+        }
+        Some(Err(e)) => toasts.error(e.to_string()),
+        None => {}
+    });
+    let count = admins.len();
+    view! {
+        <section class="card">
+            <div class="section-header">
+                <h2 class="section-title">{format!("Admins ({count})")}</h2>
+                <button type="button" class="button button-secondary" on:click=move |_| adding.set(true)>"+ Add admin"</button>
+            </div>
+            <ul class="list" data-testid="admins-list">
+                {admins.into_iter().map(|admin| {
+                    let for_modal = admin.clone();
+                    view! {
+                        <li class="list-row">
+                            <div>
+                                <strong>{if admin.name.is_empty() { admin.email.clone() } else { admin.name.clone() }}</strong>
+                                {admin.is_you.then_some(view! { <span class="pill">"You"</span> })}
+                                <p class="muted">{admin.email.clone()} " · added " {admin.added_at.format("%B %-d, %Y").to_string()}</p>
+                            </div>
+                            {(!admin.is_you).then(|| view! {
+                                <button type="button" class="button button-danger-outline"
+                                    aria-label=format!("Remove {}", admin.email)
+                                    on:click=move |_| removing.set(Some(for_modal.clone()))>
+                                    "Remove"
+                                </button>
+                            })}
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        </section>
+        <AddAdminModal open=adding on_added=Callback::new(move |_| { adding.set(false); on_changed.run(()); })/>
+        <Modal
+            open=Signal::derive(move || removing.get().is_some())
+            title=Signal::derive(move || removing.get().map(|a| format!("Remove {}", a.email)).unwrap_or_default())
+            on_close=Callback::new(move |_| removing.set(None))
+            size="sm"
+            footer=move || view! {
+                <button type="button" class="button button-secondary" on:click=move |_| removing.set(None)>"Cancel"</button>
+                <button type="button" class="button button-danger" disabled=move || remove.pending().get()
+                    on:click=move |_| { if let Some(a) = removing.get_untracked() { remove.dispatch(a.user_id); } }>
+                    "Remove admin"
+                </button>
+            }
+        >
+            <p>"This admin will be signed out everywhere and can no longer manage your company's integrations."</p>
+        </Modal>
+    }
+}

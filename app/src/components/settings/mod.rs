@@ -1,0 +1,7 @@
+mod add_admin_modal;
+mod admins_section;
+mod change_password_form;
+mod company_name_form;
+mod settings_page;
+
+pub use settings_page::SettingsPage;

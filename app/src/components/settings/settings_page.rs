@@ -1,0 +1,33 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use super::admins_section::AdminsSection;
+use super::change_password_form::ChangePasswordForm;
+use super::company_name_form::CompanyNameForm;
+use crate::company::get_company_settings;
+
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    let settings = Resource::new(|| (), |_| get_company_settings());
+    view! {
+        <Title text="Settings"/>
+        <div class="page">
+            <header class="page-header">
+                <h1>"Settings"</h1>
+                <p class="muted">"Your company, its admins and your password."</p>
+            </header>
+            <div class="stack">
+                <Suspense fallback=|| view! { <div class="card"><p class="muted">"Loading..."</p></div> }>
+                    {move || settings.get().map(|res| match res {
+                        Ok(s) => view! {
+                            <CompanyNameForm initial=s.name.clone() on_saved=Callback::new(move |_| settings.refetch())/>
+                            <AdminsSection admins=s.admins.clone() on_changed=Callback::new(move |_| settings.refetch())/>
+                        }.into_any(),
+                        Err(e) => view! { <div class="card"><p class="form-error" role="alert">{e.to_string()}</p></div> }.into_any(),
+                    })}
+                </Suspense>
+                <ChangePasswordForm/>
+            </div>
+        </div>
+    }
+}

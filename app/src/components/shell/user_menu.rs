@@ -1,0 +1,57 @@
+use leptos::html;
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use super::use_current_user;
+use crate::auth::sign_out;
+use crate::components::ui::{close_on_outside_click, use_toasts};
+
+#[component]
+pub fn UserMenu() -> impl IntoView {
+    let user = use_current_user().0;
+    let open = RwSignal::new(false);
+    let container = NodeRef::<html::Div>::new();
+    close_on_outside_click(container, open);
+    let toasts = use_toasts();
+
+    let sign_out_action = Action::new(|_: &()| sign_out());
+    Effect::new(move |_| match sign_out_action.value().get() {
+        Some(Ok(())) => {
+            let _ = window().location().assign("/signin");
+        }
+        Some(Err(e)) => toasts.error(e.to_string()),
+        None => {}
+    });
+
+    let current = move || user.get().and_then(|u| u.ok());
+    view! {
+        <div class="popover-anchor" node_ref=container>
+            <button
+                type="button"
+                class="avatar-button"
+                data-testid="user-menu"
+                aria-haspopup="menu"
+                aria-expanded=move || open.get().to_string()
+                aria-label=move || current().map(|u| format!("Account menu for {}", u.email)).unwrap_or_else(|| "Account menu".into())
+                on:click=move |_| open.update(|o| *o = !*o)
+            >
+                <span class="avatar" aria-hidden="true">{move || current().map(|u| u.initials()).unwrap_or_default()}</span>
+                <span class="caret" aria-hidden="true">"▾"</span>
+            </button>
+            <Show when=move || open.get()>
+                <div class="popover user-menu" role="menu">
+                    <div class="user-menu-identity">
+                        <strong>{move || current().map(|u| if u.name.is_empty() { u.email.clone() } else { u.name.clone() })}</strong>
+                        <span class="muted">{move || current().map(|u| u.email)}</span>
+                    </div>
+                    <A href="/settings" attr:role="menuitem" attr:class="menu-item">"Settings"</A>
+                    <button type="button" role="menuitem" class="menu-item" data-testid="sign-out"
+                        disabled=move || sign_out_action.pending().get()
+                        on:click=move |_| { sign_out_action.dispatch(()); }>
+                        "Sign out"
+                    </button>
+                </div>
+            </Show>
+        </div>
+    }
+}

@@ -1,0 +1,15 @@
+//! Plugboard's UI components and server functions. Built with `ssr` for the server binary and
+//! with `hydrate` for the browser bundle; server-only code lives in modules gated on `ssr`.
+
+pub mod api;
+mod app;
+pub mod auth;
+pub mod company;
+pub mod components;
+pub mod error;
+pub mod notifications;
+#[cfg(feature = "ssr")]
+pub mod server;
+pub mod validate;
+
+pub use app::{shell, App};

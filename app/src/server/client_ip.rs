@@ -1,0 +1,28 @@
+use std::net::SocketAddr;
+
+use axum::extract::ConnectInfo;
+use http::request::Parts;
+
+/// The address a request came from. Behind a trusted reverse proxy, the last hop the proxy
+/// appended to `X-Forwarded-For` (earlier entries are client-supplied and spoofable).
+pub fn client_ip(parts: &Parts, trust_proxy_headers: bool) -> String {
+    if trust_proxy_headers {
+        let forwarded = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .last();
+        if let Some(ip) = forwarded {
+            return ip.to_string();
+        }
+    }
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip().to_string())
+        .unwrap_or_else(|| "unknown".to_string())
+}

@@ -1,0 +1,53 @@
+use std::time::Duration;
+
+/// Runtime settings, read from the environment by the `server` crate at start-up (see
+/// `server::config`) and validated there. Tests build one with [`Config::for_tests`].
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where users reach Plugboard; used for links, cookie security and OAuth redirects.
+    pub public_url: reqwest::Url,
+    /// A session unused for this long is over.
+    pub session_idle_timeout: Duration,
+    /// A session is over this long after sign-in, however active.
+    pub session_max_age: Duration,
+    pub sign_in_throttle: SignInThrottle,
+    /// Take the client address from `X-Forwarded-For` (only behind a trusted reverse proxy).
+    pub trust_proxy_headers: bool,
+}
+
+/// Failed sign-ins allowed per account and per client address within `window`.
+#[derive(Debug, Clone)]
+pub struct SignInThrottle {
+    pub per_account: i64,
+    pub per_ip: i64,
+    pub window: Duration,
+}
+
+impl Default for SignInThrottle {
+    fn default() -> Self {
+        Self {
+            per_account: 5,
+            per_ip: 20,
+            window: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+impl Config {
+    /// Cookies get `Secure` when users reach us over https.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.scheme() == "https"
+    }
+
+    pub fn for_tests(public_url: &str) -> Self {
+        Self {
+            public_url: reqwest::Url::parse(public_url).unwrap_or_else(|_| {
+                reqwest::Url::parse("http://127.0.0.1:3000").expect("literal URL parses")
+            }),
+            session_idle_timeout: Duration::from_secs(2 * 60 * 60),
+            session_max_age: Duration::from_secs(7 * 24 * 60 * 60),
+            sign_in_throttle: SignInThrottle::default(),
+            trust_proxy_headers: false,
+        }
+    }
+}

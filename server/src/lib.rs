@@ -1,0 +1,34 @@
+#![recursion_limit = "512"]
+//! The Plugboard server: configuration, the embedded database, the router and the background
+//! tasks. `main.rs` is only the command line around it; tests drive it through [`serve`].
+
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod embedded_pg;
+pub mod error;
+pub mod guards;
+pub mod maintenance;
+pub mod router;
+
+use std::net::SocketAddr;
+
+use app::server::AppState;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+pub use error::ServerError;
+
+/// Serves `state` on `listener` until `shutdown` flips to true, with the background tasks
+/// alongside. Returns once in-flight requests have finished.
+pub async fn serve(listener: TcpListener, state: AppState, mut shutdown: watch::Receiver<bool>) -> Result<(), ServerError> {
+    let maintenance = tokio::spawn(maintenance::run(state.clone(), shutdown.clone()));
+    let app = router::build_router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            let _ = shutdown.wait_for(|stop| *stop).await;
+        })
+        .await?;
+    let _ = maintenance.await;
+    Ok(())
+}

@@ -1,0 +1,125 @@
+#![recursion_limit = "512"]
+use std::process::ExitCode;
+
+use app::server::AppState;
+use clap::Parser;
+use server::cli::{AdminCommand, Cli, Command, DbCommand};
+use server::config::{self, DatabaseChoice};
+use server::embedded_pg::{EmbeddedPostgres, DATABASE_NAME};
+use server::{db, ServerError};
+use sqlx::migrate::MigrateDatabase;
+use tokio::sync::watch;
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,tower_http=info,sqlx=warn")))
+        .init();
+    let cli = Cli::parse();
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve().await,
+        Command::Admin { command } => admin(command).await,
+        Command::Db { command } => database(command).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve() -> Result<(), ServerError> {
+    let settings = config::load()?;
+    let (url, embedded) = open_database(settings.database).await?;
+    let result = async {
+        let pool = db::connect(&url).await?;
+        let addr = settings.leptos_options.site_addr;
+        let state = AppState::new(pool, settings.config, settings.leptos_options)?;
+        let public_url = state.config.public_url.clone();
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let (stop, stopped) = watch::channel(false);
+        tokio::spawn(async move {
+            shutdown_signal().await;
+            tracing::info!("shutting down");
+            let _ = stop.send(true);
+        });
+        println!("Plugboard is running at {public_url} (listening on http://{addr})");
+        server::serve(listener, state, stopped).await
+    }
+    .await;
+    // Stop the cluster we manage whether serving ended cleanly or not.
+    if let Some((pg, _)) = embedded {
+        if let Err(e) = pg.stop().await {
+            tracing::error!("{e}");
+        }
+    }
+    result
+}
+
+/// The database URL to use and, when we manage the embedded cluster, the cluster and whether
+/// this call started it.
+async fn open_database(choice: DatabaseChoice) -> Result<(String, Option<(EmbeddedPostgres, bool)>), ServerError> {
+    match choice {
+        DatabaseChoice::Url(url) => Ok((url, None)),
+        DatabaseChoice::Embedded(dir) => {
+            let pg = EmbeddedPostgres::new(&dir)?;
+            let started = pg.start().await?;
+            Ok((pg.url(DATABASE_NAME), Some((pg, started))))
+        }
+    }
+}
+
+async fn admin(command: AdminCommand) -> Result<(), ServerError> {
+    let AdminCommand::Create { company, email, password } = command;
+    let (url, embedded) = open_database(config::database_choice()).await?;
+    let pool = db::connect(&url).await?;
+    let result = app::company::service::create_admin_in_company(&pool, &company, &email, password).await;
+    pool.close().await;
+    // Stop the cluster only if this command started it; a running server may be using it.
+    if let Some((pg, true)) = embedded {
+        pg.stop().await?;
+    }
+    let (company_id, user_id) = result?;
+    println!("Created admin {email} (user {user_id}) in company {company:?} ({company_id}).");
+    Ok(())
+}
+
+async fn database(command: DbCommand) -> Result<(), ServerError> {
+    match command {
+        DbCommand::Start { data_dir, database } => {
+            let pg = EmbeddedPostgres::new(&data_dir.unwrap_or_else(config::data_dir))?;
+            pg.start().await?;
+            println!("DATABASE_URL={}", pg.url(&database));
+        }
+        DbCommand::Stop { data_dir } => {
+            EmbeddedPostgres::new(&data_dir.unwrap_or_else(config::data_dir))?.stop().await?;
+        }
+        DbCommand::Drop { database_url } => {
+            if sqlx::Postgres::database_exists(&database_url).await? {
+                sqlx::Postgres::force_drop_database(&database_url).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = terminate => {}
+    }
+}

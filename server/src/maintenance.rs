@@ -1,0 +1,43 @@
+//! Housekeeping in the background: expired sessions and old sign-in attempts are deleted.
+
+use std::time::Duration;
+
+use app::server::AppState;
+use tokio::sync::watch;
+
+const EVERY: Duration = Duration::from_secs(10 * 60);
+
+pub async fn run(state: AppState, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        if let Err(e) = prune(&state).await {
+            tracing::warn!("maintenance: {e}");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(EVERY) => {}
+            _ = shutdown.changed() => return,
+        }
+    }
+}
+
+pub async fn prune(state: &AppState) -> Result<(), sqlx::Error> {
+    let idle = state.config.session_idle_timeout.as_secs_f64();
+    let window = state.config.sign_in_throttle.window.as_secs_f64();
+    let sessions = sqlx::query(
+        "DELETE FROM sessions WHERE expires_at < now() OR last_seen_at < now() - make_interval(secs => $1)",
+    )
+    .bind(idle)
+    .execute(&state.pool)
+    .await?
+    .rows_affected();
+    let attempts = sqlx::query(
+        "DELETE FROM sign_in_attempts WHERE attempted_at < now() - make_interval(secs => $1) - interval '1 day'",
+    )
+    .bind(window)
+    .execute(&state.pool)
+    .await?
+    .rows_affected();
+    if sessions + attempts > 0 {
+        tracing::debug!(sessions, attempts, "pruned expired rows");
+    }
+    Ok(())
+}
