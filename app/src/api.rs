@@ -64,7 +64,11 @@ where
 
 fn csrf_token() -> Option<String> {
     let document = web_sys::window()?.document()?;
-    let cookies = document.dyn_into::<web_sys::HtmlDocument>().ok()?.cookie().ok()?;
+    let cookies = document
+        .dyn_into::<web_sys::HtmlDocument>()
+        .ok()?
+        .cookie()
+        .ok()?;
     cookie::Cookie::split_parse_encoded(cookies)
         .filter_map(Result::ok)
         .find(|c| c.name() == CSRF_COOKIE)
@@ -85,4 +89,3 @@ fn send_to_sign_in() {
     let next: String = js_sys::encode_uri_component(&format!("{path}{search}")).into();
     let _ = location.assign(&format!("/signin?next={next}"));
 }
-

@@ -180,7 +180,11 @@ impl FromServerFnError for AppError {
         let body = ErrorBody::from(self.clone());
         serde_json::to_vec(&body)
             .map(Into::into)
-            .unwrap_or_else(|_| server_fn::Bytes::from_static(b"{\"error\":{\"code\":\"internal\",\"message\":\"error\"}}"))
+            .unwrap_or_else(|_| {
+                server_fn::Bytes::from_static(
+                    b"{\"error\":{\"code\":\"internal\",\"message\":\"error\"}}",
+                )
+            })
     }
 }
 

@@ -1,3 +1,4 @@
+#![recursion_limit = "512"]
 //! Plugboard's UI components and server functions. Built with `ssr` for the server binary and
 //! with `hydrate` for the browser bundle; server-only code lives in modules gated on `ssr`.
 

@@ -26,15 +26,26 @@ pub fn email(field: &str, value: &str) -> Result<String, AppError> {
     if valid {
         Ok(value.to_string())
     } else {
-        Err(AppError::bad_request(field, "Enter a valid email address, like name@example.com."))
+        Err(AppError::bad_request(
+            field,
+            "Enter a valid email address, like name@example.com.",
+        ))
     }
 }
 
 /// Trimmed text of 1..=max characters.
-pub fn required_text(field: &str, label: &str, value: &str, max: usize) -> Result<String, AppError> {
+pub fn required_text(
+    field: &str,
+    label: &str,
+    value: &str,
+    max: usize,
+) -> Result<String, AppError> {
     let value = value.trim();
     if value.is_empty() {
-        return Err(AppError::bad_request(field, format!("{label} is required.")));
+        return Err(AppError::bad_request(
+            field,
+            format!("{label} is required."),
+        ));
     }
     if value.chars().count() > max {
         return Err(AppError::bad_request(
@@ -46,7 +57,12 @@ pub fn required_text(field: &str, label: &str, value: &str, max: usize) -> Resul
 }
 
 /// Trimmed text of at most `max` characters; may be empty.
-pub fn optional_text(field: &str, label: &str, value: &str, max: usize) -> Result<String, AppError> {
+pub fn optional_text(
+    field: &str,
+    label: &str,
+    value: &str,
+    max: usize,
+) -> Result<String, AppError> {
     let value = value.trim();
     if value.chars().count() > max {
         return Err(AppError::bad_request(
@@ -79,9 +95,24 @@ mod tests {
 
     #[test]
     fn emails() {
-        assert_eq!(email("email", "  Ada@Example.com ").unwrap(), "Ada@Example.com");
-        for bad in ["", "ada", "ada@", "@example.com", "ada@example", "a b@example.com", "a@b@c.com"] {
-            assert_eq!(email("email", bad).unwrap_err().field(), Some("email"), "{bad}");
+        assert_eq!(
+            email("email", "  Ada@Example.com ").unwrap(),
+            "Ada@Example.com"
+        );
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@example",
+            "a b@example.com",
+            "a@b@c.com",
+        ] {
+            assert_eq!(
+                email("email", bad).unwrap_err().field(),
+                Some("email"),
+                "{bad}"
+            );
         }
     }
 
@@ -95,9 +126,18 @@ mod tests {
     #[test]
     fn redirects_stay_on_site() {
         assert_eq!(local_redirect(Some("/settings")), "/settings");
-        assert_eq!(local_redirect(Some("//evil.example")), "/integrations/connected");
-        assert_eq!(local_redirect(Some("https://evil.example")), "/integrations/connected");
-        assert_eq!(local_redirect(Some("/\\evil.example")), "/integrations/connected");
+        assert_eq!(
+            local_redirect(Some("//evil.example")),
+            "/integrations/connected"
+        );
+        assert_eq!(
+            local_redirect(Some("https://evil.example")),
+            "/integrations/connected"
+        );
+        assert_eq!(
+            local_redirect(Some("/\\evil.example")),
+            "/integrations/connected"
+        );
         assert_eq!(local_redirect(None), "/integrations/connected");
     }
 }

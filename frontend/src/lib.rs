@@ -1,3 +1,4 @@
+#![recursion_limit = "512"]
 //! The browser bundle: hydrates the server-rendered page.
 
 #[wasm_bindgen::prelude::wasm_bindgen]

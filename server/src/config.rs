@@ -40,7 +40,9 @@ pub fn database_choice() -> DatabaseChoice {
 
 /// `PLUGBOARD_DATA_DIR`, default `.data` in the working directory.
 pub fn data_dir() -> PathBuf {
-    env_var("PLUGBOARD_DATA_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(".data"))
+    env_var("PLUGBOARD_DATA_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(".data"))
 }
 
 pub fn load() -> Result<ServeSettings, ServerError> {
@@ -56,20 +58,48 @@ pub fn load() -> Result<ServeSettings, ServerError> {
 pub fn config_from_env(leptos_options: &LeptosOptions) -> Result<Config, ServerError> {
     let default_public = format!("http://{}", leptos_options.site_addr);
     let public_url = env_var("PUBLIC_URL").unwrap_or(default_public);
-    let public_url = reqwest::Url::parse(&public_url)
-        .map_err(|e| ServerError::config("PUBLIC_URL", format!("not an absolute URL ({e}): {public_url}")))?;
+    let public_url = reqwest::Url::parse(&public_url).map_err(|e| {
+        ServerError::config(
+            "PUBLIC_URL",
+            format!("not an absolute URL ({e}): {public_url}"),
+        )
+    })?;
     if !matches!(public_url.scheme(), "http" | "https") || public_url.host_str().is_none() {
-        return Err(ServerError::config("PUBLIC_URL", "must be an http(s) URL with a host"));
+        return Err(ServerError::config(
+            "PUBLIC_URL",
+            "must be an http(s) URL with a host",
+        ));
     }
     let defaults = SignInThrottle::default();
     Ok(Config {
         public_url,
-        session_idle_timeout: Duration::from_secs(60 * number("PLUGBOARD_SESSION_IDLE_MINUTES", 120, 1, 60 * 24 * 30)?),
-        session_max_age: Duration::from_secs(3600 * number("PLUGBOARD_SESSION_MAX_HOURS", 24 * 7, 1, 24 * 365)?),
+        session_idle_timeout: Duration::from_secs(
+            60 * number("PLUGBOARD_SESSION_IDLE_MINUTES", 120, 1, 60 * 24 * 30)?,
+        ),
+        session_max_age: Duration::from_secs(
+            3600 * number("PLUGBOARD_SESSION_MAX_HOURS", 24 * 7, 1, 24 * 365)?,
+        ),
         sign_in_throttle: SignInThrottle {
-            per_account: number("PLUGBOARD_SIGNIN_FAILURES_PER_ACCOUNT", defaults.per_account as u64, 1, 10_000)? as i64,
-            per_ip: number("PLUGBOARD_SIGNIN_FAILURES_PER_IP", defaults.per_ip as u64, 1, 100_000)? as i64,
-            window: Duration::from_secs(60 * number("PLUGBOARD_SIGNIN_WINDOW_MINUTES", defaults.window.as_secs() / 60, 1, 24 * 60)?),
+            per_account: number(
+                "PLUGBOARD_SIGNIN_FAILURES_PER_ACCOUNT",
+                defaults.per_account as u64,
+                1,
+                10_000,
+            )? as i64,
+            per_ip: number(
+                "PLUGBOARD_SIGNIN_FAILURES_PER_IP",
+                defaults.per_ip as u64,
+                1,
+                100_000,
+            )? as i64,
+            window: Duration::from_secs(
+                60 * number(
+                    "PLUGBOARD_SIGNIN_WINDOW_MINUTES",
+                    defaults.window.as_secs() / 60,
+                    1,
+                    24 * 60,
+                )?,
+            ),
         },
         trust_proxy_headers: flag("PLUGBOARD_TRUST_PROXY")?,
     })
@@ -88,15 +118,25 @@ fn number(var: &'static str, default: u64, min: u64, max: u64) -> Result<u64, Se
         .parse()
         .map_err(|_| ServerError::config(var, format!("expected a whole number, got {raw:?}")))?;
     if !(min..=max).contains(&value) {
-        return Err(ServerError::config(var, format!("must be between {min} and {max}, got {value}")));
+        return Err(ServerError::config(
+            var,
+            format!("must be between {min} and {max}, got {value}"),
+        ));
     }
     Ok(value)
 }
 
 fn flag(var: &'static str) -> Result<bool, ServerError> {
-    match env_var(var).as_deref().map(str::to_ascii_lowercase).as_deref() {
+    match env_var(var)
+        .as_deref()
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
         None | Some("false") | Some("0") | Some("no") => Ok(false),
         Some("true") | Some("1") | Some("yes") => Ok(true),
-        Some(other) => Err(ServerError::config(var, format!("expected true or false, got {other:?}"))),
+        Some(other) => Err(ServerError::config(
+            var,
+            format!("expected true or false, got {other:?}"),
+        )),
     }
 }

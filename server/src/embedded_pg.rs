@@ -42,7 +42,10 @@ impl EmbeddedPostgres {
 
     /// A URL for `database` over the private socket.
     pub fn url(&self, database: &str) -> String {
-        format!("postgres://postgres@localhost/{database}?host={}", self.socket_dir.display())
+        format!(
+            "postgres://postgres@localhost/{database}?host={}",
+            self.socket_dir.display()
+        )
     }
 
     /// Initialises the cluster if needed and starts it unless it is already running.
@@ -51,19 +54,39 @@ impl EmbeddedPostgres {
         std::fs::create_dir_all(&self.socket_dir)?;
         if let Some(user) = self.run_as {
             std::fs::create_dir_all(&self.data_dir)?;
-            self.run("chown", &["-R", user, &path(&self.data_dir), &path(&self.socket_dir)], false).await?;
-            self.run("chmod", &["700", &path(&self.data_dir), &path(&self.socket_dir)], false).await?;
+            self.run(
+                "chown",
+                &["-R", user, &path(&self.data_dir), &path(&self.socket_dir)],
+                false,
+            )
+            .await?;
+            self.run(
+                "chmod",
+                &["700", &path(&self.data_dir), &path(&self.socket_dir)],
+                false,
+            )
+            .await?;
             if !self.log_file.exists() {
                 std::fs::write(&self.log_file, b"")?;
             }
-            self.run("chown", &[user, &path(&self.log_file)], false).await?;
+            self.run("chown", &[user, &path(&self.log_file)], false)
+                .await?;
         }
         if !self.data_dir.join("PG_VERSION").exists() {
             tracing::info!(dir = %self.data_dir.display(), "initialising the embedded PostgreSQL cluster");
             let initdb = self.bin("initdb");
             self.run(
                 &initdb,
-                &["-D", &path(&self.data_dir), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-locale"],
+                &[
+                    "-D",
+                    &path(&self.data_dir),
+                    "-U",
+                    "postgres",
+                    "--auth=trust",
+                    "-E",
+                    "UTF8",
+                    "--no-locale",
+                ],
                 true,
             )
             .await?;
@@ -72,11 +95,25 @@ impl EmbeddedPostgres {
             tracing::info!("embedded PostgreSQL already running; reusing it");
             return Ok(false);
         }
-        let options = format!("-k {} -c listen_addresses='' -c unix_socket_permissions=0700", self.socket_dir.display());
+        let options = format!(
+            "-k {} -c listen_addresses='' -c unix_socket_permissions=0700",
+            self.socket_dir.display()
+        );
         let pg_ctl = self.bin("pg_ctl");
         self.run(
             &pg_ctl,
-            &["start", "-w", "-t", "60", "-D", &path(&self.data_dir), "-l", &path(&self.log_file), "-o", &options],
+            &[
+                "start",
+                "-w",
+                "-t",
+                "60",
+                "-D",
+                &path(&self.data_dir),
+                "-l",
+                &path(&self.log_file),
+                "-o",
+                &options,
+            ],
             true,
         )
         .await?;
@@ -89,7 +126,13 @@ impl EmbeddedPostgres {
             return Ok(false);
         }
         // pg_ctl status: 0 running, 3 not running, 4 no accessible data directory.
-        let out = self.output(&self.bin("pg_ctl"), &["status", "-D", &path(&self.data_dir)], true).await?;
+        let out = self
+            .output(
+                &self.bin("pg_ctl"),
+                &["status", "-D", &path(&self.data_dir)],
+                true,
+            )
+            .await?;
         Ok(out.status.success())
     }
 
@@ -99,7 +142,12 @@ impl EmbeddedPostgres {
             return Ok(());
         }
         let pg_ctl = self.bin("pg_ctl");
-        self.run(&pg_ctl, &["stop", "-w", "-m", "fast", "-D", &path(&self.data_dir)], true).await?;
+        self.run(
+            &pg_ctl,
+            &["stop", "-w", "-m", "fast", "-D", &path(&self.data_dir)],
+            true,
+        )
+        .await?;
         tracing::info!("embedded PostgreSQL stopped");
         Ok(())
     }
@@ -108,7 +156,12 @@ impl EmbeddedPostgres {
         path(&self.bin_dir.join(name))
     }
 
-    async fn run(&self, program: &str, args: &[&str], as_service_account: bool) -> Result<(), ServerError> {
+    async fn run(
+        &self,
+        program: &str,
+        args: &[&str],
+        as_service_account: bool,
+    ) -> Result<(), ServerError> {
         let out = self.output(program, args, as_service_account).await?;
         if out.status.success() {
             return Ok(());
@@ -123,7 +176,12 @@ impl EmbeddedPostgres {
         )))
     }
 
-    async fn output(&self, program: &str, args: &[&str], as_service_account: bool) -> Result<Output, ServerError> {
+    async fn output(
+        &self,
+        program: &str,
+        args: &[&str],
+        as_service_account: bool,
+    ) -> Result<Output, ServerError> {
         let mut command = match (self.run_as, as_service_account) {
             (Some(user), true) => {
                 let mut c = Command::new("runuser");
@@ -145,7 +203,9 @@ fn path(p: &Path) -> String {
 }
 
 fn running_as_root() -> bool {
-    std::fs::metadata("/proc/self").map(|m| m.uid() == 0).unwrap_or(false)
+    std::fs::metadata("/proc/self")
+        .map(|m| m.uid() == 0)
+        .unwrap_or(false)
 }
 
 /// `PLUGBOARD_PG_BIN_DIR`, else the newest `/usr/lib/postgresql/<version>/bin`, else `pg_config

@@ -12,21 +12,36 @@ use crate::router::json_error;
 /// Pages need a session: without one, a redirect to sign-in that comes back afterwards. The
 /// sign-in page itself sends signed-in admins on to the app. Server functions answer 401 JSON
 /// themselves; assets and the health check are public.
-pub async fn pages_require_session(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn pages_require_session(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
     let path = req.uri().path();
     if req.method() != Method::GET || is_public(path) {
         return next.run(req).await;
     }
     let signed_in = match caller_from_headers(&state, req.headers()).await {
         Ok(caller) => caller.is_some(),
-        Err(_) => return (StatusCode::SERVICE_UNAVAILABLE, "Service unavailable, try again shortly.").into_response(),
+        Err(_) => {
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Service unavailable, try again shortly.",
+            )
+                .into_response()
+        }
     };
     let is_sign_in = path == "/signin";
     match (signed_in, is_sign_in) {
         (true, true) => Redirect::to("/integrations/connected").into_response(),
         (false, false) => {
-            let here = req.uri().path_and_query().map(|pq| pq.as_str()).unwrap_or("/");
-            let next_param: String = url::form_urlencoded::byte_serialize(here.as_bytes()).collect();
+            let here = req
+                .uri()
+                .path_and_query()
+                .map(|pq| pq.as_str())
+                .unwrap_or("/");
+            let next_param: String =
+                url::form_urlencoded::byte_serialize(here.as_bytes()).collect();
             Redirect::to(&format!("/signin?next={next_param}")).into_response()
         }
         _ => next.run(req).await,
@@ -44,24 +59,42 @@ fn is_public(path: &str) -> bool {
 /// A browser always names the page that sent a POST in `Origin`; one from another site is
 /// refused before it reaches a server function (login CSRF included). Clients that send no
 /// `Origin` (curl, SDKs) are unaffected; their calls carry no cookies to abuse.
-pub async fn reject_cross_site_posts(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn reject_cross_site_posts(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
     if req.method() == Method::GET || req.method() == Method::HEAD {
         return next.run(req).await;
     }
-    let Some(origin) = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+    let Some(origin) = req
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+    else {
         return next.run(req).await;
     };
     let public_origin = state.config.public_url.origin().ascii_serialization();
-    let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
     let same_host = reqwest::Url::parse(origin)
         .ok()
-        .and_then(|u| u.host_str().map(|h| match u.port() {
-            Some(p) => format!("{h}:{p}"),
-            None => h.to_string(),
-        }))
+        .and_then(|u| {
+            u.host_str().map(|h| match u.port() {
+                Some(p) => format!("{h}:{p}"),
+                None => h.to_string(),
+            })
+        })
         .is_some_and(|authority| authority == host);
     if origin == public_origin || same_host {
         return next.run(req).await;
     }
-    json_error(StatusCode::FORBIDDEN, "forbidden", "Cross-site request refused.")
+    json_error(
+        StatusCode::FORBIDDEN,
+        "forbidden",
+        "Cross-site request refused.",
+    )
 }

@@ -21,7 +21,11 @@ pub use error::ServerError;
 
 /// Serves `state` on `listener` until `shutdown` flips to true, with the background tasks
 /// alongside. Returns once in-flight requests have finished.
-pub async fn serve(listener: TcpListener, state: AppState, mut shutdown: watch::Receiver<bool>) -> Result<(), ServerError> {
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    mut shutdown: watch::Receiver<bool>,
+) -> Result<(), ServerError> {
     let maintenance = tokio::spawn(maintenance::run(state.clone(), shutdown.clone()));
     let app = router::build_router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)

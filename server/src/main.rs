@@ -14,7 +14,10 @@ use tracing_subscriber::EnvFilter;
 #[tokio::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,tower_http=info,sqlx=warn")))
+        .with_env_filter(
+            EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| EnvFilter::new("info,tower_http=info,sqlx=warn")),
+        )
         .init();
     let cli = Cli::parse();
     let result = match cli.command.unwrap_or(Command::Serve) {
@@ -61,7 +64,9 @@ async fn serve() -> Result<(), ServerError> {
 
 /// The database URL to use and, when we manage the embedded cluster, the cluster and whether
 /// this call started it.
-async fn open_database(choice: DatabaseChoice) -> Result<(String, Option<(EmbeddedPostgres, bool)>), ServerError> {
+async fn open_database(
+    choice: DatabaseChoice,
+) -> Result<(String, Option<(EmbeddedPostgres, bool)>), ServerError> {
     match choice {
         DatabaseChoice::Url(url) => Ok((url, None)),
         DatabaseChoice::Embedded(dir) => {
@@ -73,10 +78,15 @@ async fn open_database(choice: DatabaseChoice) -> Result<(String, Option<(Embedd
 }
 
 async fn admin(command: AdminCommand) -> Result<(), ServerError> {
-    let AdminCommand::Create { company, email, password } = command;
+    let AdminCommand::Create {
+        company,
+        email,
+        password,
+    } = command;
     let (url, embedded) = open_database(config::database_choice()).await?;
     let pool = db::connect(&url).await?;
-    let result = app::company::service::create_admin_in_company(&pool, &company, &email, password).await;
+    let result =
+        app::company::service::create_admin_in_company(&pool, &company, &email, password).await;
     pool.close().await;
     // Stop the cluster only if this command started it; a running server may be using it.
     if let Some((pg, true)) = embedded {
@@ -95,7 +105,9 @@ async fn database(command: DbCommand) -> Result<(), ServerError> {
             println!("DATABASE_URL={}", pg.url(&database));
         }
         DbCommand::Stop { data_dir } => {
-            EmbeddedPostgres::new(&data_dir.unwrap_or_else(config::data_dir))?.stop().await?;
+            EmbeddedPostgres::new(&data_dir.unwrap_or_else(config::data_dir))?
+                .stop()
+                .await?;
         }
         DbCommand::Drop { database_url } => {
             if sqlx::Postgres::database_exists(&database_url).await? {

@@ -7,10 +7,10 @@ use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{any, get};
 use axum::{middleware, Json, Router};
 use leptos::prelude::provide_context;
-use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
+use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
@@ -22,7 +22,9 @@ pub fn build_router(state: AppState) -> Router {
     let context_state = state.clone();
     Router::new()
         .route("/healthz", get(healthz))
-        .route("/api/{*fn_name}", get(server_fn_handler).post(server_fn_handler))
+        // leptos_routes registers every server function at its own path; anything else under
+        // /api gets the JSON error shape.
+        .route("/api/{*rest}", any(api_not_found))
         .leptos_routes_with_context(
             &state,
             routes,
@@ -30,8 +32,15 @@ pub fn build_router(state: AppState) -> Router {
             move || shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .layer(middleware::from_fn_with_state(state.clone(), guards::pages_require_session))
-        .layer(middleware::from_fn_with_state(state.clone(), guards::reject_cross_site_posts))
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            guards::pages_require_session,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            guards::reject_cross_site_posts,
+        ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -48,28 +57,27 @@ pub fn build_router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Runs a server function with the state in its context. Unknown paths get the JSON error shape.
-async fn server_fn_handler(State(state): State<AppState>, req: Request<Body>) -> Response {
-    let path = req.uri().path().to_string();
-    let known = server_fn::axum::server_fn_paths().any(|(p, _)| p == path);
-    if !known {
-        return json_error(StatusCode::NOT_FOUND, "not_found", &format!("No API endpoint at {path}."));
-    }
-    let method_ok = server_fn::axum::server_fn_paths().any(|(p, m)| p == path && m == req.method());
-    if !method_ok {
-        return json_error(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
-            &format!("{} is not allowed on {path}.", req.method()),
-        );
-    }
-    handle_server_fns_with_context(move || provide_context(state.clone()), req)
-        .await
-        .into_response()
+async fn api_not_found(req: Request<Body>) -> Response {
+    json_error(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        &format!("No API endpoint at {}.", req.uri().path()),
+    )
+}
+
+async fn method_not_allowed(req: Request<Body>) -> Response {
+    json_error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        &format!("{} is not allowed on {}.", req.method(), req.uri().path()),
+    )
 }
 
 async fn healthz(State(state): State<AppState>) -> Response {
-    match sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(&state.pool).await {
+    match sqlx::query_scalar::<_, i32>("SELECT 1")
+        .fetch_one(&state.pool)
+        .await
+    {
         Ok(_) => Json(serde_json::json!({"status": "ok"})).into_response(),
         Err(e) => {
             tracing::warn!("health check: database unreachable: {e}");

@@ -28,7 +28,11 @@ pub struct CurrentUser {
 impl CurrentUser {
     /// Up to two initials for the avatar: from the name, else from the email.
     pub fn initials(&self) -> String {
-        let source = if self.name.trim().is_empty() { &self.email } else { &self.name };
+        let source = if self.name.trim().is_empty() {
+            &self.email
+        } else {
+            &self.name
+        };
         let initials: String = source
             .split(|c: char| c.is_whitespace() || c == '.' || c == '@')
             .filter_map(|w| w.chars().next())

@@ -85,7 +85,9 @@ mod tests {
         let b = hash("correct horse".into()).await.unwrap();
         assert_ne!(a, b);
         assert!(a.starts_with("$argon2id$"));
-        assert!(verify("correct horse".into(), Some(a.clone())).await.unwrap());
+        assert!(verify("correct horse".into(), Some(a.clone()))
+            .await
+            .unwrap());
         assert!(!verify("wrong horse".into(), Some(a)).await.unwrap());
         assert!(!verify("anything".into(), None).await.unwrap());
     }

@@ -9,7 +9,12 @@ use crate::server::{db_error, AppState};
 use crate::validate;
 
 /// Checks the throttle, then the password, and starts a session on success.
-pub async fn sign_in(state: &AppState, ip: &str, email: &str, password: String) -> Result<CurrentUser, AppError> {
+pub async fn sign_in(
+    state: &AppState,
+    ip: &str,
+    email: &str,
+    password: String,
+) -> Result<CurrentUser, AppError> {
     let email = validate::email("email", email)?;
     if password.is_empty() {
         return Err(AppError::bad_request("password", "Enter your password."));
@@ -65,12 +70,17 @@ pub async fn complete_setup(
     password: String,
 ) -> Result<CurrentUser, AppError> {
     let (company_id, user_id) =
-        company::service::create_first_company(&state.pool, company_name, name, email, password).await?;
+        company::service::create_first_company(&state.pool, company_name, name, email, password)
+            .await?;
     session::start(state, user_id, company_id).await?;
     current_user(state, user_id, company_id).await
 }
 
-pub async fn current_user(state: &AppState, user_id: Uuid, company_id: Uuid) -> Result<CurrentUser, AppError> {
+pub async fn current_user(
+    state: &AppState,
+    user_id: Uuid,
+    company_id: Uuid,
+) -> Result<CurrentUser, AppError> {
     let row: Option<(String, String, String)> = sqlx::query_as(
         "SELECT u.email, u.name, c.name FROM memberships m
            JOIN users u ON u.id = m.user_id JOIN companies c ON c.id = m.company_id

@@ -50,7 +50,10 @@ pub async fn require_admin() -> Result<Caller, AppError> {
 }
 
 /// Looks up the session named by the request's cookie. Expired sessions count as none.
-pub async fn caller_from_headers(state: &AppState, headers: &HeaderMap) -> Result<Option<Caller>, AppError> {
+pub async fn caller_from_headers(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<Caller>, AppError> {
     let Some(token) = cookie_value(headers, SESSION_COOKIE) else {
         return Ok(None);
     };
@@ -102,7 +105,12 @@ pub async fn start(state: &AppState, user_id: Uuid, company_id: Uuid) -> Result<
     .await
     .map_err(db_error)?;
     respond::set_cookie(&session_cookie(&state.config, SESSION_COOKIE, token, true));
-    respond::set_cookie(&session_cookie(&state.config, CSRF_COOKIE, csrf_token, false));
+    respond::set_cookie(&session_cookie(
+        &state.config,
+        CSRF_COOKIE,
+        csrf_token,
+        false,
+    ));
     Ok(())
 }
 
@@ -123,7 +131,12 @@ pub async fn end(pool: &PgPool, config: &Config, session_id: Uuid) -> Result<(),
 
 /// Session cookies: no Max-Age (they end with the browser; the server enforces expiry),
 /// SameSite=Lax so links from other sites still land signed in, Secure behind https.
-fn session_cookie(config: &Config, name: &'static str, value: String, http_only: bool) -> Cookie<'static> {
+fn session_cookie(
+    config: &Config,
+    name: &'static str,
+    value: String,
+    http_only: bool,
+) -> Cookie<'static> {
     Cookie::build((name, value))
         .path("/")
         .http_only(http_only)

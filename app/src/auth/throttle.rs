@@ -9,10 +9,16 @@ use crate::server::db_error;
 
 /// Refuses with 429 (and how long to wait) when the account or the address has used up its
 /// failures in the window.
-pub async fn check(pool: &PgPool, limits: &SignInThrottle, email: &str, ip: &str) -> Result<(), AppError> {
+pub async fn check(
+    pool: &PgPool,
+    limits: &SignInThrottle,
+    email: &str,
+    ip: &str,
+) -> Result<(), AppError> {
     let window = limits.window.as_secs_f64();
-    let (by_email, by_ip, email_wait, ip_wait): (i64, i64, Option<f64>, Option<f64>) = sqlx::query_as(
-        "WITH recent AS (
+    let (by_email, by_ip, email_wait, ip_wait): (i64, i64, Option<f64>, Option<f64>) =
+        sqlx::query_as(
+            "WITH recent AS (
              SELECT lower(email) = lower($1) AS same_email, ip = $2 AS same_ip, attempted_at
                FROM sign_in_attempts
               WHERE NOT succeeded AND attempted_at > now() - make_interval(secs => $3)
@@ -24,13 +30,13 @@ pub async fn check(pool: &PgPool, limits: &SignInThrottle, email: &str, ip: &str
                 extract(epoch FROM min(attempted_at) FILTER (WHERE same_ip)
                                   + make_interval(secs => $3) - now())::float8
            FROM recent",
-    )
-    .bind(email)
-    .bind(ip)
-    .bind(window)
-    .fetch_one(pool)
-    .await
-    .map_err(db_error)?;
+        )
+        .bind(email)
+        .bind(ip)
+        .bind(window)
+        .fetch_one(pool)
+        .await
+        .map_err(db_error)?;
     let wait = if by_email >= limits.per_account {
         email_wait
     } else if by_ip >= limits.per_ip {

@@ -45,7 +45,11 @@ pub async fn rename_company(name: String) -> Result<CompanySettings, AppError> {
 
 /// Adds an admin with an initial password, which they can change after signing in.
 #[server(prefix = "/api/v1/company", endpoint = "add_admin", input = server_fn::codec::Json, client = ApiClient)]
-pub async fn add_admin(email: String, name: String, password: String) -> Result<AdminSummary, AppError> {
+pub async fn add_admin(
+    email: String,
+    name: String,
+    password: String,
+) -> Result<AdminSummary, AppError> {
     let caller = crate::auth::session::require_admin().await?;
     let state = crate::server::app_state()?;
     service::add_admin(&state.pool, caller.company_id, &email, &name, password).await
@@ -60,7 +64,10 @@ pub async fn remove_admin(user_id: Uuid) -> Result<(), AppError> {
 
 /// Changes the caller's own password and signs out their other sessions.
 #[server(prefix = "/api/v1/company", endpoint = "change_password", input = server_fn::codec::Json, client = ApiClient)]
-pub async fn change_password(current_password: String, new_password: String) -> Result<(), AppError> {
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+) -> Result<(), AppError> {
     let caller = crate::auth::session::require_admin().await?;
     let state = crate::server::app_state()?;
     service::change_password(&state.pool, &caller, current_password, new_password).await

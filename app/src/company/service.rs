@@ -23,7 +23,12 @@ pub async fn create_first_company(
     email: &str,
     password: String,
 ) -> Result<(Uuid, Uuid), AppError> {
-    let company_name = validate::required_text("company_name", "Company name", company_name, MAX_COMPANY_NAME)?;
+    let company_name = validate::required_text(
+        "company_name",
+        "Company name",
+        company_name,
+        MAX_COMPANY_NAME,
+    )?;
     let name = validate::optional_text("name", "Name", name, MAX_PERSON_NAME)?;
     let email = validate::email("email", email)?;
     passwords::validate_new_password("password", &password)?;
@@ -40,7 +45,10 @@ pub async fn create_first_company(
         .await
         .map_err(db_error)?;
     if done {
-        return Err(AppError::conflict("company_name", "Setup is already complete. Sign in instead."));
+        return Err(AppError::conflict(
+            "company_name",
+            "Setup is already complete. Sign in instead.",
+        ));
     }
     let company_id = insert_company(&mut tx, &company_name).await?;
     let user_id = insert_admin(&mut tx, company_id, &email, &name, &hash).await?;
@@ -57,27 +65,38 @@ pub async fn create_admin_in_company(
     email: &str,
     password: String,
 ) -> Result<(Uuid, Uuid), AppError> {
-    let company_name = validate::required_text("company", "Company name", company_name, MAX_COMPANY_NAME)?;
+    let company_name =
+        validate::required_text("company", "Company name", company_name, MAX_COMPANY_NAME)?;
     let email = validate::email("email", email)?;
     passwords::validate_new_password("password", &password)?;
     let hash = passwords::hash(password).await?;
     let mut tx = pool.begin().await.map_err(db_error)?;
-    let existing: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM companies WHERE lower(name) = lower($1)")
-        .bind(&company_name)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(db_error)?;
+    let existing: Vec<Uuid> =
+        sqlx::query_scalar("SELECT id FROM companies WHERE lower(name) = lower($1)")
+            .bind(&company_name)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db_error)?;
     let company_id = match existing.as_slice() {
         [] => insert_company(&mut tx, &company_name).await?,
         [id] => *id,
-        _ => return Err(AppError::conflict("company", "Several companies have this name.")),
+        _ => {
+            return Err(AppError::conflict(
+                "company",
+                "Several companies have this name.",
+            ))
+        }
     };
     let user_id = insert_admin(&mut tx, company_id, &email, "", &hash).await?;
     tx.commit().await.map_err(db_error)?;
     Ok((company_id, user_id))
 }
 
-pub async fn settings(pool: &PgPool, company_id: Uuid, caller_id: Uuid) -> Result<CompanySettings, AppError> {
+pub async fn settings(
+    pool: &PgPool,
+    company_id: Uuid,
+    caller_id: Uuid,
+) -> Result<CompanySettings, AppError> {
     let name: String = sqlx::query_scalar("SELECT name FROM companies WHERE id = $1")
         .bind(company_id)
         .fetch_optional(pool)
@@ -102,7 +121,11 @@ pub async fn settings(pool: &PgPool, company_id: Uuid, caller_id: Uuid) -> Resul
             is_you: user_id == caller_id,
         })
         .collect();
-    Ok(CompanySettings { company_id, name, admins })
+    Ok(CompanySettings {
+        company_id,
+        name,
+        admins,
+    })
 }
 
 pub async fn rename(pool: &PgPool, company_id: Uuid, name: &str) -> Result<(), AppError> {
@@ -140,7 +163,12 @@ pub async fn add_admin(
 }
 
 /// Removes another admin of the caller's company; their sessions end with the membership.
-pub async fn remove_admin(pool: &PgPool, company_id: Uuid, caller_id: Uuid, user_id: Uuid) -> Result<(), AppError> {
+pub async fn remove_admin(
+    pool: &PgPool,
+    company_id: Uuid,
+    caller_id: Uuid,
+    user_id: Uuid,
+) -> Result<(), AppError> {
     if user_id == caller_id {
         return Err(AppError::conflict(
             "user_id",
@@ -174,13 +202,17 @@ pub async fn change_password(
     new_password: String,
 ) -> Result<(), AppError> {
     passwords::validate_new_password("new_password", &new_password)?;
-    let stored: Option<String> = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
-        .bind(caller.user_id)
-        .fetch_optional(pool)
-        .await
-        .map_err(db_error)?;
+    let stored: Option<String> =
+        sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+            .bind(caller.user_id)
+            .fetch_optional(pool)
+            .await
+            .map_err(db_error)?;
     if !passwords::verify(current_password, stored).await? {
-        return Err(AppError::bad_request("current_password", "Current password is incorrect."));
+        return Err(AppError::bad_request(
+            "current_password",
+            "Current password is incorrect.",
+        ));
     }
     let hash = passwords::hash(new_password).await?;
     let mut tx = pool.begin().await.map_err(db_error)?;
@@ -229,11 +261,13 @@ async fn insert_admin(
             db_error(e)
         }
     })?;
-    sqlx::query("INSERT INTO memberships (company_id, user_id, role) VALUES ($1, $2, 'company_admin')")
-        .bind(company_id)
-        .bind(user_id)
-        .execute(&mut **tx)
-        .await
-        .map_err(db_error)?;
+    sqlx::query(
+        "INSERT INTO memberships (company_id, user_id, role) VALUES ($1, $2, 'company_admin')",
+    )
+    .bind(company_id)
+    .bind(user_id)
+    .execute(&mut **tx)
+    .await
+    .map_err(db_error)?;
     Ok(user_id)
 }

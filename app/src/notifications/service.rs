@@ -27,9 +27,22 @@ pub async fn post(
     .map_err(db_error)
 }
 
-type NotificationRow = (Uuid, String, String, String, Option<String>, chrono::DateTime<chrono::Utc>, bool);
+type NotificationRow = (
+    Uuid,
+    String,
+    String,
+    String,
+    Option<String>,
+    chrono::DateTime<chrono::Utc>,
+    bool,
+);
 
-pub async fn feed(pool: &PgPool, company_id: Uuid, user_id: Uuid, limit: i64) -> Result<NotificationFeed, AppError> {
+pub async fn feed(
+    pool: &PgPool,
+    company_id: Uuid,
+    user_id: Uuid,
+    limit: i64,
+) -> Result<NotificationFeed, AppError> {
     let rows: Vec<NotificationRow> = sqlx::query_as(
         "SELECT n.id, n.kind, n.title, n.body, n.link, n.created_at, r.user_id IS NOT NULL
            FROM notifications n
@@ -55,15 +68,17 @@ pub async fn feed(pool: &PgPool, company_id: Uuid, user_id: Uuid, limit: i64) ->
     .map_err(db_error)?;
     let items = rows
         .into_iter()
-        .map(|(id, kind, title, body, link, created_at, read)| Notification {
-            id,
-            kind,
-            title,
-            body,
-            link,
-            created_at,
-            read,
-        })
+        .map(
+            |(id, kind, title, body, link, created_at, read)| Notification {
+                id,
+                kind,
+                title,
+                body,
+                link,
+                created_at,
+                read,
+            },
+        )
         .collect();
     Ok(NotificationFeed { unread, items })
 }

@@ -12,10 +12,8 @@ pub fn client_ip(parts: &Parts, trust_proxy_headers: bool) -> String {
             .get_all("x-forwarded-for")
             .iter()
             .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-            .last();
+            .next_back()
+            .and_then(|v| v.rsplit(',').map(str::trim).find(|v| !v.is_empty()));
         if let Some(ip) = forwarded {
             return ip.to_string();
         }

@@ -13,7 +13,10 @@ pub fn set_status(status: StatusCode) {
 }
 
 pub fn set_header(name: header::HeaderName, value: &str) {
-    if let (Some(options), Ok(value)) = (use_context::<ResponseOptions>(), HeaderValue::from_str(value)) {
+    if let (Some(options), Ok(value)) = (
+        use_context::<ResponseOptions>(),
+        HeaderValue::from_str(value),
+    ) {
         options.append_header(name, value);
     }
 }

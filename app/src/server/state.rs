@@ -19,7 +19,11 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(pool: PgPool, config: Config, leptos_options: LeptosOptions) -> Result<Self, reqwest::Error> {
+    pub fn new(
+        pool: PgPool,
+        config: Config,
+        leptos_options: LeptosOptions,
+    ) -> Result<Self, reqwest::Error> {
         let http = reqwest::Client::builder()
             .user_agent(concat!("Plugboard/", env!("CARGO_PKG_VERSION")))
             .timeout(std::time::Duration::from_secs(30))

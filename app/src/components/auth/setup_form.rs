@@ -28,7 +28,11 @@ pub fn SetupForm(next: Signal<String>) -> impl IntoView {
         let input = input.clone();
         complete_setup(input.company_name, input.name, input.email, input.password)
     });
-    let error = Signal::derive(move || mismatch.get().or_else(|| action.value().get().and_then(|r| r.err())));
+    let error = Signal::derive(move || {
+        mismatch
+            .get()
+            .or_else(|| action.value().get().and_then(|r| r.err()))
+    });
     Effect::new(move |_| {
         if let Some(Ok(_)) = action.value().get() {
             go_to(&next.get_untracked());
@@ -37,7 +41,10 @@ pub fn SetupForm(next: Signal<String>) -> impl IntoView {
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         if password.get_untracked() != confirm.get_untracked() {
-            mismatch.set(Some(AppError::bad_request("confirm", "Passwords do not match.")));
+            mismatch.set(Some(AppError::bad_request(
+                "confirm",
+                "Passwords do not match.",
+            )));
             return;
         }
         mismatch.set(None);

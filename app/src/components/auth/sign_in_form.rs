@@ -9,7 +9,9 @@ use crate::components::ui::{field_error, form_error, FormField};
 pub fn SignInForm(next: Signal<String>) -> impl IntoView {
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
-    let action = Action::new(|(email, password): &(String, String)| sign_in(email.clone(), password.clone()));
+    let action = Action::new(|(email, password): &(String, String)| {
+        sign_in(email.clone(), password.clone())
+    });
     let error = Signal::derive(move || action.value().get().and_then(|r| r.err()));
     Effect::new(move |_| {
         if let Some(Ok(_)) = action.value().get() {

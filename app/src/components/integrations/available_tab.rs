@@ -2,6 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
+use crate::components::ui::icons::{IconGrid, IconSearch};
 use crate::components::ui::EmptyState;
 
 #[component]
@@ -16,7 +17,7 @@ pub fn AvailableTab() -> impl IntoView {
             if q.trim().is_empty() {
                 view! {
                     <EmptyState
-                        icon="🧩"
+                        icon=view! { <IconGrid/> }.into_any()
                         title="The catalogue is empty"
                         message="No integrations are available on this installation yet. Services appear here once the catalogue is loaded."
                     />
@@ -24,7 +25,7 @@ pub fn AvailableTab() -> impl IntoView {
             } else {
                 view! {
                     <EmptyState
-                        icon="🔍"
+                        icon=view! { <IconSearch/> }.into_any()
                         title="No matching integrations"
                         message=format!("Nothing in the catalogue matches “{q}”. Try another name or category.")
                     />

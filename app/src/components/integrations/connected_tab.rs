@@ -2,6 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
+use crate::components::ui::icons::IconPlug;
 use crate::components::ui::EmptyState;
 
 #[component]
@@ -10,7 +11,7 @@ pub fn ConnectedTab() -> impl IntoView {
         <Title text="Connected integrations"/>
         <h2 class="section-title">"Connected Integrations (0)"</h2>
         <EmptyState
-            icon="🔌"
+            icon=view! { <IconPlug/> }.into_any()
             title="No integrations connected yet"
             message="Connect a CRM, a chat tool or an automation platform and it will show up here with its status and settings."
         >

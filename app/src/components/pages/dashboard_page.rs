@@ -2,6 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
+use crate::components::ui::icons::IconDashboard;
 use crate::components::ui::EmptyState;
 
 /// The home for the integration health overview (connection status, delivery success rates).
@@ -16,7 +17,7 @@ pub fn DashboardPage() -> impl IntoView {
             </header>
             <div class="card">
                 <EmptyState
-                    icon="📊"
+                    icon=view! { <IconDashboard/> }.into_any()
                     title="Nothing to report yet"
                     message="Once you connect services and register webhook endpoints, their status, recent failures and delivery rates appear here."
                 >

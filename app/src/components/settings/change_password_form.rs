@@ -13,7 +13,11 @@ pub fn ChangePasswordForm() -> impl IntoView {
     let mismatch = RwSignal::new(None::<AppError>);
     let toasts = use_toasts();
     let action = Action::new(|(c, n): &(String, String)| change_password(c.clone(), n.clone()));
-    let error = Signal::derive(move || mismatch.get().or_else(|| action.value().get().and_then(|r| r.err())));
+    let error = Signal::derive(move || {
+        mismatch
+            .get()
+            .or_else(|| action.value().get().and_then(|r| r.err()))
+    });
     Effect::new(move |_| {
         if let Some(Ok(())) = action.value().get() {
             toasts.success("Password changed. Your other sessions were signed out.");
@@ -25,7 +29,10 @@ pub fn ChangePasswordForm() -> impl IntoView {
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         if new.get_untracked() != confirm.get_untracked() {
-            mismatch.set(Some(AppError::bad_request("confirm_password", "Passwords do not match.")));
+            mismatch.set(Some(AppError::bad_request(
+                "confirm_password",
+                "Passwords do not match.",
+            )));
             return;
         }
         mismatch.set(None);

@@ -1,6 +1,6 @@
 use leptos::html;
-use send_wrapper::SendWrapper;
 use leptos::prelude::*;
+use send_wrapper::SendWrapper;
 
 use crate::components::ui::close_on_outside_click;
 use crate::components::ui::icons::IconBell;
@@ -31,7 +31,12 @@ pub fn NotificationsBell() -> impl IntoView {
         }
     });
 
-    let unread = move || feed.get().and_then(|f| f.ok()).map(|f| f.unread).unwrap_or(0);
+    let unread = move || {
+        feed.get()
+            .and_then(|f| f.ok())
+            .map(|f| f.unread)
+            .unwrap_or(0)
+    };
     let label = move || match unread() {
         0 => "Notifications".to_string(),
         n => format!("Notifications, {n} unread"),
@@ -48,9 +53,11 @@ pub fn NotificationsBell() -> impl IntoView {
                 on:click=move |_| open.update(|o| *o = !*o)
             >
                 <IconBell/>
-                <Show when=move || { unread() > 0 }>
-                    <span class="badge" aria-hidden="true">{move || unread().min(99)}</span>
-                </Show>
+                <Transition fallback=|| ()>
+                    <Show when=move || { unread() > 0 }>
+                        <span class="badge" aria-hidden="true">{move || unread().min(99)}</span>
+                    </Show>
+                </Transition>
             </button>
             <Show when=move || open.get()>
                 <div class="popover notifications-panel" role="region" aria-label="Notifications">

@@ -1,5 +1,6 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
+use wasm_bindgen::JsCast;
 
 use crate::components::ui::icons::{IconDashboard, IconPlug, IconSettings};
 
@@ -7,7 +8,17 @@ use crate::components::ui::icons::{IconDashboard, IconPlug, IconSettings};
 #[component]
 pub fn Sidebar(nav_open: RwSignal<bool>) -> impl IntoView {
     view! {
-        <nav id="sidebar" class="sidebar" aria-label="Main navigation">
+        <nav id="sidebar" class="sidebar" aria-label="Main navigation" on:click=move |ev| {
+            // A click on a link (or inside one) closes the mobile drawer.
+            let on_link = ev
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                .and_then(|el| el.closest("a").ok().flatten())
+                .is_some();
+            if on_link {
+                nav_open.set(false);
+            }
+        }>
             <div class="sidebar-header">
                 <span class="brand-name">"Plugboard"</span>
                 <button type="button" class="icon-button sidebar-close" aria-label="Close navigation"

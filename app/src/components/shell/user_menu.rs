@@ -35,7 +35,9 @@ pub fn UserMenu() -> impl IntoView {
                 aria-label=move || current().map(|u| format!("Account menu for {}", u.email)).unwrap_or_else(|| "Account menu".into())
                 on:click=move |_| open.update(|o| *o = !*o)
             >
-                <span class="avatar" aria-hidden="true">{move || current().map(|u| u.initials()).unwrap_or_default()}</span>
+                <Transition fallback=|| view! { <span class="avatar" aria-hidden="true"></span> }>
+                    <span class="avatar" aria-hidden="true">{move || current().map(|u| u.initials()).unwrap_or_default()}</span>
+                </Transition>
                 <span class="caret" aria-hidden="true">"▾"</span>
             </button>
             <Show when=move || open.get()>

@@ -3,7 +3,8 @@ use leptos::prelude::*;
 /// A friendly panel for "nothing here yet", with an optional call to action as children.
 #[component]
 pub fn EmptyState(
-    #[prop(into)] icon: String,
+    /// One of `ui::icons`, rendered large.
+    icon: AnyView,
     #[prop(into)] title: String,
     #[prop(into)] message: String,
     #[prop(optional)] children: Option<Children>,

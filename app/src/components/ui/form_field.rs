@@ -33,7 +33,7 @@ pub fn FormField(
     };
     view! {
         <div class="field" class:field-invalid=move || error.get().is_some()>
-            <label for=id.clone()>{label}{required.then_some(view! { <span class="required" aria-hidden="true">" *"</span> })}</label>
+            <label for=id.clone() class:required=required>{label}</label>
             <input
                 id=id.clone()
                 name=id
@@ -52,7 +52,9 @@ pub fn FormField(
 
 /// The message for `field` if `error` is about it.
 pub fn field_error(error: Option<AppError>, field: &str) -> Option<String> {
-    error.filter(|e| e.field() == Some(field)).map(|e| e.to_string())
+    error
+        .filter(|e| e.field() == Some(field))
+        .map(|e| e.to_string())
 }
 
 /// The message of an error no single field owns.

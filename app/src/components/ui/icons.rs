@@ -56,6 +56,22 @@ pub fn IconSun() -> impl IntoView {
     icon("M12 17a5 5 0 1 0 0-10 5 5 0 0 0 0 10zM12 1v2M12 21v2M4.2 4.2l1.4 1.4M18.4 18.4l1.4 1.4M1 12h2M21 12h2M4.2 19.8l1.4-1.4M18.4 5.6l1.4-1.4")
 }
 
+#[component]
+pub fn IconKey() -> impl IntoView {
+    icon("M21 2l-2 2m-7.6 7.6a5.5 5.5 0 1 1-7.8 7.8 5.5 5.5 0 0 1 7.8-7.8zm0 0L15.5 7.5m0 0l3 3L22 7l-3-3m-3.5 3.5L19 4")
+}
+
+/// Broadcast waves: webhooks.
+#[component]
+pub fn IconWebhook() -> impl IntoView {
+    icon("M4.9 19.1a10 10 0 0 1 0-14.2M19.1 4.9a10 10 0 0 1 0 14.2M7.8 16.2a6 6 0 0 1 0-8.4M16.2 7.8a6 6 0 0 1 0 8.4M12 13a1 1 0 1 0 0-2 1 1 0 0 0 0 2z")
+}
+
+#[component]
+pub fn IconGrid() -> impl IntoView {
+    icon("M3 3h7v7H3zM14 3h7v7h-7zM14 14h7v7h-7zM3 14h7v7H3z")
+}
+
 /// The Plugboard mark: a plug in a rounded square.
 #[component]
 pub fn Logo() -> impl IntoView {

@@ -8,7 +8,8 @@ use leptos::html;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-const FOCUSABLE: &str = "a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), \
+const FOCUSABLE: &str =
+    "a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), \
                          textarea:not([disabled]), [tabindex]:not([tabindex='-1'])";
 
 static NEXT_ID: AtomicUsize = AtomicUsize::new(0);
@@ -61,7 +62,13 @@ fn ModalDialog(
                 previous_focus.set_value(document().active_element());
                 set_body_scroll_lock(true);
             }
-            match focusable_in(&el).into_iter().next() {
+            let in_body = el
+                .query_selector(".modal-body")
+                .ok()
+                .flatten()
+                .and_then(|body| body.dyn_into::<web_sys::HtmlElement>().ok())
+                .and_then(|body| focusable_in(&body).into_iter().next());
+            match in_body.or_else(|| focusable_in(&el).into_iter().next()) {
                 Some(first) => {
                     let _ = first.focus();
                 }
@@ -131,9 +138,18 @@ fn trap_tab(ev: &KeyboardEvent, dialog: NodeRef<html::Div>) {
     };
     let active = document().active_element();
     let active_is = |target: &web_sys::HtmlElement| {
-        active.as_ref().map(|a| a == target.unchecked_ref::<web_sys::Element>()).unwrap_or(false)
+        active
+            .as_ref()
+            .map(|a| a == target.unchecked_ref::<web_sys::Element>())
+            .unwrap_or(false)
     };
-    if ev.shift_key() && (active_is(first) || active.as_ref().map(|a| a == el.unchecked_ref::<web_sys::Element>()).unwrap_or(false)) {
+    if ev.shift_key()
+        && (active_is(first)
+            || active
+                .as_ref()
+                .map(|a| a == el.unchecked_ref::<web_sys::Element>())
+                .unwrap_or(false))
+    {
         ev.prevent_default();
         let _ = last.focus();
     } else if !ev.shift_key() && active_is(last) {

@@ -1,7 +1,6 @@
 //! Toast notifications: short confirmations and errors in a live region, dismissed after a few
 //! seconds or by hand.
 
-
 use leptos::prelude::*;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,7 +40,8 @@ impl Toasts {
     fn push(&self, kind: ToastKind, message: String) {
         let id = self.next_id.get_value();
         self.next_id.set_value(id + 1);
-        self.items.update(|items| items.push(Toast { id, kind, message }));
+        self.items
+            .update(|items| items.push(Toast { id, kind, message }));
         let items = self.items;
         let ttl = if kind == ToastKind::Error { 8000 } else { 4000 };
         gloo_timers::callback::Timeout::new(ttl, move || {

@@ -1,0 +1,47 @@
+import { expect, test } from "@playwright/test";
+import { ADMIN, hydrated, signIn, snap } from "./helpers";
+
+test("first run: the sign-in page offers setup, which creates the company and signs in", async ({ page }) => {
+  await page.goto("/integrations/connected");
+  // Unauthenticated pages redirect to sign-in, remembering where we were going.
+  await expect(page).toHaveURL(/\/signin\?next=%2Fintegrations%2Fconnected$/);
+  await hydrated(page);
+  await expect(page.getByRole("heading", { name: "Set up Plugboard" })).toBeVisible();
+  await snap(page, "01-setup-form");
+
+  await page.getByLabel("Company name").fill(ADMIN.company);
+  await page.getByLabel("Your name").fill(ADMIN.name);
+  await page.getByLabel("Email").fill(ADMIN.email);
+  await page.getByLabel("Password", { exact: true }).fill(ADMIN.password);
+  await page.getByLabel("Confirm password").fill("something else");
+  await page.getByRole("button", { name: "Create company and sign in" }).click();
+  await expect(page.getByText("Passwords do not match.")).toBeVisible();
+
+  await page.getByLabel("Confirm password").fill(ADMIN.password);
+  await page.getByRole("button", { name: "Create company and sign in" }).click();
+  await expect(page).toHaveURL(/\/integrations\/connected$/);
+  await hydrated(page);
+  await expect(page.getByTestId("company-name")).toHaveText(ADMIN.company);
+  await expect(page.getByRole("heading", { name: "Integrations", level: 1 })).toBeVisible();
+  await snap(page, "02-integrations-connected");
+});
+
+test("sign out, a wrong password is refused, the right one signs in", async ({ page }) => {
+  await signIn(page);
+  await page.getByTestId("user-menu").click();
+  await page.getByTestId("sign-out").click();
+  await expect(page).toHaveURL(/\/signin$/);
+  await hydrated(page);
+  // Setup is offered only once.
+  await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
+
+  await page.getByLabel("Email").fill(ADMIN.email);
+  await page.getByLabel("Password", { exact: true }).fill("not the password");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByTestId("sign-in-error")).toHaveText("Email or password is incorrect.");
+  await snap(page, "03-sign-in-error");
+
+  await page.getByLabel("Password", { exact: true }).fill(ADMIN.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/integrations\/connected$/);
+});

@@ -1,0 +1,100 @@
+import { expect, test } from "@playwright/test";
+import { hydrated, signIn, snap } from "./helpers";
+
+test("the three tabs are routes: click through, deep link, back button", async ({ page }) => {
+  await signIn(page);
+  const tabs = page.getByRole("navigation", { name: "Integrations sections" });
+
+  await tabs.getByRole("link", { name: "Available" }).click();
+  await expect(page).toHaveURL(/\/integrations\/available$/);
+  await expect(page.getByRole("heading", { name: "Available Integrations" })).toBeVisible();
+  await expect(tabs.getByRole("link", { name: "Available" })).toHaveAttribute("aria-current", "page");
+
+  await tabs.getByRole("link", { name: "API & Webhooks" }).click();
+  await expect(page).toHaveURL(/\/integrations\/api$/);
+  await expect(page.getByRole("heading", { name: "API Access" })).toBeVisible();
+  await snap(page, "04-api-tab");
+
+  await page.goBack();
+  await expect(page).toHaveURL(/\/integrations\/available$/);
+  await expect(page.getByRole("heading", { name: "Available Integrations" })).toBeVisible();
+
+  await page.goto("/integrations/api");
+  await hydrated(page);
+  await expect(page.getByRole("heading", { name: "API Access" })).toBeVisible();
+
+  await tabs.getByRole("link", { name: "Connected" }).click();
+  await expect(page.getByRole("heading", { name: "Connected Integrations (0)" })).toBeVisible();
+  await expect(page.getByText("No integrations connected yet")).toBeVisible();
+});
+
+test("the header search opens the Available tab filtered by the query", async ({ page }) => {
+  await signIn(page);
+  await page.getByLabel("Search integrations").fill("slack");
+  await page.getByLabel("Search integrations").press("Enter");
+  await expect(page).toHaveURL(/\/integrations\/available\?q=slack$/);
+  await expect(page.getByText("No matching integrations")).toBeVisible();
+});
+
+test("every sidebar entry leads to a page", async ({ page }) => {
+  await signIn(page);
+  const nav = page.getByRole("navigation", { name: "Main navigation" });
+  for (const [name, heading] of [["Dashboard", "Dashboard"], ["Settings", "Settings"], ["Integrations", "Integrations"]]) {
+    await nav.getByRole("link", { name }).click();
+    await expect(page.getByRole("heading", { name: heading, level: 1 })).toBeVisible();
+  }
+  await page.getByRole("link", { name: "Help" }).click();
+  await expect(page.getByRole("heading", { name: "Help", level: 1 })).toBeVisible();
+});
+
+test("dark mode toggles and the choice persists across reloads", async ({ page }) => {
+  await signIn(page);
+  const html = page.locator("html");
+  const toggle = page.getByTestId("theme-toggle");
+  await expect(toggle).toHaveAttribute("aria-pressed", "false");
+  await toggle.click();
+  await expect(html).toHaveAttribute("data-theme", "dark");
+  const darkBg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  await snap(page, "05-dark-mode");
+
+  await page.reload();
+  await hydrated(page);
+  await expect(html).toHaveAttribute("data-theme", "dark");
+  await expect(page.getByTestId("theme-toggle")).toHaveAttribute("aria-pressed", "true");
+  expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe(darkBg);
+
+  await page.getByTestId("theme-toggle").click();
+  await expect(html).toHaveAttribute("data-theme", "light");
+  expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).not.toBe(darkBg);
+});
+
+test("the system dark preference applies until the admin chooses", async ({ browser }) => {
+  const context = await browser.newContext({ colorScheme: "dark" });
+  const page = await context.newPage();
+  await signIn(page);
+  await expect(page.getByTestId("theme-toggle")).toHaveAttribute("aria-pressed", "true");
+  await context.close();
+});
+
+test.describe("mobile (390x844)", () => {
+  test.use({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+
+  test("the hamburger opens the sidebar; following a link closes it", async ({ page }) => {
+    await signIn(page);
+    const sidebar = page.getByRole("navigation", { name: "Main navigation" });
+    await expect(sidebar).not.toBeInViewport();
+    await expect(page.getByRole("button", { name: "Open navigation" })).toBeVisible();
+    // The tabs scroll sideways instead of wrapping or overflowing the page.
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await snap(page, "06-mobile-closed");
+
+    await page.getByRole("button", { name: "Open navigation" }).click();
+    await expect(sidebar).toBeInViewport();
+    await snap(page, "07-mobile-sidebar-open");
+
+    await sidebar.getByRole("link", { name: "Settings" }).click();
+    await expect(page).toHaveURL(/\/settings$/);
+    await expect(sidebar).not.toBeInViewport();
+  });
+});

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Installs what building and testing Plugboard needs, skipping whatever is already there.
+# Sourced by scripts/run and scripts/test. Usage: source scripts/setup.sh [--for-tests]
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+FOR_TESTS=0
+[[ "${1:-}" == "--for-tests" ]] && FOR_TESTS=1
+
+WASM_BINDGEN_VERSION=0.2.130   # must equal the wasm-bindgen pin in Cargo.toml
+CARGO_LEPTOS_VERSION=0.3.11
+
+export PATH="$ROOT/scripts/tools/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+
+say() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
+
+as_root() {
+  if [[ "$(id -u)" == 0 ]]; then "$@"; else sudo "$@"; fi
+}
+
+APT_UPDATED=0
+apt_install() {
+  if [[ $APT_UPDATED == 0 ]]; then
+    say "apt-get update"
+    as_root apt-get update -qq
+    APT_UPDATED=1
+  fi
+  say "apt-get install $*"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+# --- Debian packages ---------------------------------------------------------------------
+missing=()
+command -v curl >/dev/null || missing+=(curl)
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
+# The embedded database runs the machine's PostgreSQL server binaries.
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v pg_config >/dev/null || missing+=(postgresql)
+command -v runuser >/dev/null || missing+=(util-linux)
+if [[ $FOR_TESTS == 1 ]]; then
+  [[ -x /usr/bin/chromium ]] || missing+=(chromium)
+fi
+if ((${#missing[@]})); then apt_install "${missing[@]}"; fi
+
+# --- Rust targets and tools --------------------------------------------------------------
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "rustup target add wasm32-unknown-unknown"
+  rustup target add wasm32-unknown-unknown
+fi
+
+if [[ "$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]]; then
+  say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 2 minutes)"
+  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+fi
+
+if ! cargo leptos --version >/dev/null 2>&1; then
+  # Its lock file pins cargo-util-schemas 0.14.2, which needs rustc 1.96; 0.14.1 builds on
+  # older compilers. Fetched from crates.io's static host, built from source (about 20 min).
+  say "installing cargo-leptos $CARGO_LEPTOS_VERSION from source (about 20 minutes, once per machine)"
+  src="$(mktemp -d)"
+  curl -sSfL "https://static.crates.io/crates/cargo-leptos/cargo-leptos-$CARGO_LEPTOS_VERSION.crate" | tar xz -C "$src"
+  (
+    cd "$src/cargo-leptos-$CARGO_LEPTOS_VERSION"
+    rm -f rust-toolchain.toml
+    rustc_minor="$(rustc --version | sed -E 's/^rustc 1\.([0-9]+).*/\1/')"
+    if grep -q 'name = "cargo-util-schemas"' Cargo.lock && ((rustc_minor < 96)); then
+      cargo update -p cargo-util-schemas --precise 0.14.1
+    fi
+    cargo install --path . --locked
+  )
+  rm -rf "$src"
+fi
+
+# --- npm packages ------------------------------------------------------------------------
+npm_install() { # dir
+  local dir="$1"
+  if [[ ! -d "$dir/node_modules" || "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]]; then
+    say "npm ci in ${dir#"$ROOT"/}"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+# wasm-opt from npm's binaryen (Debian's older one silently breaks release bundles).
+npm_install "$ROOT/scripts/tools"
+if [[ $FOR_TESTS == 1 ]]; then
+  npm_install "$ROOT/end2end"
+fi

@@ -1,0 +1,320 @@
+//! Sign-in, sessions, CSRF and first-run setup, through HTTP against a real server and database.
+
+mod common;
+
+use common::{error_of, TestApp, PASSWORD};
+use serde_json::{json, Value};
+use sqlx::PgPool;
+
+#[sqlx::test(migrations = "../migrations")]
+async fn first_run_setup_creates_company_and_admin_once(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let visitor = app.browser();
+    let status: Value = visitor
+        .get("/api/v1/auth/setup_status")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(status["needs_setup"], true);
+
+    let admin = app.setup("Acme", "ada@acme.test").await;
+    let me: Value = admin.get("/api/v1/auth/me").await.json().await.unwrap();
+    assert_eq!(me["email"], "ada@acme.test");
+    assert_eq!(me["company_name"], "Acme");
+
+    let status: Value = visitor
+        .get("/api/v1/auth/setup_status")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(status["needs_setup"], false);
+    // A second setup is refused and creates nothing.
+    let res = visitor
+        .post_without_csrf(
+            "/api/v1/auth/setup",
+            json!({"company_name": "Evil", "name": "", "email": "eve@evil.test", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(
+        error_of(res).await,
+        (409, "conflict".into(), Some("company_name".into()))
+    );
+    let companies: i64 = sqlx::query_scalar("SELECT count(*) FROM companies")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(companies, 1);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn racing_setups_create_exactly_one_company(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let attempts = (0..4).map(|i| {
+        let b = app.browser();
+        async move {
+            b.post_without_csrf(
+                "/api/v1/auth/setup",
+                json!({"company_name": format!("Co {i}"), "name": "", "email": format!("a{i}@x.test"), "password": PASSWORD}),
+            )
+            .await
+            .status()
+            .as_u16()
+        }
+    });
+    let mut statuses = futures::future::join_all(attempts).await;
+    statuses.sort();
+    assert_eq!(statuses, vec![200, 409, 409, 409]);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn sign_in_with_right_and_wrong_password(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    app.setup("Acme", "ada@acme.test").await;
+
+    let browser = app.browser();
+    let res = browser.sign_in("ada@acme.test", "wrong password").await;
+    assert_eq!(
+        error_of(res).await,
+        (401, "invalid_credentials".into(), None)
+    );
+    assert!(browser.cookie("pb_session").is_none());
+
+    // Unknown accounts get the same answer as wrong passwords.
+    let res = browser.sign_in("nobody@acme.test", PASSWORD).await;
+    assert_eq!(
+        error_of(res).await,
+        (401, "invalid_credentials".into(), None)
+    );
+
+    // Email matching ignores case and surrounding spaces.
+    let res = browser.sign_in("  ADA@acme.test ", PASSWORD).await;
+    assert_eq!(res.status(), 200);
+    let set_cookies: Vec<String> = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .collect();
+    let session = set_cookies
+        .iter()
+        .find(|c| c.starts_with("pb_session="))
+        .expect("session cookie");
+    assert!(session.contains("HttpOnly"), "{session}");
+    assert!(session.contains("SameSite=Lax"), "{session}");
+    assert!(
+        !session.contains("Secure"),
+        "plain http must not set Secure: {session}"
+    );
+    let csrf = set_cookies
+        .iter()
+        .find(|c| c.starts_with("pb_csrf="))
+        .expect("csrf cookie");
+    assert!(
+        !csrf.contains("HttpOnly"),
+        "the page script must read it: {csrf}"
+    );
+
+    let me: Value = browser.get("/api/v1/auth/me").await.json().await.unwrap();
+    assert_eq!(me["email"], "ada@acme.test");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn session_cookie_is_secure_behind_https(pool: PgPool) {
+    let app = TestApp::spawn_with(pool, |c| {
+        c.public_url = "https://plugboard.example".parse().unwrap()
+    })
+    .await;
+    let browser = app.browser();
+    let res = browser
+        .client
+        .post(browser.url("/api/v1/auth/setup"))
+        .json(&json!({"company_name": "Acme", "name": "", "email": "ada@acme.test", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let cookie = res
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(cookie.contains("Secure"), "{cookie}");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn failed_sign_ins_are_throttled_per_account(pool: PgPool) {
+    let app = TestApp::spawn_with(pool, |c| c.sign_in_throttle.per_account = 3).await;
+    app.setup("Acme", "ada@acme.test").await;
+    let browser = app.browser();
+    for _ in 0..3 {
+        assert_eq!(
+            browser.sign_in("ada@acme.test", "nope nope").await.status(),
+            401
+        );
+    }
+    // Now even the right password waits, and the answer says how long.
+    let res = browser.sign_in("ada@acme.test", PASSWORD).await;
+    assert_eq!(res.status(), 429);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "rate_limited");
+    let wait = body["error"]["retry_after_secs"].as_u64().unwrap();
+    assert!((1..=15 * 60).contains(&wait), "{wait}");
+
+    // Once the window has passed, the right password works again and clears the failures.
+    sqlx::query("UPDATE sign_in_attempts SET attempted_at = now() - interval '1 hour'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        browser.sign_in("ada@acme.test", PASSWORD).await.status(),
+        200
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn failed_sign_ins_are_throttled_per_ip(pool: PgPool) {
+    let app = TestApp::spawn_with(pool, |c| {
+        c.sign_in_throttle.per_ip = 4;
+        c.sign_in_throttle.per_account = 100;
+    })
+    .await;
+    app.setup("Acme", "ada@acme.test").await;
+    let browser = app.browser();
+    // Spraying many accounts from one address trips the address limit.
+    for i in 0..4 {
+        assert_eq!(
+            browser
+                .sign_in(&format!("user{i}@acme.test"), "guess")
+                .await
+                .status(),
+            401
+        );
+    }
+    let res = browser.sign_in("ada@acme.test", PASSWORD).await;
+    assert_eq!(res.status(), 429);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn sign_out_ends_the_session(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let admin = app.setup("Acme", "ada@acme.test").await;
+    let stolen_cookie = admin.cookie("pb_session").unwrap();
+
+    assert_eq!(
+        admin
+            .post("/api/v1/auth/sign_out", json!({}))
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(error_of(admin.get("/api/v1/auth/me").await).await.0, 401);
+
+    // The old cookie value is dead on the server, not just removed from the browser.
+    let replay = app
+        .browser()
+        .client
+        .get(admin.url("/api/v1/auth/me"))
+        .header("cookie", format!("pb_session={stolen_cookie}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replay.status(), 401);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn idle_and_old_sessions_expire(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let admin = app.setup("Acme", "ada@acme.test").await;
+    assert_eq!(admin.get("/api/v1/auth/me").await.status(), 200);
+
+    // Idle longer than the timeout (2 h in the test config).
+    sqlx::query("UPDATE sessions SET last_seen_at = now() - interval '3 hours'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let (status, code, _) = error_of(admin.get("/api/v1/auth/me").await).await;
+    assert_eq!((status, code.as_str()), (401, "unauthenticated"));
+
+    // Active but past its maximum age.
+    assert_eq!(admin.sign_in("ada@acme.test", PASSWORD).await.status(), 200);
+    assert_eq!(admin.get("/api/v1/auth/me").await.status(), 200);
+    sqlx::query("UPDATE sessions SET expires_at = now() - interval '1 second'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(admin.get("/api/v1/auth/me").await.status(), 401);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn state_changing_calls_need_the_csrf_token(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let admin = app.setup("Acme", "ada@acme.test").await;
+
+    let res = admin
+        .post_without_csrf("/api/v1/company/rename", json!({"name": "Hijacked"}))
+        .await;
+    assert_eq!(error_of(res).await, (403, "forbidden".into(), None));
+    let res = admin
+        .client
+        .post(admin.url("/api/v1/company/rename"))
+        .header("x-csrf-token", "not-the-token")
+        .json(&json!({"name": "Hijacked"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let name: String = sqlx::query_scalar("SELECT name FROM companies")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(name, "Acme");
+
+    // A POST from another site's page is refused outright, even with a token.
+    let res = admin
+        .client
+        .post(admin.url("/api/v1/company/rename"))
+        .header("origin", "https://evil.example")
+        .header("x-csrf-token", admin.cookie("pb_csrf").unwrap())
+        .json(&json!({"name": "Hijacked"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+
+    // The app's own request goes through.
+    let res = admin
+        .post("/api/v1/company/rename", json!({"name": "Acme Labs"}))
+        .await;
+    assert_eq!(res.status(), 200);
+    let name: String = sqlx::query_scalar("SELECT name FROM companies")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(name, "Acme Labs");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn pages_redirect_to_sign_in_and_back(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let visitor = app.browser();
+    let res = visitor.get("/integrations/api?x=1").await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(
+        res.headers()["location"],
+        "/signin?next=%2Fintegrations%2Fapi%3Fx%3D1"
+    );
+    assert_eq!(visitor.get("/signin").await.status(), 200);
+    assert_eq!(visitor.get("/healthz").await.status(), 200);
+
+    let admin = app.setup("Acme", "ada@acme.test").await;
+    let page = admin.get("/integrations/api").await;
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("API Access"), "the tab renders server-side");
+    // Signed-in admins skip the sign-in page.
+    assert_eq!(admin.get("/signin").await.status(), 303);
+}

@@ -1,0 +1,170 @@
+//! A real Plugboard server on 127.0.0.1 over the test's own database, and browser-like clients
+//! (cookie jar, CSRF header) to drive it through HTTP as the UI and REST clients do.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use app::server::{AppState, Config};
+use leptos::config::LeptosOptions;
+use reqwest::cookie::{CookieStore, Jar};
+use reqwest::{redirect, Response, Url};
+use serde_json::{json, Value};
+use sqlx::PgPool;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+pub const PASSWORD: &str = "correct horse battery";
+
+pub struct TestApp {
+    pub base: Url,
+    pub pool: PgPool,
+    stop: watch::Sender<bool>,
+}
+
+impl TestApp {
+    pub async fn spawn(pool: PgPool) -> Self {
+        Self::spawn_with(pool, |_| {}).await
+    }
+
+    pub async fn spawn_with(pool: PgPool, tweak: impl FnOnce(&mut Config)) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let mut config = Config::for_tests(&format!("http://{addr}"));
+        tweak(&mut config);
+        let options = LeptosOptions::builder()
+            .output_name("plugboard")
+            .site_addr(addr)
+            .build();
+        let state = AppState::new(pool.clone(), config, options).expect("state");
+        let (stop, stopped) = watch::channel(false);
+        tokio::spawn(async move {
+            if let Err(e) = server::serve(listener, state, stopped).await {
+                eprintln!("test server failed: {e}");
+            }
+        });
+        Self {
+            base: Url::parse(&format!("http://{addr}")).expect("url"),
+            pool,
+            stop,
+        }
+    }
+
+    /// A fresh browser: its own cookie jar, no session.
+    pub fn browser(&self) -> Browser {
+        let jar = Arc::new(Jar::default());
+        let client = reqwest::Client::builder()
+            .cookie_provider(jar.clone())
+            .redirect(redirect::Policy::none())
+            .build()
+            .expect("client");
+        Browser {
+            base: self.base.clone(),
+            client,
+            jar,
+        }
+    }
+
+    /// Runs first-run setup and returns the signed-in browser of the first admin.
+    pub async fn setup(&self, company: &str, email: &str) -> Browser {
+        let browser = self.browser();
+        let res = browser
+            .post_without_csrf(
+                "/api/v1/auth/setup",
+                json!({"company_name": company, "name": "First Admin", "email": email, "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(
+            res.status(),
+            200,
+            "setup failed: {}",
+            res.text().await.unwrap_or_default()
+        );
+        browser
+    }
+
+    /// A second company with its admin, created the way `plugboard admin create` does.
+    pub async fn other_company(&self, company: &str, email: &str) -> Browser {
+        app::company::service::create_admin_in_company(&self.pool, company, email, PASSWORD.into())
+            .await
+            .expect("create company");
+        let browser = self.browser();
+        let res = browser.sign_in(email, PASSWORD).await;
+        assert_eq!(res.status(), 200);
+        browser
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+pub struct Browser {
+    pub base: Url,
+    pub client: reqwest::Client,
+    pub jar: Arc<Jar>,
+}
+
+impl Browser {
+    pub fn url(&self, path: &str) -> Url {
+        self.base.join(path).expect("path")
+    }
+
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        let header = self.jar.cookies(&self.base)?;
+        let header = header.to_str().ok()?.to_string();
+        header
+            .split(';')
+            .map(str::trim)
+            .filter_map(|pair| pair.split_once('='))
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.to_string())
+    }
+
+    pub async fn sign_in(&self, email: &str, password: &str) -> Response {
+        self.post_without_csrf(
+            "/api/v1/auth/sign_in",
+            json!({"email": email, "password": password}),
+        )
+        .await
+    }
+
+    /// A POST as the app's own page sends it: JSON body plus the session's CSRF token.
+    pub async fn post(&self, path: &str, body: Value) -> Response {
+        let mut req = self.client.post(self.url(path)).json(&body);
+        if let Some(token) = self.cookie("pb_csrf") {
+            req = req.header("x-csrf-token", token);
+        }
+        req.send().await.expect("request")
+    }
+
+    pub async fn post_without_csrf(&self, path: &str, body: Value) -> Response {
+        self.client
+            .post(self.url(path))
+            .json(&body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request")
+    }
+}
+
+/// The JSON error body every failure carries: (status, code, field).
+pub async fn error_of(res: Response) -> (u16, String, Option<String>) {
+    let status = res.status().as_u16();
+    let body: Value = res.json().await.expect("json error body");
+    let error = &body["error"];
+    (
+        status,
+        error["code"].as_str().unwrap_or_default().to_string(),
+        error["field"].as_str().map(str::to_string),
+    )
+}

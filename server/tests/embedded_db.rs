@@ -1,0 +1,122 @@
+//! The embedded default database, driven through the real `plugboard` binary: created on first
+//! start, kept across a kill -9 and a restart, stopped on SIGTERM.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::json;
+
+const PASSWORD: &str = "correct horse battery";
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root")
+        .to_path_buf()
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port()
+}
+
+fn start(data_dir: &Path, port: u16) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_plugboard"))
+        .arg("serve")
+        .current_dir(workspace_root())
+        .env_remove("DATABASE_URL")
+        .env("PLUGBOARD_DATA_DIR", data_dir)
+        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+        .env("PUBLIC_URL", format!("http://127.0.0.1:{port}"))
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("start plugboard")
+}
+
+async fn wait_healthy(client: &reqwest::Client, port: u16, child: &mut Child) {
+    for _ in 0..300 {
+        if let Some(status) = child.try_wait().expect("child status") {
+            panic!("plugboard exited early: {status}");
+        }
+        if let Ok(res) = client
+            .get(format!("http://127.0.0.1:{port}/healthz"))
+            .send()
+            .await
+        {
+            if res.status() == 200 {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("plugboard did not become healthy");
+}
+
+#[tokio::test]
+async fn embedded_database_keeps_data_across_kill_9_and_stops_on_sigterm() {
+    let data_dir =
+        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("embedded-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data_dir);
+    let client = reqwest::Client::new();
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+
+    // First start initialises the cluster; set up a company.
+    let mut first = start(&data_dir, port);
+    wait_healthy(&client, port, &mut first).await;
+    assert!(data_dir.join("postgres/PG_VERSION").exists());
+    let res = client
+        .post(format!("{base}/api/v1/auth/setup"))
+        .json(&json!({"company_name": "Durable", "name": "", "email": "ada@durable.test", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+
+    // kill -9: no chance to clean up.
+    first.kill().expect("SIGKILL");
+    first.wait().expect("reap");
+
+    // The restart adopts the cluster and everything is still there.
+    let mut second = start(&data_dir, port);
+    wait_healthy(&client, port, &mut second).await;
+    let res = client
+        .post(format!("{base}/api/v1/auth/sign_in"))
+        .json(&json!({"email": "ada@durable.test", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        200,
+        "the admin created before kill -9 can sign in"
+    );
+    let status: serde_json::Value = client
+        .get(format!("{base}/api/v1/auth/setup_status"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(status["needs_setup"], false);
+
+    // SIGTERM: a graceful exit that also stops PostgreSQL.
+    let killed = Command::new("kill")
+        .args(["-TERM", &second.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let exit = second.wait().expect("wait");
+    assert!(exit.success(), "graceful shutdown exits 0, got {exit}");
+    assert!(
+        !data_dir.join("postgres/postmaster.pid").exists(),
+        "PostgreSQL was stopped"
+    );
+
+    let _ = std::fs::remove_dir_all(&data_dir);
+}

@@ -1,0 +1,198 @@
+//! A session acts for its own company only: every call with another company's ids fails and
+//! changes nothing.
+
+mod common;
+
+use common::{error_of, TestApp, PASSWORD};
+use serde_json::{json, Value};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_session_sees_and_changes_only_its_own_company(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let acme = app.setup("Acme", "ada@acme.test").await;
+    let globex = app.other_company("Globex", "hank@globex.test").await;
+    let res = globex
+        .post(
+            "/api/v1/company/add_admin",
+            json!({"email": "frank@globex.test", "name": "Frank", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let frank: Value = res.json().await.unwrap();
+    let frank_id: Uuid = frank["user_id"].as_str().unwrap().parse().unwrap();
+
+    // Listing shows only Acme's admins.
+    let settings: Value = acme.get("/api/v1/company/get").await.json().await.unwrap();
+    assert_eq!(settings["name"], "Acme");
+    let emails: Vec<&str> = settings["admins"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["email"].as_str().unwrap())
+        .collect();
+    assert_eq!(emails, vec!["ada@acme.test"]);
+
+    // Removing Globex's admin with Acme's session: not found, and Frank keeps his access.
+    let res = acme
+        .post("/api/v1/company/remove_admin", json!({"user_id": frank_id}))
+        .await;
+    assert_eq!(error_of(res).await.0, 404);
+    let still: i64 = sqlx::query_scalar("SELECT count(*) FROM memberships WHERE user_id = $1")
+        .bind(frank_id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(still, 1);
+
+    // Renaming renames the caller's company, never the other.
+    assert_eq!(
+        acme.post("/api/v1/company/rename", json!({"name": "Acme 2"}))
+            .await
+            .status(),
+        200
+    );
+    let globex_settings: Value = globex
+        .get("/api/v1/company/get")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(globex_settings["name"], "Globex");
+
+    // Notifications posted to one company are invisible to the other.
+    let globex_id: Uuid = globex_settings["company_id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    app::notifications::service::post(&app.pool, globex_id, "test", "Globex only", "", None)
+        .await
+        .unwrap();
+    let acme_feed: Value = acme
+        .get("/api/v1/notifications/list")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(acme_feed["items"].as_array().unwrap().len(), 0);
+    let globex_feed: Value = globex
+        .get("/api/v1/notifications/list")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(globex_feed["unread"], 1);
+    assert_eq!(globex_feed["items"][0]["title"], "Globex only");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn removing_an_admin_ends_their_sessions(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let ada = app.setup("Acme", "ada@acme.test").await;
+    let res = ada
+        .post(
+            "/api/v1/company/add_admin",
+            json!({"email": "bob@acme.test", "name": "Bob", "password": PASSWORD}),
+        )
+        .await;
+    let bob_id = res.json::<Value>().await.unwrap()["user_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let bob = app.browser();
+    assert_eq!(bob.sign_in("bob@acme.test", PASSWORD).await.status(), 200);
+    assert_eq!(bob.get("/api/v1/auth/me").await.status(), 200);
+
+    // Nobody removes themselves.
+    let ada_me: Value = ada.get("/api/v1/auth/me").await.json().await.unwrap();
+    let res = ada
+        .post(
+            "/api/v1/company/remove_admin",
+            json!({"user_id": ada_me["user_id"]}),
+        )
+        .await;
+    assert_eq!(error_of(res).await.0, 409);
+
+    assert_eq!(
+        ada.post("/api/v1/company/remove_admin", json!({"user_id": bob_id}))
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(bob.get("/api/v1/auth/me").await.status(), 401);
+    assert_eq!(bob.sign_in("bob@acme.test", PASSWORD).await.status(), 401);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn changing_password_signs_out_other_sessions(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let laptop = app.setup("Acme", "ada@acme.test").await;
+    let phone = app.browser();
+    assert_eq!(phone.sign_in("ada@acme.test", PASSWORD).await.status(), 200);
+
+    let res = laptop
+        .post(
+            "/api/v1/company/change_password",
+            json!({"current_password": PASSWORD, "new_password": "a brand new secret"}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(laptop.get("/api/v1/auth/me").await.status(), 200);
+    assert_eq!(phone.get("/api/v1/auth/me").await.status(), 401);
+    assert_eq!(phone.sign_in("ada@acme.test", PASSWORD).await.status(), 401);
+    assert_eq!(
+        phone
+            .sign_in("ada@acme.test", "a brand new secret")
+            .await
+            .status(),
+        200
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn notifications_read_state_is_per_admin(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let ada = app.setup("Acme", "ada@acme.test").await;
+    ada.post(
+        "/api/v1/company/add_admin",
+        json!({"email": "bob@acme.test", "name": "", "password": PASSWORD}),
+    )
+    .await;
+    let bob = app.browser();
+    bob.sign_in("bob@acme.test", PASSWORD).await;
+    let me: Value = ada.get("/api/v1/auth/me").await.json().await.unwrap();
+    let company: Uuid = me["company_id"].as_str().unwrap().parse().unwrap();
+    app::notifications::service::post(
+        &app.pool,
+        company,
+        "webhook.disabled",
+        "Endpoint disabled",
+        "5 failures",
+        None,
+    )
+    .await
+    .unwrap();
+
+    assert_eq!(
+        ada.post("/api/v1/notifications/mark_all_read", json!({}))
+            .await
+            .status(),
+        200
+    );
+    let ada_feed: Value = ada
+        .get("/api/v1/notifications/list")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let bob_feed: Value = bob
+        .get("/api/v1/notifications/list")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ada_feed["unread"], 0);
+    assert_eq!(bob_feed["unread"], 1);
+}
