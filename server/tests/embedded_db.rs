@@ -105,6 +105,43 @@ async fn embedded_database_keeps_data_across_kill_9_and_stops_on_sigterm() {
         .unwrap();
     assert_eq!(status["needs_setup"], false);
 
+    // `plugboard admin create` works on the same embedded cluster while the server runs, and
+    // leaves the cluster running for it.
+    let admin_create = || {
+        Command::new(env!("CARGO_BIN_EXE_plugboard"))
+            .args([
+                "admin",
+                "create",
+                "--company",
+                "Durable",
+                "--email",
+                "bob@durable.test",
+            ])
+            .current_dir(workspace_root())
+            .env_remove("DATABASE_URL")
+            .env("PLUGBOARD_DATA_DIR", &data_dir)
+            .env("PLUGBOARD_ADMIN_PASSWORD", PASSWORD)
+            .output()
+            .expect("run admin create")
+    };
+    let created = admin_create();
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    assert!(String::from_utf8_lossy(&created.stdout).contains("Created admin bob@durable.test"));
+    let res = client
+        .post(format!("{base}/api/v1/auth/sign_in"))
+        .json(&json!({"email": "bob@durable.test", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "the CLI-created admin can sign in");
+    let again = admin_create();
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+
     // SIGTERM: a graceful exit that also stops PostgreSQL.
     let killed = Command::new("kill")
         .args(["-TERM", &second.id().to_string()])
