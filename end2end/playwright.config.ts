@@ -45,6 +45,8 @@ export default defineConfig({
       LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
       PUBLIC_URL: baseURL,
       RUST_LOG: "warn",
+      // A throw-away key: the browser suite's database is dropped afterwards.
+      PLUGBOARD_MASTER_KEY: "dGVzdC1vbmx5LW1hc3Rlci1rZXktMzItYnl0ZXMhISE=",
     },
   },
 });

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod company;
 pub mod components;
 pub mod error;
+pub mod integrations;
 pub mod notifications;
 #[cfg(feature = "ssr")]
 pub mod server;

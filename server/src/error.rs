@@ -6,6 +6,8 @@ pub enum ServerError {
     Config { var: &'static str, message: String },
     #[error("site settings (Leptos.toml): {0}")]
     SiteSettings(String),
+    #[error("{0}")]
+    Catalogue(String),
     #[error("embedded PostgreSQL: {0}")]
     EmbeddedPostgres(String),
     #[error("database: {0}")]

@@ -27,6 +27,7 @@ pub async fn serve(
     mut shutdown: watch::Receiver<bool>,
 ) -> Result<(), ServerError> {
     let maintenance = tokio::spawn(maintenance::run(state.clone(), shutdown.clone()));
+    let refresher = tokio::spawn(maintenance::refresh_tokens(state.clone(), shutdown.clone()));
     let app = router::build_router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {
@@ -34,5 +35,6 @@ pub async fn serve(
         })
         .await?;
     let _ = maintenance.await;
+    let _ = refresher.await;
     Ok(())
 }

@@ -38,11 +38,19 @@ async fn main() -> ExitCode {
 
 async fn serve() -> Result<(), ServerError> {
     let settings = config::load()?;
+    let catalogue = config::catalogue(&settings.config.public_url)?;
+    let cipher = config::cipher(&settings.database)?;
     let (url, embedded) = open_database(settings.database).await?;
     let result = async {
         let pool = db::connect(&url).await?;
         let addr = settings.leptos_options.site_addr;
-        let state = AppState::new(pool, settings.config, settings.leptos_options)?;
+        let state = AppState::new(
+            pool,
+            settings.config,
+            settings.leptos_options,
+            catalogue,
+            cipher,
+        )?;
         let public_url = state.config.public_url.clone();
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let (stop, stopped) = watch::channel(false);

@@ -20,6 +20,9 @@ pub async fn run(state: AppState, mut shutdown: watch::Receiver<bool>) {
 }
 
 pub async fn prune(state: &AppState) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM oauth_states WHERE expires_at < now()")
+        .execute(&state.pool)
+        .await?;
     let idle = state.config.session_idle_timeout.as_secs_f64();
     let window = state.config.sign_in_throttle.window.as_secs_f64();
     let sessions = sqlx::query(
@@ -40,4 +43,19 @@ pub async fn prune(state: &AppState) -> Result<(), sqlx::Error> {
         tracing::debug!(sessions, attempts, "pruned expired rows");
     }
     Ok(())
+}
+
+/// Refreshes OAuth tokens ahead of expiry, every minute.
+pub async fn refresh_tokens(state: AppState, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        match app::integrations::oauth::refresh_expiring(&state).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(refreshed = n, "refreshed OAuth tokens ahead of expiry"),
+            Err(e) => tracing::warn!("token refresher: {e}"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(60)) => {}
+            _ = shutdown.changed() => return,
+        }
+    }
 }

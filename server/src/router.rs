@@ -14,6 +14,13 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
+use app::auth::session::caller_from_headers;
+use app::integrations::catalogue::CALLBACK_PATH;
+use app::integrations::oauth::{self, CallbackQuery};
+use axum::extract::Query;
+use axum::http::HeaderMap;
+use axum::response::Redirect;
+
 use crate::guards;
 
 pub fn build_router(state: AppState) -> Router {
@@ -22,6 +29,7 @@ pub fn build_router(state: AppState) -> Router {
     let context_state = state.clone();
     Router::new()
         .route("/healthz", get(healthz))
+        .route(CALLBACK_PATH, get(oauth_callback))
         // leptos_routes registers every server function at its own path; anything else under
         // /api gets the JSON error shape.
         .route("/api/{*rest}", any(api_not_found))
@@ -71,6 +79,36 @@ async fn method_not_allowed(req: Request<Body>) -> Response {
         "method_not_allowed",
         &format!("{} is not allowed on {}.", req.method(), req.uri().path()),
     )
+}
+
+/// Where providers send the browser back. Success lands on the Connected tab, which shows the
+/// success dialog; any failure lands on the Available tab with an error code for its dialog.
+async fn oauth_callback(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<CallbackQuery>,
+) -> Response {
+    let caller = match caller_from_headers(&state, &headers).await {
+        Ok(Some(caller)) => caller,
+        // The page guard already sent signed-out browsers to sign in; this is a lost race.
+        _ => return Redirect::to("/signin").into_response(),
+    };
+    match oauth::complete(&state, &caller, query).await {
+        Ok((slug, id)) => Redirect::to(&format!(
+            "/integrations/connected?connected={id}&provider={slug}"
+        ))
+        .into_response(),
+        Err(failure) => {
+            tracing::info!(code = failure.code, detail = %failure.detail, "OAuth connection failed");
+            let mut target = url::form_urlencoded::Serializer::new(String::new());
+            target.append_pair("oauth_error", failure.code);
+            target.append_pair("detail", &failure.detail);
+            if let Some(provider) = &failure.provider {
+                target.append_pair("provider", provider);
+            }
+            Redirect::to(&format!("/integrations/available?{}", target.finish())).into_response()
+        }
+    }
 }
 
 async fn healthz(State(state): State<AppState>) -> Response {

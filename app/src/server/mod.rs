@@ -3,6 +3,7 @@
 
 pub mod client_ip;
 pub mod config;
+pub mod crypto;
 pub mod respond;
 pub mod state;
 pub mod tokens;

@@ -5,8 +5,10 @@ use leptos::config::LeptosOptions;
 use leptos::prelude::use_context;
 use sqlx::PgPool;
 
+use super::crypto::Cipher;
 use super::Config;
 use crate::error::AppError;
+use crate::integrations::catalogue::Catalogue;
 
 /// Everything a request or background task needs, built once at start-up (or per test) and
 /// handed to the router. There are no globals: each test builds its own over its own database.
@@ -14,8 +16,15 @@ use crate::error::AppError;
 pub struct AppState {
     pub pool: PgPool,
     pub config: Arc<Config>,
+    /// For provider APIs.
     pub http: reqwest::Client,
+    /// For OAuth token, refresh and revocation requests: never follows redirects, so a token
+    /// endpoint cannot bounce our client secret elsewhere.
+    pub oauth_http: reqwest::Client,
     pub leptos_options: LeptosOptions,
+    pub catalogue: Arc<Catalogue>,
+    /// Encrypts credentials at rest.
+    pub cipher: Arc<Cipher>,
 }
 
 impl AppState {
@@ -23,16 +32,27 @@ impl AppState {
         pool: PgPool,
         config: Config,
         leptos_options: LeptosOptions,
+        catalogue: Catalogue,
+        cipher: Cipher,
     ) -> Result<Self, reqwest::Error> {
+        let user_agent = concat!("Plugboard/", env!("CARGO_PKG_VERSION"));
         let http = reqwest::Client::builder()
-            .user_agent(concat!("Plugboard/", env!("CARGO_PKG_VERSION")))
+            .user_agent(user_agent)
             .timeout(std::time::Duration::from_secs(30))
+            .build()?;
+        let oauth_http = reqwest::Client::builder()
+            .user_agent(user_agent)
+            .timeout(std::time::Duration::from_secs(15))
+            .redirect(reqwest::redirect::Policy::none())
             .build()?;
         Ok(Self {
             pool,
             config: Arc::new(config),
             http,
+            oauth_http,
             leptos_options,
+            catalogue: Arc::new(catalogue),
+            cipher: Arc::new(cipher),
         })
     }
 }

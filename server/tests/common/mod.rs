@@ -4,6 +4,10 @@
 
 use std::sync::Arc;
 
+use std::collections::HashMap;
+
+use app::integrations::catalogue::{self, Catalogue};
+use app::server::crypto::Cipher;
 use app::server::{AppState, Config};
 use leptos::config::LeptosOptions;
 use reqwest::cookie::{CookieStore, Jar};
@@ -15,9 +19,12 @@ use tokio::sync::watch;
 
 pub const PASSWORD: &str = "correct horse battery";
 
+pub mod oauth_provider;
+
 pub struct TestApp {
     pub base: Url,
     pub pool: PgPool,
+    pub state: AppState,
     stop: watch::Sender<bool>,
 }
 
@@ -27,6 +34,20 @@ impl TestApp {
     }
 
     pub async fn spawn_with(pool: PgPool, tweak: impl FnOnce(&mut Config)) -> Self {
+        Self::spawn_full(pool, HashMap::new(), tweak).await
+    }
+
+    /// With provider variables (`SLACK_CLIENT_ID`, `SLACK_TOKEN_URL`, ...) as the catalogue
+    /// would read them from the environment.
+    pub async fn spawn_with_env(pool: PgPool, env: HashMap<String, String>) -> Self {
+        Self::spawn_full(pool, env, |_| {}).await
+    }
+
+    pub async fn spawn_full(
+        pool: PgPool,
+        env: HashMap<String, String>,
+        tweak: impl FnOnce(&mut Config),
+    ) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let mut config = Config::for_tests(&format!("http://{addr}"));
@@ -35,16 +56,22 @@ impl TestApp {
             .output_name("plugboard")
             .site_addr(addr)
             .build();
-        let state = AppState::new(pool.clone(), config, options).expect("state");
+        let lookup = move |name: &str| env.get(name).cloned();
+        let catalogue =
+            Catalogue::load(catalogue::BUILTIN, &lookup, &config.public_url).expect("catalogue");
+        let cipher = Cipher::new(&Cipher::random_key(), &[]);
+        let state = AppState::new(pool.clone(), config, options, catalogue, cipher).expect("state");
+        let served = state.clone();
         let (stop, stopped) = watch::channel(false);
         tokio::spawn(async move {
-            if let Err(e) = server::serve(listener, state, stopped).await {
+            if let Err(e) = server::serve(listener, served, stopped).await {
                 eprintln!("test server failed: {e}");
             }
         });
         Self {
             base: Url::parse(&format!("http://{addr}")).expect("url"),
             pool,
+            state,
             stop,
         }
     }
@@ -137,6 +164,11 @@ impl Browser {
             req = req.header("x-csrf-token", token);
         }
         req.send().await.expect("request")
+    }
+
+    /// A GET to an absolute URL (a provider's page, or our callback) with this browser's cookies.
+    pub async fn get_url(&self, url: &str) -> Response {
+        self.client.get(url).send().await.expect("request")
     }
 
     pub async fn post_without_csrf(&self, path: &str, body: Value) -> Response {

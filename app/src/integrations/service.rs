@@ -1,0 +1,390 @@
+//! Connections: list, connect with an API key or a catch-hook URL, configure, disconnect.
+//! Every query is scoped to the caller's company.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::catalogue::Provider;
+use super::credentials::Credentials;
+use super::types::{AuthType, ConnectionStatus, ConnectionView, ProviderView};
+use super::{oauth, settings};
+use crate::auth::session::Caller;
+use crate::error::AppError;
+use crate::server::{db_error, is_unique_violation, AppState};
+
+pub async fn catalogue(state: &AppState, company_id: Uuid) -> Result<Vec<ProviderView>, AppError> {
+    let counts = connection_counts(&state.pool, company_id).await?;
+    Ok(state
+        .catalogue
+        .providers()
+        .iter()
+        .map(|p| {
+            state
+                .catalogue
+                .view(p, counts.get(&p.def.slug).copied().unwrap_or(0))
+        })
+        .collect())
+}
+
+pub async fn provider(
+    state: &AppState,
+    company_id: Uuid,
+    slug: &str,
+) -> Result<ProviderView, AppError> {
+    let provider = find_provider(state, slug)?;
+    let counts = connection_counts(&state.pool, company_id).await?;
+    Ok(state
+        .catalogue
+        .view(provider, counts.get(slug).copied().unwrap_or(0)))
+}
+
+pub fn find_provider<'a>(state: &'a AppState, slug: &str) -> Result<&'a Provider, AppError> {
+    state
+        .catalogue
+        .get(slug)
+        .ok_or_else(|| AppError::NotFound(format!("No integration called {slug:?}.")))
+}
+
+async fn connection_counts(
+    pool: &PgPool,
+    company_id: Uuid,
+) -> Result<HashMap<String, u32>, AppError> {
+    let rows: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT provider, count(*) FROM connections WHERE company_id = $1 GROUP BY provider",
+    )
+    .bind(company_id)
+    .fetch_all(pool)
+    .await
+    .map_err(db_error)?;
+    Ok(rows.into_iter().map(|(p, n)| (p, n as u32)).collect())
+}
+
+type ConnectionRow = (
+    Uuid,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    DateTime<Utc>,
+    serde_json::Value,
+);
+
+const CONNECTION_COLUMNS: &str =
+    "id, provider, status, account_label, connection_info, error_message, \
+                                  connected_by_email, connected_at, config";
+
+pub async fn list(state: &AppState, company_id: Uuid) -> Result<Vec<ConnectionView>, AppError> {
+    let rows: Vec<ConnectionRow> = sqlx::query_as(&format!(
+        "SELECT {CONNECTION_COLUMNS} FROM connections WHERE company_id = $1 ORDER BY connected_at, id"
+    ))
+    .bind(company_id)
+    .fetch_all(&state.pool)
+    .await
+    .map_err(db_error)?;
+    Ok(rows.into_iter().map(|row| view(state, row)).collect())
+}
+
+pub async fn get(state: &AppState, company_id: Uuid, id: Uuid) -> Result<ConnectionView, AppError> {
+    let row: Option<ConnectionRow> = sqlx::query_as(&format!(
+        "SELECT {CONNECTION_COLUMNS} FROM connections WHERE company_id = $1 AND id = $2"
+    ))
+    .bind(company_id)
+    .bind(id)
+    .fetch_optional(&state.pool)
+    .await
+    .map_err(db_error)?;
+    row.map(|row| view(state, row)).ok_or_else(not_found)
+}
+
+pub fn not_found() -> AppError {
+    AppError::NotFound("No such connection in your company.".into())
+}
+
+fn view(state: &AppState, row: ConnectionRow) -> ConnectionView {
+    let (
+        id,
+        provider,
+        status,
+        account_label,
+        connection_info,
+        error_message,
+        connected_by,
+        connected_at,
+        config,
+    ) = row;
+    let def = state.catalogue.get(&provider).map(|p| &p.def);
+    ConnectionView {
+        id,
+        provider_name: def
+            .map(|d| d.name.clone())
+            .unwrap_or_else(|| provider.clone()),
+        logo: def.map(|d| d.logo.clone()).unwrap_or_default(),
+        short_description: def.map(|d| d.short_description.clone()).unwrap_or_default(),
+        disconnect_effects: def
+            .map(|d| d.disconnect_effects.clone())
+            .unwrap_or_default(),
+        provider,
+        status: match status.as_str() {
+            "active" => ConnectionStatus::Active,
+            "error" => ConnectionStatus::Error,
+            _ => ConnectionStatus::Pending,
+        },
+        account_label,
+        connection_info,
+        error_message,
+        connected_by,
+        connected_at,
+        config,
+    }
+}
+
+/// The fields a new connection row starts with.
+pub struct NewConnection<'a> {
+    pub provider: &'a Provider,
+    pub credentials: Credentials,
+    pub account_label: String,
+    pub connection_info: String,
+    pub token_expires_at: Option<DateTime<Utc>>,
+    pub provider_data: serde_json::Value,
+}
+
+/// Stores a connection, encrypted, with the provider's default settings. A provider that allows
+/// one account per company refuses a second connection (409).
+pub async fn insert(
+    state: &AppState,
+    caller: &Caller,
+    new: NewConnection<'_>,
+) -> Result<Uuid, AppError> {
+    let id = Uuid::new_v4();
+    let sealed = new.credentials.seal(&state.cipher, caller.company_id, id)?;
+    let config = settings::defaults(&new.provider.def.config_schema);
+    let email: String = sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
+        .bind(caller.user_id)
+        .fetch_one(&state.pool)
+        .await
+        .map_err(db_error)?;
+    sqlx::query(
+        "INSERT INTO connections (id, company_id, provider, allow_multiple, status, account_label, connection_info,
+                                  config, credentials, token_expires_at, provider_data, connected_by, connected_by_email)
+         VALUES ($1, $2, $3, $4, 'active', $5, $6, $7, $8, $9, $10, $11, $12)",
+    )
+    .bind(id)
+    .bind(caller.company_id)
+    .bind(&new.provider.def.slug)
+    .bind(new.provider.def.allow_multiple)
+    .bind(&new.account_label)
+    .bind(&new.connection_info)
+    .bind(config)
+    .bind(sealed)
+    .bind(new.token_expires_at)
+    .bind(new.provider_data)
+    .bind(caller.user_id)
+    .bind(email)
+    .execute(&state.pool)
+    .await
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            AppError::conflict(
+                "provider",
+                format!("{} is already connected. Disconnect it first to connect another account.", new.provider.def.name),
+            )
+        } else {
+            db_error(e)
+        }
+    })?;
+    tracing::info!(company_id = %caller.company_id, provider = %new.provider.def.slug, connection = %id, "connected");
+    Ok(id)
+}
+
+/// Connects an `api_key` provider from its credential form.
+pub async fn connect_api_key(
+    state: &AppState,
+    caller: &Caller,
+    slug: &str,
+    mut values: BTreeMap<String, String>,
+) -> Result<ConnectionView, AppError> {
+    let provider = find_provider(state, slug)?;
+    if provider.def.auth_type != AuthType::ApiKey {
+        return Err(AppError::bad_request(
+            "provider",
+            format!("{} does not connect with an API key.", provider.def.name),
+        ));
+    }
+    let mut kept = BTreeMap::new();
+    for field in &provider.def.fields {
+        let value = values
+            .remove(&field.name)
+            .unwrap_or_default()
+            .trim()
+            .to_string();
+        if value.is_empty() {
+            if field.required {
+                return Err(AppError::bad_request(
+                    &field.name,
+                    format!("{} is required.", field.label),
+                ));
+            }
+            continue;
+        }
+        if value.len() > 4096 {
+            return Err(AppError::bad_request(
+                &field.name,
+                format!("{} is too long.", field.label),
+            ));
+        }
+        match field.kind.as_str() {
+            "url" => settings::check_url(&field.name, &field.label, &value)?,
+            "email" => {
+                crate::validate::email(&field.name, &value)?;
+            }
+            _ => {}
+        }
+        kept.insert(field.name.clone(), value);
+    }
+    if let Some(unknown) = values.keys().next() {
+        return Err(AppError::bad_request(
+            unknown,
+            format!("{} has no field {unknown:?}.", provider.def.name),
+        ));
+    }
+    // The connection-info line shows the first non-secret value (a subdomain, a store URL).
+    let info = provider
+        .def
+        .fields
+        .iter()
+        .find(|f| !f.secret && kept.contains_key(&f.name))
+        .and_then(|f| kept.get(&f.name).cloned())
+        .unwrap_or_else(|| "API key connected".to_string());
+    let id = insert(
+        state,
+        caller,
+        NewConnection {
+            provider,
+            credentials: Credentials::ApiKey { values: kept },
+            account_label: String::new(),
+            connection_info: info,
+            token_expires_at: None,
+            provider_data: serde_json::json!({}),
+        },
+    )
+    .await?;
+    get(state, caller.company_id, id).await
+}
+
+/// Connects a `webhook` provider (Zapier, Make, n8n) to its catch-hook URL.
+pub async fn connect_webhook(
+    state: &AppState,
+    caller: &Caller,
+    slug: &str,
+    url: &str,
+) -> Result<ConnectionView, AppError> {
+    let provider = find_provider(state, slug)?;
+    let spec = match (&provider.def.auth_type, &provider.def.webhook) {
+        (AuthType::Webhook, Some(spec)) => spec,
+        _ => {
+            return Err(AppError::bad_request(
+                "provider",
+                format!("{} does not connect with a webhook URL.", provider.def.name),
+            ))
+        }
+    };
+    let url = url.trim();
+    let parsed = reqwest::Url::parse(url).map_err(|_| {
+        AppError::bad_request("url", "Paste the full webhook URL, starting with https://.")
+    })?;
+    if parsed.scheme() != "https" {
+        return Err(AppError::bad_request(
+            "url",
+            "The webhook URL must start with https://.",
+        ));
+    }
+    let host = parsed.host_str().unwrap_or_default().to_ascii_lowercase();
+    let host_ok = spec.allowed_hosts.is_empty()
+        || spec
+            .allowed_hosts
+            .iter()
+            .any(|allowed| host == *allowed || host.ends_with(&format!(".{allowed}")));
+    if !host_ok {
+        return Err(AppError::bad_request(
+            "url",
+            format!(
+                "That is not a {} webhook URL. It looks like {}",
+                provider.def.name, spec.url_example
+            ),
+        ));
+    }
+    let id = insert(
+        state,
+        caller,
+        NewConnection {
+            provider,
+            credentials: Credentials::Webhook {
+                url: url.to_string(),
+            },
+            account_label: String::new(),
+            connection_info: format!("Sends to {host}"),
+            token_expires_at: None,
+            provider_data: serde_json::json!({}),
+        },
+    )
+    .await?;
+    get(state, caller.company_id, id).await
+}
+
+/// Validates settings against the provider's schema and saves them.
+pub async fn save_config(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+    config: serde_json::Value,
+) -> Result<ConnectionView, AppError> {
+    let current = get(state, caller.company_id, id).await?;
+    let provider = find_provider(state, &current.provider)?;
+    settings::validate(&provider.def.config_schema, &config)?;
+    let info =
+        settings::connection_info(&provider.def.slug, &config).unwrap_or(current.connection_info);
+    sqlx::query("UPDATE connections SET config = $3, connection_info = $4, updated_at = now() WHERE company_id = $1 AND id = $2")
+        .bind(caller.company_id)
+        .bind(id)
+        .bind(config)
+        .bind(info)
+        .execute(&state.pool)
+        .await
+        .map_err(db_error)?;
+    get(state, caller.company_id, id).await
+}
+
+/// Revokes the token at the provider where it can (a failure is logged, never blocking), then
+/// deletes the credentials and settings.
+pub async fn disconnect(state: &AppState, caller: &Caller, id: Uuid) -> Result<(), AppError> {
+    let row: Option<(String, Vec<u8>)> = sqlx::query_as(
+        "SELECT provider, credentials FROM connections WHERE company_id = $1 AND id = $2",
+    )
+    .bind(caller.company_id)
+    .bind(id)
+    .fetch_optional(&state.pool)
+    .await
+    .map_err(db_error)?;
+    let (slug, blob) = row.ok_or_else(not_found)?;
+    if let Some(provider) = state.catalogue.get(&slug) {
+        match Credentials::open(&blob, &state.cipher, caller.company_id, id) {
+            Ok(credentials) => oauth::revoke(state, provider, &credentials).await,
+            Err(_) => {
+                tracing::warn!(connection = %id, "credentials unreadable; deleting without revoking")
+            }
+        }
+    }
+    sqlx::query("DELETE FROM connections WHERE company_id = $1 AND id = $2")
+        .bind(caller.company_id)
+        .bind(id)
+        .execute(&state.pool)
+        .await
+        .map_err(db_error)?;
+    tracing::info!(company_id = %caller.company_id, provider = %slug, connection = %id, "disconnected");
+    Ok(())
+}

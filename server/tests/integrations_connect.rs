@@ -1,0 +1,427 @@
+//! Connecting with API keys and catch-hook URLs, settings validation, Slack's channel list
+//! from its API, tenant isolation, and no plaintext credential in a database dump.
+
+mod common;
+
+use std::collections::HashMap;
+
+use axum::routing::get;
+use axum::{Json, Router};
+use common::oauth_provider::OAuthProvider;
+use common::{error_of, TestApp};
+use serde_json::{json, Value};
+use sqlx::PgPool;
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_catalogue_lists_every_provider_with_connection_counts(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let admin = app.setup("Acme", "ada@acme.test").await;
+    let catalogue: Value = admin
+        .get("/api/v1/integrations/catalogue")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let slugs: Vec<&str> = catalogue
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["slug"].as_str().unwrap())
+        .collect();
+    assert_eq!(slugs.len(), 28);
+    for slug in [
+        "slack",
+        "microsoft-teams",
+        "salesforce",
+        "zoho-crm",
+        "zapier",
+        "n8n",
+        "calendly",
+        "email-forwarding",
+    ] {
+        assert!(slugs.contains(&slug), "{slug}");
+    }
+    let stripe = catalogue
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["slug"] == "stripe")
+        .unwrap();
+    assert_eq!(
+        (
+            stripe["configured"].as_bool(),
+            stripe["connections"].as_u64()
+        ),
+        (Some(true), Some(0))
+    );
+    assert_eq!(
+        error_of(admin.get("/api/v1/integrations/provider?slug=nope").await)
+            .await
+            .0,
+        404
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn api_key_connections_validate_each_field_and_encrypt_the_key(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let admin = app.setup("Acme", "ada@acme.test").await;
+
+    let res = admin
+        .post(
+            "/api/v1/integrations/connect_api_key",
+            json!({"slug": "stripe", "values": {}}),
+        )
+        .await;
+    assert_eq!(
+        error_of(res).await,
+        (400, "bad_request".into(), Some("api_key".into()))
+    );
+    let res = admin
+        .post(
+            "/api/v1/integrations/connect_api_key",
+            json!({"slug": "stripe", "values": {"api_key": "rk_x", "extra": "1"}}),
+        )
+        .await;
+    assert_eq!(
+        error_of(res).await,
+        (400, "bad_request".into(), Some("extra".into()))
+    );
+    let res = admin
+        .post(
+            "/api/v1/integrations/connect_webhook",
+            json!({"slug": "stripe", "url": "https://x.test"}),
+        )
+        .await;
+    assert_eq!(error_of(res).await.0, 400);
+
+    let secret = "rk_live_51NotARealKeyButLongEnough0123456789";
+    let res = admin
+        .post(
+            "/api/v1/integrations/connect_api_key",
+            json!({"slug": "stripe", "values": {"api_key": secret}}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let connection: Value = res.json().await.unwrap();
+    assert_eq!(connection["status"], "active");
+    assert!(
+        !connection.to_string().contains(secret),
+        "the key is never sent back"
+    );
+    let raw: Vec<u8> = sqlx::query_scalar("SELECT credentials FROM connections")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert!(!raw.windows(secret.len()).any(|w| w == secret.as_bytes()));
+    assert_dump_lacks(&app, secret).await;
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn webhook_connections_check_the_url(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let admin = app.setup("Acme", "ada@acme.test").await;
+    for (url, why) in [
+        ("not a url", "unparseable"),
+        ("http://hooks.zapier.com/hooks/catch/1/a/", "plain http"),
+        ("https://evil.example/hooks/catch/1/a/", "another host"),
+        ("https://hooks.zapier.com.evil.example/x", "suffix trick"),
+    ] {
+        let res = admin
+            .post(
+                "/api/v1/integrations/connect_webhook",
+                json!({"slug": "zapier", "url": url}),
+            )
+            .await;
+        assert_eq!(
+            error_of(res).await,
+            (400, "bad_request".into(), Some("url".into())),
+            "{why}"
+        );
+    }
+    let res = admin
+        .post(
+            "/api/v1/integrations/connect_webhook",
+            json!({"slug": "zapier", "url": "https://hooks.zapier.com/hooks/catch/123/abc/"}),
+        )
+        .await;
+    let connection: Value = res.json().await.unwrap();
+    assert_eq!(connection["connection_info"], "Sends to hooks.zapier.com");
+    // Zapier allows several connections.
+    let res = admin
+        .post(
+            "/api/v1/integrations/connect_webhook",
+            json!({"slug": "zapier", "url": "https://hooks.zapier.com/hooks/catch/456/def/"}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn settings_are_validated_against_the_provider_schema(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let admin = app.setup("Acme", "ada@acme.test").await;
+    let res = admin
+        .post(
+            "/api/v1/integrations/connect_webhook",
+            json!({"slug": "zapier", "url": "https://hooks.zapier.com/hooks/catch/1/a/"}),
+        )
+        .await;
+    let connection: Value = res.json().await.unwrap();
+    let id = connection["id"].clone();
+    assert!(
+        connection["config"]["send_new_conversations"].is_boolean(),
+        "defaults applied: {connection}"
+    );
+
+    let res = admin
+        .post(
+            "/api/v1/integrations/save_config",
+            json!({"id": id, "config": {"send_escalations": "yes"}}),
+        )
+        .await;
+    assert_eq!(
+        error_of(res).await,
+        (400, "bad_request".into(), Some("send_escalations".into()))
+    );
+    let res = admin
+        .post(
+            "/api/v1/integrations/save_config",
+            json!({"id": id, "config": {"nonsense": true}}),
+        )
+        .await;
+    assert_eq!(error_of(res).await.2.as_deref(), Some("nonsense"));
+    let res = admin
+        .post(
+            "/api/v1/integrations/save_config",
+            json!({"id": id, "config": {"send_escalations": false, "include_transcript": true}}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let saved: Value = admin
+        .get(&format!(
+            "/api/v1/integrations/get?id={}",
+            id.as_str().unwrap()
+        ))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(saved["config"]["send_escalations"], false);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn another_company_can_neither_see_nor_change_nor_disconnect(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let acme = app.setup("Acme", "ada@acme.test").await;
+    let globex = app.other_company("Globex", "hank@globex.test").await;
+    let res = acme
+        .post(
+            "/api/v1/integrations/connect_api_key",
+            json!({"slug": "stripe", "values": {"api_key": "rk_live_secret_1234567890"}}),
+        )
+        .await;
+    let id = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let list: Value = globex
+        .get("/api/v1/integrations/list")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list, json!([]));
+    assert_eq!(
+        error_of(
+            globex
+                .get(&format!("/api/v1/integrations/get?id={id}"))
+                .await
+        )
+        .await
+        .0,
+        404
+    );
+    let res = globex
+        .post(
+            "/api/v1/integrations/save_config",
+            json!({"id": id, "config": {}}),
+        )
+        .await;
+    assert_eq!(error_of(res).await.0, 404);
+    let res = globex
+        .post("/api/v1/integrations/disconnect", json!({"id": id}))
+        .await;
+    assert_eq!(error_of(res).await.0, 404);
+    assert_eq!(
+        error_of(
+            globex
+                .get(&format!(
+                    "/api/v1/integrations/options?id={id}&source=channels"
+                ))
+                .await
+        )
+        .await
+        .0,
+        404
+    );
+    let catalogue: Value = globex
+        .get("/api/v1/integrations/catalogue")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let stripe = catalogue
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["slug"] == "stripe")
+        .unwrap();
+    assert_eq!(stripe["connections"], 0);
+
+    let still: i64 = sqlx::query_scalar("SELECT count(*) FROM connections")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(still, 1);
+    assert_eq!(
+        acme.get(&format!("/api/v1/integrations/get?id={id}"))
+            .await
+            .status(),
+        200
+    );
+}
+
+/// A stand-in for Slack's Web API on 127.0.0.1 that checks the bearer token.
+async fn fake_slack(expected_token_prefix: &'static str) -> String {
+    let app = Router::new().route(
+        "/api/conversations.list",
+        get(move |headers: axum::http::HeaderMap| async move {
+            let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+            if !auth.starts_with(&format!("Bearer {expected_token_prefix}")) {
+                return Json(json!({"ok": false, "error": "invalid_auth"}));
+            }
+            Json(json!({"ok": true, "channels": [{"id": "C2", "name": "support-alerts"}, {"id": "C1", "name": "general"}]}))
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    format!("http://{addr}/api")
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn slack_channels_come_from_slack_with_the_stored_token(pool: PgPool) {
+    let provider = OAuthProvider::start();
+    // oauth2-mock-server issues JWT access tokens, which start with "ey".
+    let slack_api = fake_slack("ey").await;
+    let mut env: HashMap<String, String> = provider.env_for("SLACK").into_iter().collect();
+    env.insert("SLACK_API_BASE_URL".into(), slack_api);
+    let app = TestApp::spawn_with_env(pool, env).await;
+    let admin = app.setup("Acme", "ada@acme.test").await;
+
+    let start: Value = admin
+        .post("/api/v1/integrations/start_oauth", json!({"slug": "slack"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let authorize_url = start["authorize_url"].as_str().unwrap();
+    assert!(
+        authorize_url.contains("scope=chat%3Awrite%2Cchannels%3Aread"),
+        "comma-separated scopes: {authorize_url}"
+    );
+    assert!(
+        !authorize_url.contains("code_challenge"),
+        "Slack gets no PKCE"
+    );
+    let callback_url = admin.get_url(authorize_url).await.headers()["location"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let landed = admin.get_url(&callback_url).await.headers()["location"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let id = landed
+        .split("connected=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap()
+        .to_string();
+
+    let options: Value = admin
+        .get(&format!(
+            "/api/v1/integrations/options?id={id}&source=channels"
+        ))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        options,
+        json!([{"value": "#general", "label": "#general"}, {"value": "#support-alerts", "label": "#support-alerts"}])
+    );
+
+    let res = admin
+        .post(
+            "/api/v1/integrations/save_config",
+            json!({"id": id, "config": {"notify_all_messages": true}}),
+        )
+        .await;
+    assert_eq!(
+        error_of(res).await,
+        (400, "bad_request".into(), Some("channel".into())),
+        "the channel is required"
+    );
+    let res = admin
+        .post("/api/v1/integrations/save_config", json!({"id": id, "config": {"channel": "#support-alerts", "notify_all_messages": true}}))
+        .await;
+    let saved: Value = res.json().await.unwrap();
+    assert_eq!(saved["connection_info"], "Connected to: #support-alerts");
+}
+
+/// Dumps the test database with pg_dump and checks `secret` appears nowhere in it.
+async fn assert_dump_lacks(app: &TestApp, secret: &str) {
+    let database: String = sqlx::query_scalar("SELECT current_database()")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let base = std::env::var("DATABASE_URL").expect("DATABASE_URL");
+    let url = match base.split_once('?') {
+        Some((before, query)) => {
+            format!("{}/{database}?{query}", before.rsplit_once('/').unwrap().0)
+        }
+        None => format!("{}/{database}", base.rsplit_once('/').unwrap().0),
+    };
+    let pg_dump = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()
+        .and_then(|dirs| {
+            dirs.flatten()
+                .map(|d| d.path().join("bin/pg_dump"))
+                .find(|p| p.exists())
+        })
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "pg_dump".into());
+    let out = std::process::Command::new(pg_dump)
+        .args(["--data-only", "--no-owner", &url])
+        .output()
+        .expect("pg_dump");
+    assert!(
+        out.status.success(),
+        "pg_dump failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let dump = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        dump.contains("COPY public.connections"),
+        "the dump has the connections table"
+    );
+    assert!(
+        !dump.contains(secret),
+        "a plaintext credential is in the dump"
+    );
+}
