@@ -3,6 +3,18 @@ import { defineConfig } from "@playwright/test";
 // scripts/test builds the release app, makes a fresh database and sets E2E_DATABASE_URL.
 const port = Number(process.env.E2E_PORT ?? 3100);
 const baseURL = `http://127.0.0.1:${port}`;
+// The test OAuth provider (oauth2-mock-server) and its control port, which also stands in for
+// Slack's Web API.
+export const oauthPort = port + 90;
+export const controlURL = `http://127.0.0.1:${port + 91}`;
+const oauthURL = `http://127.0.0.1:${oauthPort}`;
+const provider = (prefix: string) => ({
+  [`${prefix}_CLIENT_ID`]: "plugboard-e2e-client",
+  [`${prefix}_CLIENT_SECRET`]: "plugboard-e2e-secret",
+  [`${prefix}_AUTHORIZE_URL`]: `${oauthURL}/authorize`,
+  [`${prefix}_TOKEN_URL`]: `${oauthURL}/token`,
+  [`${prefix}_REVOKE_URL`]: `${oauthURL}/revoke`,
+});
 
 export default defineConfig({
   testDir: "./tests",
@@ -32,21 +44,32 @@ export default defineConfig({
       ],
     },
   },
-  webServer: {
-    command: "./target/release/plugboard serve",
-    cwd: "..",
-    url: `${baseURL}/healthz`,
-    reuseExistingServer: false,
-    timeout: 120_000,
-    stdout: "pipe",
-    stderr: "pipe",
-    env: {
-      DATABASE_URL: process.env.E2E_DATABASE_URL ?? "",
-      LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
-      PUBLIC_URL: baseURL,
-      RUST_LOG: "warn",
-      // A throw-away key: the browser suite's database is dropped afterwards.
-      PLUGBOARD_MASTER_KEY: "dGVzdC1vbmx5LW1hc3Rlci1rZXktMzItYnl0ZXMhISE=",
+  webServer: [
+    {
+      command: `node support/oauth-provider.mjs ${oauthPort} ${port + 91}`,
+      url: `${controlURL}/log`,
+      reuseExistingServer: false,
+      timeout: 30_000,
     },
-  },
+    {
+      command: "./target/release/plugboard serve",
+      cwd: "..",
+      url: `${baseURL}/healthz`,
+      reuseExistingServer: false,
+      timeout: 120_000,
+      stdout: "pipe",
+      stderr: "pipe",
+      env: {
+        DATABASE_URL: process.env.E2E_DATABASE_URL ?? "",
+        LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
+        PUBLIC_URL: baseURL,
+        RUST_LOG: "warn",
+        // A throw-away key: the browser suite's database is dropped afterwards.
+        PLUGBOARD_MASTER_KEY: "dGVzdC1vbmx5LW1hc3Rlci1rZXktMzItYnl0ZXMhISE=",
+        ...provider("SLACK"),
+        SLACK_API_BASE_URL: `${controlURL}/slack/api`,
+        ...provider("SALESFORCE"),
+      },
+    },
+  ],
 });

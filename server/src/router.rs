@@ -103,8 +103,14 @@ async fn oauth_callback(
             let mut target = url::form_urlencoded::Serializer::new(String::new());
             target.append_pair("oauth_error", failure.code);
             target.append_pair("detail", &failure.detail);
-            if let Some(provider) = &failure.provider {
-                target.append_pair("provider", provider);
+            // Not `provider`, which would open that provider's details under the error.
+            if let Some(provider) = failure
+                .provider
+                .as_deref()
+                .and_then(|slug| state.catalogue.get(slug))
+            {
+                target.append_pair("oauth_provider", &provider.def.slug);
+                target.append_pair("provider_name", &provider.def.name);
             }
             Redirect::to(&format!("/integrations/available?{}", target.finish())).into_response()
         }

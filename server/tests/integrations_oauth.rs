@@ -192,7 +192,10 @@ async fn denied_consent_and_failed_exchange_store_nothing(pool: PgPool) {
     let callback_url = authorize(&admin, "salesforce").await;
     let landed = callback(&admin, &callback_url).await;
     assert!(landed.contains("oauth_error=access_denied"), "{landed}");
-    assert!(landed.contains("provider=salesforce"), "{landed}");
+    assert!(
+        landed.contains("oauth_provider=salesforce&provider_name=Salesforce"),
+        "{landed}"
+    );
 
     provider
         .control("/fail-next-token?error=invalid_client&description=Bad+client+secret")

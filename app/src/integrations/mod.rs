@@ -14,6 +14,8 @@ pub use types::*;
 #[cfg(feature = "ssr")]
 pub mod catalogue;
 #[cfg(feature = "ssr")]
+pub mod connect;
+#[cfg(feature = "ssr")]
 pub mod credentials;
 #[cfg(feature = "ssr")]
 pub mod oauth;
@@ -64,14 +66,14 @@ pub async fn connect_api_key(
     values: BTreeMap<String, String>,
 ) -> Result<ConnectionView, AppError> {
     let caller = crate::auth::session::require_admin().await?;
-    service::connect_api_key(&crate::server::app_state()?, &caller, &slug, values).await
+    connect::connect_api_key(&crate::server::app_state()?, &caller, &slug, values).await
 }
 
 /// Connects a `webhook` provider (Zapier, Make, n8n) to its catch-hook URL.
 #[server(prefix = "/api/v1/integrations", endpoint = "connect_webhook", input = server_fn::codec::Json, client = ApiClient)]
 pub async fn connect_webhook(slug: String, url: String) -> Result<ConnectionView, AppError> {
     let caller = crate::auth::session::require_admin().await?;
-    service::connect_webhook(&crate::server::app_state()?, &caller, &slug, &url).await
+    connect::connect_webhook(&crate::server::app_state()?, &caller, &slug, &url).await
 }
 
 #[server(prefix = "/api/v1/integrations", endpoint = "save_config", input = server_fn::codec::Json, client = ApiClient)]

@@ -1,7 +1,7 @@
 //! Connections: list, connect with an API key or a catch-hook URL, configure, disconnect.
 //! Every query is scoped to the caller's company.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::catalogue::Provider;
 use super::credentials::Credentials;
-use super::types::{AuthType, ConnectionStatus, ConnectionView, ProviderView};
+use super::types::{ConnectionStatus, ConnectionView, ProviderView};
 use super::{oauth, settings};
 use crate::auth::session::Caller;
 use crate::error::AppError;
@@ -199,141 +199,6 @@ pub async fn insert(
     })?;
     tracing::info!(company_id = %caller.company_id, provider = %new.provider.def.slug, connection = %id, "connected");
     Ok(id)
-}
-
-/// Connects an `api_key` provider from its credential form.
-pub async fn connect_api_key(
-    state: &AppState,
-    caller: &Caller,
-    slug: &str,
-    mut values: BTreeMap<String, String>,
-) -> Result<ConnectionView, AppError> {
-    let provider = find_provider(state, slug)?;
-    if provider.def.auth_type != AuthType::ApiKey {
-        return Err(AppError::bad_request(
-            "provider",
-            format!("{} does not connect with an API key.", provider.def.name),
-        ));
-    }
-    let mut kept = BTreeMap::new();
-    for field in &provider.def.fields {
-        let value = values
-            .remove(&field.name)
-            .unwrap_or_default()
-            .trim()
-            .to_string();
-        if value.is_empty() {
-            if field.required {
-                return Err(AppError::bad_request(
-                    &field.name,
-                    format!("{} is required.", field.label),
-                ));
-            }
-            continue;
-        }
-        if value.len() > 4096 {
-            return Err(AppError::bad_request(
-                &field.name,
-                format!("{} is too long.", field.label),
-            ));
-        }
-        match field.kind.as_str() {
-            "url" => settings::check_url(&field.name, &field.label, &value)?,
-            "email" => {
-                crate::validate::email(&field.name, &value)?;
-            }
-            _ => {}
-        }
-        kept.insert(field.name.clone(), value);
-    }
-    if let Some(unknown) = values.keys().next() {
-        return Err(AppError::bad_request(
-            unknown,
-            format!("{} has no field {unknown:?}.", provider.def.name),
-        ));
-    }
-    // The connection-info line shows the first non-secret value (a subdomain, a store URL).
-    let info = provider
-        .def
-        .fields
-        .iter()
-        .find(|f| !f.secret && kept.contains_key(&f.name))
-        .and_then(|f| kept.get(&f.name).cloned())
-        .unwrap_or_else(|| "API key connected".to_string());
-    let id = insert(
-        state,
-        caller,
-        NewConnection {
-            provider,
-            credentials: Credentials::ApiKey { values: kept },
-            account_label: String::new(),
-            connection_info: info,
-            token_expires_at: None,
-            provider_data: serde_json::json!({}),
-        },
-    )
-    .await?;
-    get(state, caller.company_id, id).await
-}
-
-/// Connects a `webhook` provider (Zapier, Make, n8n) to its catch-hook URL.
-pub async fn connect_webhook(
-    state: &AppState,
-    caller: &Caller,
-    slug: &str,
-    url: &str,
-) -> Result<ConnectionView, AppError> {
-    let provider = find_provider(state, slug)?;
-    let spec = match (&provider.def.auth_type, &provider.def.webhook) {
-        (AuthType::Webhook, Some(spec)) => spec,
-        _ => {
-            return Err(AppError::bad_request(
-                "provider",
-                format!("{} does not connect with a webhook URL.", provider.def.name),
-            ))
-        }
-    };
-    let url = url.trim();
-    let parsed = reqwest::Url::parse(url).map_err(|_| {
-        AppError::bad_request("url", "Paste the full webhook URL, starting with https://.")
-    })?;
-    if parsed.scheme() != "https" {
-        return Err(AppError::bad_request(
-            "url",
-            "The webhook URL must start with https://.",
-        ));
-    }
-    let host = parsed.host_str().unwrap_or_default().to_ascii_lowercase();
-    let host_ok = spec.allowed_hosts.is_empty()
-        || spec
-            .allowed_hosts
-            .iter()
-            .any(|allowed| host == *allowed || host.ends_with(&format!(".{allowed}")));
-    if !host_ok {
-        return Err(AppError::bad_request(
-            "url",
-            format!(
-                "That is not a {} webhook URL. It looks like {}",
-                provider.def.name, spec.url_example
-            ),
-        ));
-    }
-    let id = insert(
-        state,
-        caller,
-        NewConnection {
-            provider,
-            credentials: Credentials::Webhook {
-                url: url.to_string(),
-            },
-            account_label: String::new(),
-            connection_info: format!("Sends to {host}"),
-            token_expires_at: None,
-            provider_data: serde_json::json!({}),
-        },
-    )
-    .await?;
-    get(state, caller.company_id, id).await
 }
 
 /// Validates settings against the provider's schema and saves them.

@@ -1,21 +1,100 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::NavigateOptions;
+use uuid::Uuid;
 
+use super::configure_modal::ConfigureModal;
+use super::connection_card::ConnectionCard;
+use super::disconnect_modal::DisconnectModal;
+use super::integrations_page::use_integrations;
 use crate::components::ui::icons::IconPlug;
-use crate::components::ui::EmptyState;
+use crate::components::ui::{EmptyState, Modal};
+use crate::integrations::ConnectionView;
 
 #[component]
 pub fn ConnectedTab() -> impl IntoView {
+    let data = use_integrations();
+    let query = use_query_map();
+    let navigate = use_navigate();
+    let configuring = RwSignal::new(None::<Uuid>);
+    let disconnecting = RwSignal::new(None::<ConnectionView>);
+    // Set by the OAuth callback (and the key/URL forms) after a successful connection.
+    let just_connected = Signal::derive(move || {
+        query
+            .read()
+            .get("connected")
+            .and_then(|id| id.parse::<Uuid>().ok())
+    });
+    let connections = move || {
+        data.connections
+            .get()
+            .and_then(Result::ok)
+            .unwrap_or_default()
+    };
+    let find = move |id: Uuid| connections().into_iter().find(|c| c.id == id);
+    let clear_query = Callback::new(move |_| {
+        navigate(
+            "/integrations/connected",
+            NavigateOptions {
+                replace: true,
+                scroll: false,
+                ..Default::default()
+            },
+        )
+    });
+
     view! {
         <Title text="Connected integrations"/>
-        <h2 class="section-title">"Connected Integrations (0)"</h2>
-        <EmptyState
-            icon=view! { <IconPlug/> }.into_any()
-            title="No integrations connected yet"
-            message="Connect a CRM, a chat tool or an automation platform and it will show up here with its status and settings."
+        <Transition fallback=|| view! { <p class="muted">"Loading..."</p> }>
+            {move || data.connections.get().map(|res| match res {
+                Ok(list) if list.is_empty() => view! {
+                    <h2 class="section-title">"Connected Integrations (0)"</h2>
+                    <EmptyState icon=view! { <IconPlug/> }.into_any() title="No integrations connected yet"
+                        message="Connect a CRM, a chat tool or an automation platform and it will show up here with its status and settings.">
+                        <A href="/integrations/available" attr:class="button button-primary">"Browse available integrations"</A>
+                    </EmptyState>
+                }.into_any(),
+                Ok(list) => view! {
+                    <h2 class="section-title">{format!("Connected Integrations ({})", list.len())}</h2>
+                    <ul class="connection-list" data-testid="connection-list">
+                        {list.into_iter().map(|c| view! {
+                            <ConnectionCard connection=c
+                                on_configure=Callback::new(move |id| configuring.set(Some(id)))
+                                on_disconnect=Callback::new(move |c| disconnecting.set(Some(c)))/>
+                        }).collect_view()}
+                    </ul>
+                }.into_any(),
+                Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+            })}
+        </Transition>
+        <Modal
+            open=Signal::derive(move || just_connected.get().is_some() && configuring.get().is_none())
+            title="Connection Successful".to_string()
+            on_close=clear_query
+            size="sm"
+            footer=move || view! {
+                <button type="button" class="button button-secondary"
+                    on:click=move |_| { configuring.set(just_connected.get_untracked()); }>"Configure Settings"</button>
+                <button type="button" class="button button-primary" on:click=move |_| clear_query.run(())>"Done"</button>
+            }
         >
-            <A href="/integrations/available" attr:class="button button-primary">"Browse available integrations"</A>
-        </EmptyState>
+            <div class="result result-success" data-testid="connect-success">
+                <div class="result-icon" aria-hidden="true">"✓"</div>
+                <Transition fallback=|| view! { <p>"Successfully connected!"</p> }>
+                    <p>{move || format!("Successfully connected to {}!", just_connected.get().and_then(find).map(|c| c.provider_name).unwrap_or_else(|| "the integration".into()))}</p>
+                </Transition>
+                <p class="muted">"Review its settings now, or later from its card."</p>
+            </div>
+        </Modal>
+        {move || configuring.get().and_then(find).map(|connection| view! {
+            <ConfigureModal connection
+                on_close=Callback::new(move |_| { configuring.set(None); clear_query.run(()); })
+                on_disconnect=Callback::new(move |c| { configuring.set(None); disconnecting.set(Some(c)); })/>
+        })}
+        {move || disconnecting.get().map(|connection| view! {
+            <DisconnectModal connection on_close=Callback::new(move |_| disconnecting.set(None))/>
+        })}
     }
 }

@@ -1,7 +1,15 @@
 mod api_tab;
 mod available_tab;
+mod configure_modal;
+mod connect_form;
 mod connected_tab;
+mod connection_card;
+mod disconnect_modal;
 mod integrations_page;
+mod oauth_error_modal;
+mod provider_card;
+mod provider_detail_modal;
+mod settings_form;
 
 pub use api_tab::ApiTab;
 pub use available_tab::AvailableTab;

@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use leptos::ev::KeyboardEvent;
 use leptos::html;
 use leptos::prelude::*;
+use send_wrapper::SendWrapper;
 use wasm_bindgen::JsCast;
 
 const FOCUSABLE: &str =
@@ -52,42 +53,35 @@ fn ModalDialog(
     let dialog = NodeRef::<html::Div>::new();
 
     // Effects run only in the browser: remember what had focus, lock page scrolling and move
-    // focus into the dialog; undo it all on close.
-    let previous_focus = StoredValue::new_local(None::<web_sys::Element>);
-    let mounted = StoredValue::new(false);
+    // focus into the dialog; the effect's cleanup undoes it all when the dialog closes. (Nothing
+    // browser-side may be created outside the effect: the server renders dialogs too.)
     Effect::new(move |_| {
-        if let Some(el) = dialog.get() {
-            if !mounted.get_value() {
-                mounted.set_value(true);
-                previous_focus.set_value(document().active_element());
-                set_body_scroll_lock(true);
+        let Some(el) = dialog.get() else { return };
+        let previous = SendWrapper::new(document().active_element());
+        set_body_scroll_lock(true);
+        let in_body = el
+            .query_selector(".modal-body")
+            .ok()
+            .flatten()
+            .and_then(|body| body.dyn_into::<web_sys::HtmlElement>().ok())
+            .and_then(|body| focusable_in(&body).into_iter().next());
+        match in_body.or_else(|| focusable_in(&el).into_iter().next()) {
+            Some(first) => {
+                let _ = first.focus();
             }
-            let in_body = el
-                .query_selector(".modal-body")
-                .ok()
-                .flatten()
-                .and_then(|body| body.dyn_into::<web_sys::HtmlElement>().ok())
-                .and_then(|body| focusable_in(&body).into_iter().next());
-            match in_body.or_else(|| focusable_in(&el).into_iter().next()) {
-                Some(first) => {
-                    let _ = first.focus();
-                }
-                None => {
-                    let _ = el.focus();
-                }
-            }
-        }
-    });
-    on_cleanup(move || {
-        if mounted.try_get_value() != Some(true) {
-            return;
-        }
-        set_body_scroll_lock(false);
-        if let Some(Some(el)) = previous_focus.try_get_value() {
-            if let Ok(el) = el.dyn_into::<web_sys::HtmlElement>() {
+            None => {
                 let _ = el.focus();
             }
         }
+        on_cleanup(move || {
+            set_body_scroll_lock(false);
+            if let Some(el) = previous
+                .take()
+                .and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok())
+            {
+                let _ = el.focus();
+            }
+        });
     });
 
     let on_keydown = move |ev: KeyboardEvent| {
@@ -123,7 +117,7 @@ fn ModalDialog(
                     </button>
                 </header>
                 <div class="modal-body">{children()}</div>
-                {footer.map(|footer| view! { <footer class="modal-footer">{footer.run()}</footer> })}
+                {footer.map(|footer| view! { <footer class="modal-footer">{move || footer.run()}</footer> })}
             </div>
         </div>
     }

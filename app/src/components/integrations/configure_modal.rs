@@ -1,0 +1,67 @@
+use leptos::prelude::*;
+use serde_json::Value;
+
+use super::integrations_page::use_integrations;
+use super::settings_form::SettingsForm;
+use crate::components::ui::{use_toasts, Modal};
+use crate::integrations::{save_config, ConnectionView};
+
+/// Who connected what and when, then the provider's settings, validated on save.
+#[component]
+pub fn ConfigureModal(
+    connection: ConnectionView,
+    on_close: Callback<()>,
+    on_disconnect: Callback<ConnectionView>,
+) -> impl IntoView {
+    let data = use_integrations();
+    let toasts = use_toasts();
+    let schema = data
+        .provider(&connection.provider)
+        .map(|p| p.config_schema)
+        .unwrap_or(Value::Null);
+    let values = RwSignal::new(connection.config.as_object().cloned().unwrap_or_default());
+    let id = connection.id;
+    let save = Action::new(move |config: &serde_json::Map<String, Value>| {
+        save_config(id, Value::Object(config.clone()))
+    });
+    let error = Signal::derive(move || {
+        save.value()
+            .get()
+            .and_then(|r| r.err())
+            .map(|e| (e.field().unwrap_or_default().to_string(), e.to_string()))
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(saved)) = save.value().get() {
+            toasts.success(format!("{} settings saved.", saved.provider_name));
+            data.connections.refetch();
+            on_close.run(());
+        }
+    });
+    let for_disconnect = connection.clone();
+    let schema = StoredValue::new(schema);
+    let facts = StoredValue::new(connection.clone());
+    let footer = move || {
+        let for_disconnect = for_disconnect.clone();
+        view! {
+            <button type="button" class="button button-danger-outline" on:click=move |_| on_disconnect.run(for_disconnect.clone())>"Disconnect"</button>
+            <button type="button" class="button button-primary" disabled=move || save.pending().get()
+                on:click=move |_| { save.dispatch(values.get_untracked()); }>"Save Changes"</button>
+        }
+    };
+    view! {
+        <Modal open=Signal::from(true) title=format!("Configure {}", connection.provider_name) on_close footer=footer size="lg">
+            {move || {
+                let c = facts.get_value();
+                view! {
+                    <dl class="facts" data-testid="connection-facts">
+                        {(!c.account_label.is_empty()).then(|| view! { <dt>"Connected account"</dt><dd>{c.account_label.clone()}</dd> })}
+                        <dt>"Connected by"</dt><dd>{c.connected_by.clone()}</dd>
+                        <dt>"Connected"</dt><dd>{c.connected_at.format("%B %-d, %Y").to_string()}</dd>
+                    </dl>
+                }
+            }}
+            <SettingsForm schema=schema.get_value() connection_id=id values error/>
+            <p class="form-error" role="alert">{move || error.get().filter(|(f, _)| f.is_empty()).map(|(_, m)| m)}</p>
+        </Modal>
+    }
+}

@@ -1,0 +1,251 @@
+//! Starting a connection and finishing it at the callback.
+
+use oauth2::{
+    AuthorizationCode, CsrfToken, PkceCodeChallenge, PkceCodeVerifier, Scope, TokenResponse,
+};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::{client, describe_token_error, expiry, lookup, oauth_settings};
+use crate::auth::session::Caller;
+use crate::error::AppError;
+use crate::integrations::credentials::Credentials;
+use crate::integrations::service::{self, NewConnection};
+use crate::integrations::types::OAuthStart;
+use crate::server::{db_error, tokens, AppState};
+
+/// How long an authorization request may take.
+const STATE_TTL_MINUTES: i64 = 10;
+
+/// Records a single-use state bound to the caller's session and returns the provider's
+/// authorization URL.
+pub async fn start(state: &AppState, caller: &Caller, slug: &str) -> Result<OAuthStart, AppError> {
+    let provider = service::find_provider(state, slug)?;
+    let settings = oauth_settings(provider)?;
+    let client = client(state, provider)?;
+    if !provider.def.allow_multiple {
+        let connected: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM connections WHERE company_id = $1 AND provider = $2)",
+        )
+        .bind(caller.company_id)
+        .bind(slug)
+        .fetch_one(&state.pool)
+        .await
+        .map_err(db_error)?;
+        if connected {
+            return Err(AppError::conflict(
+                "provider",
+                format!("{} is already connected.", provider.def.name),
+            ));
+        }
+    }
+    let state_token = tokens::random_token();
+    let state_hash = tokens::sha256(&state_token);
+    let scope = settings.def.scopes.join(&settings.def.scope_separator);
+    let mut request = client.authorize_url(|| CsrfToken::new(state_token.clone()));
+    if !scope.is_empty() {
+        request = request.add_scope(Scope::new(scope));
+    }
+    for (key, value) in &settings.def.extra_authorize_params {
+        request = request.add_extra_param(key.clone(), value.clone());
+    }
+    let mut sealed_verifier = None;
+    if settings.def.pkce {
+        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        request = request.set_pkce_challenge(challenge);
+        sealed_verifier = Some(
+            state
+                .cipher
+                .encrypt(verifier.secret().as_bytes(), &state_hash)?,
+        );
+    }
+    let (url, _) = request.url();
+    sqlx::query(
+        "INSERT INTO oauth_states (state_hash, company_id, session_id, user_id, provider, pkce_verifier, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(mins => $7))",
+    )
+    .bind(&state_hash)
+    .bind(caller.company_id)
+    .bind(caller.session_id)
+    .bind(caller.user_id)
+    .bind(slug)
+    .bind(sealed_verifier)
+    .bind(STATE_TTL_MINUTES as i32)
+    .execute(&state.pool)
+    .await
+    .map_err(db_error)?;
+    Ok(OAuthStart {
+        authorize_url: url.to_string(),
+    })
+}
+
+/// What the provider sent back to the callback.
+#[derive(Debug, Default, Deserialize)]
+pub struct CallbackQuery {
+    pub code: Option<String>,
+    pub state: Option<String>,
+    pub error: Option<String>,
+    pub error_description: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct ClaimedState {
+    company_id: Uuid,
+    session_id: Uuid,
+    provider: String,
+    pkce_verifier: Option<Vec<u8>>,
+    fresh: bool,
+}
+
+/// Why a callback did not produce a connection: a code for the UI and a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallbackFailure {
+    pub provider: Option<String>,
+    pub code: &'static str,
+    pub detail: String,
+}
+
+fn failure(
+    provider: Option<&str>,
+    code: &'static str,
+    detail: impl Into<String>,
+) -> CallbackFailure {
+    CallbackFailure {
+        provider: provider.map(str::to_string),
+        code,
+        detail: detail.into(),
+    }
+}
+
+/// Checks the state (known, unused, unexpired, this session's), exchanges the code and stores
+/// the connection. Nothing is stored on any failure.
+pub async fn complete(
+    state: &AppState,
+    caller: &Caller,
+    query: CallbackQuery,
+) -> Result<(String, Uuid), CallbackFailure> {
+    let internal = |_| failure(None, "internal", "Something went wrong on our side.");
+    let Some(state_token) = query.state.as_deref().filter(|s| !s.is_empty()) else {
+        return Err(failure(
+            None,
+            "invalid_state",
+            "The provider's answer carried no state.",
+        ));
+    };
+    let state_hash = tokens::sha256(state_token);
+    // Deleting claims the state: a replayed callback finds nothing.
+    let row: Option<ClaimedState> = sqlx::query_as(
+        "DELETE FROM oauth_states WHERE state_hash = $1
+         RETURNING company_id, session_id, provider, pkce_verifier, expires_at > now() AS fresh",
+    )
+    .bind(&state_hash)
+    .fetch_optional(&state.pool)
+    .await
+    .map_err(|e| internal(db_error(e)))?;
+    let Some(ClaimedState {
+        company_id,
+        session_id,
+        provider: slug,
+        pkce_verifier: sealed_verifier,
+        fresh,
+    }) = row
+    else {
+        return Err(failure(
+            None,
+            "invalid_state",
+            "This sign-in attempt is unknown or was already used.",
+        ));
+    };
+    if company_id != caller.company_id || session_id != caller.session_id {
+        return Err(failure(
+            Some(&slug),
+            "invalid_state",
+            "This sign-in attempt belongs to another session.",
+        ));
+    }
+    if !fresh {
+        return Err(failure(
+            Some(&slug),
+            "expired_state",
+            "The sign-in attempt took longer than 10 minutes.",
+        ));
+    }
+    if let Some(error) = query.error.as_deref() {
+        let detail = query
+            .error_description
+            .clone()
+            .unwrap_or_else(|| error.to_string());
+        let code = if error == "access_denied" {
+            "access_denied"
+        } else {
+            "provider_error"
+        };
+        return Err(failure(Some(&slug), code, detail));
+    }
+    let Some(code) = query.code.filter(|c| !c.is_empty()) else {
+        return Err(failure(
+            Some(&slug),
+            "provider_error",
+            "The provider sent no authorization code.",
+        ));
+    };
+    let provider = service::find_provider(state, &slug).map_err(internal)?;
+    let client = client(state, provider).map_err(internal)?;
+    let mut exchange = client.exchange_code(AuthorizationCode::new(code));
+    if let Some(sealed) = sealed_verifier {
+        let verifier = state
+            .cipher
+            .decrypt(&sealed, &state_hash)
+            .map_err(internal)?;
+        exchange = exchange.set_pkce_verifier(PkceCodeVerifier::new(
+            String::from_utf8_lossy(&verifier).into_owned(),
+        ));
+    }
+    let token = exchange
+        .request_async(&state.oauth_http)
+        .await
+        .map_err(|e| failure(Some(&slug), "exchange_failed", describe_token_error(&e)))?;
+    let settings = oauth_settings(provider).map_err(internal)?;
+    let kept: serde_json::Map<String, serde_json::Value> = settings
+        .def
+        .token_fields
+        .iter()
+        .filter_map(|f| {
+            token
+                .extra_fields()
+                .fields
+                .get(f)
+                .map(|v| (f.clone(), v.clone()))
+        })
+        .collect();
+    let account_label = settings
+        .def
+        .account_label_field
+        .as_deref()
+        .and_then(|path| lookup(&token.extra_fields().fields, path))
+        .unwrap_or_default();
+    let new = NewConnection {
+        provider,
+        credentials: Credentials::OAuth {
+            access_token: token.access_token().secret().clone(),
+            refresh_token: token.refresh_token().map(|t| t.secret().clone()),
+        },
+        connection_info: if account_label.is_empty() {
+            String::new()
+        } else {
+            format!("Account: {account_label}")
+        },
+        account_label,
+        token_expires_at: expiry(token.expires_in()),
+        provider_data: serde_json::Value::Object(kept),
+    };
+    let id = service::insert(state, caller, new)
+        .await
+        .map_err(|e| match e {
+            AppError::Conflict { message, .. } => {
+                failure(Some(&slug), "already_connected", message)
+            }
+            other => internal(other),
+        })?;
+    Ok((slug, id))
+}

@@ -1,0 +1,141 @@
+import { expect, Page, test } from "@playwright/test";
+import { hydrated, signIn, snap } from "./helpers";
+
+const controlURL = `http://127.0.0.1:${Number(process.env.E2E_PORT ?? 3100) + 91}`;
+
+async function openAvailable(page: Page, query = "") {
+  await page.goto(`/integrations/available${query}`);
+  await hydrated(page);
+  await expect(page.getByTestId("provider-grid")).toBeVisible();
+}
+
+const cards = (page: Page) => page.getByTestId("provider-grid").locator("li");
+
+test("search filters as you type, categories filter, both live in the URL", async ({ page }) => {
+  await signIn(page);
+  await openAvailable(page);
+  await expect(cards(page)).toHaveCount(28);
+  await snap(page, "10-available-grid");
+
+  await page.getByLabel("Filter integrations").fill("sales");
+  await expect(page).toHaveURL(/\?q=sales$/);
+  await expect(cards(page)).toHaveCount(1);
+  await expect(page.getByTestId("provider-salesforce")).toBeVisible();
+
+  await page.getByLabel("Filter integrations").fill("");
+  await page.getByRole("group", { name: "Categories" }).getByRole("button", { name: "CRM" }).click();
+  await expect(page).toHaveURL(/category=crm/);
+  await expect(cards(page)).toHaveCount(4);
+
+  // Deep link with both, and an empty result.
+  await page.goto("/integrations/available?q=zzz&category=crm");
+  await hydrated(page);
+  await expect(page.getByText("No matching integrations")).toBeVisible();
+});
+
+test("an unconfigured provider says which variables to set and cannot connect", async ({ page }) => {
+  await signIn(page);
+  await openAvailable(page);
+  await page.getByTestId("provider-hubspot").click();
+  const dialog = page.getByRole("dialog", { name: "HubSpot Integration" });
+  await expect(dialog.getByTestId("not-configured")).toContainText("HUBSPOT_CLIENT_ID");
+  await expect(dialog.getByTestId("redirect-uri")).toHaveText(/\/integrations\/oauth\/callback$/);
+  await expect(dialog.getByRole("button", { name: "Connect with HubSpot" })).toBeDisabled();
+  await page.keyboard.press("Escape");
+  await expect(dialog).toBeHidden();
+});
+
+test("connect Slack through the provider and back, configure it, disconnect it", async ({ page }) => {
+  await signIn(page);
+  await openAvailable(page);
+  await page.getByTestId("provider-slack").click();
+  const detail = page.getByRole("dialog", { name: "Slack Integration" });
+  await expect(detail.getByText("Features")).toBeVisible();
+  await snap(page, "11-slack-detail");
+  await detail.getByRole("button", { name: "Connect with Slack" }).click();
+  const authorize = page.getByRole("dialog", { name: "Connect to Slack" });
+  await expect(authorize.getByText("You will be redirected to")).toBeVisible();
+  await authorize.getByRole("button", { name: "Continue to Slack" }).click();
+
+  // The browser went to the OAuth server and came back through our callback.
+  await expect(page).toHaveURL(/\/integrations\/connected\?connected=/);
+  await hydrated(page);
+  const success = page.getByRole("dialog", { name: "Connection Successful" });
+  await expect(success.getByText("Successfully connected to Slack!")).toBeVisible();
+  await snap(page, "12-connected-success");
+  await success.getByRole("button", { name: "Configure Settings" }).click();
+
+  const configure = page.getByRole("dialog", { name: "Configure Slack" });
+  await expect(configure.getByTestId("connection-facts")).toContainText("ada@acme.test");
+  const channel = configure.getByLabel("Notification channel");
+  await expect(channel.locator("option", { hasText: "#support-alerts" })).toHaveCount(1);
+  await channel.selectOption("#support-alerts");
+  await configure.getByLabel("All messages (high volume)").check();
+  await snap(page, "13-configure-slack");
+  await configure.getByRole("button", { name: "Save Changes" }).click();
+  await expect(configure).toBeHidden();
+
+  const card = page.getByTestId("connection-slack");
+  await expect(card).toContainText("Connected to: #support-alerts");
+  await expect(page.getByRole("heading", { name: "Connected Integrations (1)" })).toBeVisible();
+
+  // Saved for real: a reload shows the same settings.
+  await page.reload();
+  await hydrated(page);
+  await page.getByRole("button", { name: "Configure Slack" }).click();
+  await expect(page.getByRole("dialog", { name: "Configure Slack" }).getByLabel("All messages (high volume)")).toBeChecked();
+  await page.keyboard.press("Escape");
+
+  await page.getByRole("button", { name: "Disconnect Slack" }).click();
+  const confirm = page.getByRole("dialog", { name: "Disconnect Slack" });
+  await expect(confirm.getByText("Stop all notifications")).toBeVisible();
+  await snap(page, "14-disconnect-confirm");
+  await confirm.getByRole("button", { name: "Disconnect" }).click();
+  await expect(page.getByText("No integrations connected yet")).toBeVisible();
+});
+
+test("denied consent ends on a clear error and stores nothing", async ({ page, request }) => {
+  await signIn(page);
+  await request.post(`${controlURL}/deny-next-authorize`);
+  await openAvailable(page, "?provider=slack");
+  await page.getByRole("dialog", { name: "Slack Integration" }).getByRole("button", { name: "Connect with Slack" }).click();
+  await page.getByRole("button", { name: "Continue to Slack" }).click();
+  const error = page.getByRole("dialog", { name: "Could not connect Slack" });
+  await expect(error.getByTestId("oauth-error")).toContainText("Access was not granted");
+  await snap(page, "15-oauth-denied");
+  await error.getByText("Close", { exact: true }).click();
+  await page.goto("/integrations/connected");
+  await expect(page.getByText("No integrations connected yet")).toBeVisible();
+});
+
+test("connect Stripe with an API key: the field is required, the key is never shown back", async ({ page }) => {
+  await signIn(page);
+  await openAvailable(page, "?provider=stripe");
+  await page.getByRole("button", { name: "Connect with Stripe" }).click();
+  const form = page.getByTestId("connect-form");
+  await form.getByRole("button", { name: "Connect Stripe" }).click();
+  await expect(form.getByRole("alert").first()).toContainText("required");
+  await form.locator("input").first().fill("rk_live_e2e_not_a_real_key_0123456789");
+  await form.getByRole("button", { name: "Connect Stripe" }).click();
+  await expect(page.getByRole("dialog", { name: "Connection Successful" })).toBeVisible();
+  await page.getByRole("button", { name: "Done" }).click();
+  await expect(page.getByTestId("connection-stripe")).toBeVisible();
+  await expect(page.locator("body")).not.toContainText("rk_live_e2e_not_a_real_key");
+});
+
+test.describe("mobile (390x844)", () => {
+  test.use({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+
+  test("the grid and the connected cards fit the phone", async ({ page }) => {
+    await signIn(page);
+    await expect(page.getByTestId("connection-stripe")).toBeVisible();
+    await snap(page, "16-mobile-connected");
+    await openAvailable(page);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    const first = await cards(page).nth(0).boundingBox();
+    const second = await cards(page).nth(1).boundingBox();
+    expect(first && second && Math.abs(first.y - second.y) < 2).toBeTruthy();
+    await snap(page, "17-mobile-available");
+  });
+});
