@@ -3,6 +3,8 @@ import { hydrated, signIn, snap } from "./helpers";
 
 test("the three tabs are routes: click through, deep link, back button", async ({ page }) => {
   await signIn(page);
+  // Nothing sticks out sideways on a desktop window either.
+  expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
   const tabs = page.getByRole("navigation", { name: "Integrations sections" });
 
   await tabs.getByRole("link", { name: "Available" }).click();
@@ -75,6 +77,8 @@ test("the system dark preference applies until the admin chooses", async ({ brow
   const page = await context.newPage();
   await signIn(page);
   await expect(page.getByTestId("theme-toggle")).toHaveAttribute("aria-pressed", "true");
+  // The dark palette (--bg #0b0c10) is in force without any stored choice.
+  expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe("rgb(11, 12, 16)");
   await context.close();
 });
 
