@@ -1,79 +1,15 @@
 //! The OAuth connection flow end to end against a real OAuth 2.0 server on 127.0.0.1
-//! (oauth2-mock-server): PKCE, state checks, denial, failed exchange, refresh with rotation,
-//! one refresh for concurrent callers, and revocation on disconnect.
+//! (oauth2-mock-server): PKCE, state checks, denial, failed exchange, and revocation on
+//! disconnect.
 
 mod common;
 
-use std::collections::HashMap;
-
 use app::integrations::credentials::Credentials;
-use app::integrations::oauth::{self, REFRESH_AHEAD};
+use common::oauth_flow::*;
 use common::oauth_provider::OAuthProvider;
-use common::{error_of, Browser, TestApp};
+use common::{error_of, TestApp};
 use serde_json::{json, Value};
 use sqlx::PgPool;
-use uuid::Uuid;
-
-async fn app_with(pool: PgPool, provider: &OAuthProvider, prefixes: &[&str]) -> TestApp {
-    let env: HashMap<String, String> = prefixes.iter().flat_map(|p| provider.env_for(p)).collect();
-    TestApp::spawn_with_env(pool, env).await
-}
-
-/// Starts a connection and follows the provider's redirect; returns the callback URL the
-/// provider sent the browser to.
-async fn authorize(admin: &Browser, slug: &str) -> String {
-    let res = admin
-        .post("/api/v1/integrations/start_oauth", json!({"slug": slug}))
-        .await;
-    assert_eq!(
-        res.status(),
-        200,
-        "{}",
-        res.text().await.unwrap_or_default()
-    );
-    let start: Value = res.json().await.unwrap();
-    let at_provider = admin
-        .get_url(start["authorize_url"].as_str().unwrap())
-        .await;
-    assert_eq!(at_provider.status(), 302, "the provider redirects back");
-    at_provider.headers()["location"]
-        .to_str()
-        .unwrap()
-        .to_string()
-}
-
-/// Follows the callback and returns where we were sent next.
-async fn callback(admin: &Browser, url: &str) -> String {
-    let res = admin.get_url(url).await;
-    assert_eq!(res.status(), 303);
-    res.headers()["location"].to_str().unwrap().to_string()
-}
-
-async fn connection_count(app: &TestApp) -> i64 {
-    sqlx::query_scalar("SELECT count(*) FROM connections")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap()
-}
-
-async fn credentials_of(app: &TestApp, id: Uuid) -> Credentials {
-    let (company, blob): (Uuid, Vec<u8>) =
-        sqlx::query_as("SELECT company_id, credentials FROM connections WHERE id = $1")
-            .bind(id)
-            .fetch_one(&app.pool)
-            .await
-            .unwrap();
-    Credentials::open(&blob, &app.state.cipher, company, id).unwrap()
-}
-
-fn connected_id(location: &str) -> Uuid {
-    let query = location.split_once('?').expect("query").1;
-    let id = query
-        .split('&')
-        .find_map(|kv| kv.strip_prefix("connected="))
-        .expect("connected=");
-    id.parse().unwrap()
-}
 
 #[sqlx::test(migrations = "../migrations")]
 async fn full_flow_with_pkce_stores_encrypted_tokens(pool: PgPool) {
@@ -205,137 +141,6 @@ async fn denied_consent_and_failed_exchange_store_nothing(pool: PgPool) {
     assert!(landed.contains("oauth_error=exchange_failed"), "{landed}");
     assert!(landed.contains("Bad+client+secret"), "{landed}");
     assert_eq!(connection_count(&app).await, 0);
-}
-
-async fn connect_salesforce(app: &TestApp, admin: &Browser) -> (Uuid, Uuid) {
-    let callback_url = authorize(admin, "salesforce").await;
-    let id = connected_id(&callback(admin, &callback_url).await);
-    let company: Uuid = sqlx::query_scalar("SELECT company_id FROM connections WHERE id = $1")
-        .bind(id)
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
-    (company, id)
-}
-
-async fn expire_soon(app: &TestApp, id: Uuid) {
-    sqlx::query(
-        "UPDATE connections SET token_expires_at = now() + interval '1 minute' WHERE id = $1",
-    )
-    .bind(id)
-    .execute(&app.pool)
-    .await
-    .unwrap();
-}
-
-#[sqlx::test(migrations = "../migrations")]
-async fn expiring_tokens_are_refreshed_once_keeping_the_rotated_refresh_token(pool: PgPool) {
-    let provider = OAuthProvider::start();
-    let app = app_with(pool, &provider, &["SALESFORCE"]).await;
-    let admin = app.setup("Acme", "ada@acme.test").await;
-    let (company, id) = connect_salesforce(&app, &admin).await;
-    let Credentials::OAuth {
-        access_token: first_access,
-        refresh_token: first_refresh,
-    } = credentials_of(&app, id).await
-    else {
-        panic!()
-    };
-
-    // Not due: no provider call.
-    let token = oauth::access_token(&app.state, company, id, REFRESH_AHEAD)
-        .await
-        .unwrap();
-    assert_eq!(token, first_access);
-
-    // Due, with five callers at once: one refresh reaches the provider. (The provider's tokens
-    // are JWTs with one-second timestamps: wait so the new one differs.)
-    expire_soon(&app, id).await;
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    let calls = (0..5).map(|_| oauth::access_token(&app.state, company, id, REFRESH_AHEAD));
-    let tokens: Vec<String> = futures::future::join_all(calls)
-        .await
-        .into_iter()
-        .map(Result::unwrap)
-        .collect();
-    assert!(
-        tokens.iter().all(|t| *t == tokens[0] && *t != first_access),
-        "everyone gets the new token"
-    );
-    let log = provider.log().await;
-    let refreshes: Vec<&Value> = log["token"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|t| t["grant_type"] == "refresh_token")
-        .collect();
-    assert_eq!(refreshes.len(), 1, "{log}");
-    assert_eq!(
-        refreshes[0]["refresh_token"].as_str(),
-        first_refresh.as_deref()
-    );
-
-    let Credentials::OAuth {
-        refresh_token: rotated,
-        ..
-    } = credentials_of(&app, id).await
-    else {
-        panic!()
-    };
-    assert!(
-        rotated.is_some() && rotated != first_refresh,
-        "the rotated refresh token is kept"
-    );
-    let expires_in: f64 = sqlx::query_scalar(
-        "SELECT extract(epoch FROM token_expires_at - now())::float8 FROM connections",
-    )
-    .fetch_one(&app.pool)
-    .await
-    .unwrap();
-    assert!(
-        expires_in > 3000.0,
-        "new expiry from the provider: {expires_in}"
-    );
-}
-
-#[sqlx::test(migrations = "../migrations")]
-async fn a_refused_refresh_marks_the_connection_and_notifies(pool: PgPool) {
-    let provider = OAuthProvider::start();
-    let app = app_with(pool, &provider, &["SALESFORCE"]).await;
-    let admin = app.setup("Acme", "ada@acme.test").await;
-    let (company, id) = connect_salesforce(&app, &admin).await;
-
-    expire_soon(&app, id).await;
-    provider
-        .control("/fail-next-token?error=invalid_grant&description=Token+has+been+revoked")
-        .await;
-    let err = oauth::access_token(&app.state, company, id, REFRESH_AHEAD)
-        .await
-        .unwrap_err();
-    assert_eq!(err.status_code(), 409);
-
-    let list: Value = admin
-        .get("/api/v1/integrations/list")
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(list[0]["status"], "error");
-    assert!(list[0]["error_message"]
-        .as_str()
-        .unwrap()
-        .contains("Token has been revoked"));
-    let feed: Value = admin
-        .get("/api/v1/notifications/list")
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(feed["unread"], 1);
-    assert_eq!(
-        feed["items"][0]["title"],
-        "Salesforce needs to be reconnected"
-    );
 }
 
 #[sqlx::test(migrations = "../migrations")]

@@ -62,17 +62,18 @@ async fn connection_counts(
     Ok(rows.into_iter().map(|(p, n)| (p, n as u32)).collect())
 }
 
-type ConnectionRow = (
-    Uuid,
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    String,
-    DateTime<Utc>,
-    serde_json::Value,
-);
+#[derive(sqlx::FromRow)]
+struct ConnectionRow {
+    id: Uuid,
+    provider: String,
+    status: String,
+    account_label: String,
+    connection_info: String,
+    error_message: Option<String>,
+    connected_by_email: String,
+    connected_at: DateTime<Utc>,
+    config: serde_json::Value,
+}
 
 const CONNECTION_COLUMNS: &str =
     "id, provider, status, account_label, connection_info, error_message, \
@@ -106,40 +107,29 @@ pub fn not_found() -> AppError {
 }
 
 fn view(state: &AppState, row: ConnectionRow) -> ConnectionView {
-    let (
-        id,
-        provider,
-        status,
-        account_label,
-        connection_info,
-        error_message,
-        connected_by,
-        connected_at,
-        config,
-    ) = row;
-    let def = state.catalogue.get(&provider).map(|p| &p.def);
+    let def = state.catalogue.get(&row.provider).map(|p| &p.def);
     ConnectionView {
-        id,
+        id: row.id,
         provider_name: def
             .map(|d| d.name.clone())
-            .unwrap_or_else(|| provider.clone()),
+            .unwrap_or_else(|| row.provider.clone()),
         logo: def.map(|d| d.logo.clone()).unwrap_or_default(),
         short_description: def.map(|d| d.short_description.clone()).unwrap_or_default(),
         disconnect_effects: def
             .map(|d| d.disconnect_effects.clone())
             .unwrap_or_default(),
-        provider,
-        status: match status.as_str() {
+        status: match row.status.as_str() {
             "active" => ConnectionStatus::Active,
             "error" => ConnectionStatus::Error,
             _ => ConnectionStatus::Pending,
         },
-        account_label,
-        connection_info,
-        error_message,
-        connected_by,
-        connected_at,
-        config,
+        provider: row.provider,
+        account_label: row.account_label,
+        connection_info: row.connection_info,
+        error_message: row.error_message,
+        connected_by: row.connected_by_email,
+        connected_at: row.connected_at,
+        config: row.config,
     }
 }
 
