@@ -1,6 +1,7 @@
 //! The embedded default database, driven through the real `plugboard` binary: created on first
 //! start, kept across a kill -9 and a restart, stopped on SIGTERM.
 
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -28,6 +29,7 @@ fn start(data_dir: &Path, port: u16) -> Child {
         .arg("serve")
         .current_dir(workspace_root())
         .env_remove("DATABASE_URL")
+        .env_remove("PLUGBOARD_MASTER_KEY")
         .env("PLUGBOARD_DATA_DIR", data_dir)
         .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
         .env("PUBLIC_URL", format!("http://127.0.0.1:{port}"))
@@ -69,6 +71,16 @@ async fn embedded_database_keeps_data_across_kill_9_and_stops_on_sigterm() {
     let mut first = start(&data_dir, port);
     wait_healthy(&client, port, &mut first).await;
     assert!(data_dir.join("postgres/PG_VERSION").exists());
+    // With no PLUGBOARD_MASTER_KEY, the embedded default made one, readable only by us.
+    let key = data_dir.join("master.key");
+    assert_eq!(
+        std::fs::metadata(&key)
+            .expect("master key")
+            .permissions()
+            .mode()
+            & 0o777,
+        0o600
+    );
     let res = client
         .post(format!("{base}/api/v1/auth/setup"))
         .json(&json!({"company_name": "Durable", "name": "", "email": "ada@durable.test", "password": PASSWORD}))
