@@ -10,25 +10,15 @@ use sqlx::PgPool;
 async fn first_run_setup_creates_company_and_admin_once(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let visitor = app.browser();
-    let status: Value = visitor
-        .get("/api/v1/auth/setup_status")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let status: Value = visitor.get_json("/api/v1/auth/setup_status").await;
     assert_eq!(status["needs_setup"], true);
 
     let admin = app.setup("Acme", "ada@acme.test").await;
-    let me: Value = admin.get("/api/v1/auth/me").await.json().await.unwrap();
+    let me: Value = admin.get_json("/api/v1/auth/me").await;
     assert_eq!(me["email"], "ada@acme.test");
     assert_eq!(me["company_name"], "Acme");
 
-    let status: Value = visitor
-        .get("/api/v1/auth/setup_status")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let status: Value = visitor.get_json("/api/v1/auth/setup_status").await;
     assert_eq!(status["needs_setup"], false);
     // A second setup is refused and creates nothing.
     let res = visitor
@@ -116,7 +106,7 @@ async fn sign_in_with_right_and_wrong_password(pool: PgPool) {
         "the page script must read it: {csrf}"
     );
 
-    let me: Value = browser.get("/api/v1/auth/me").await.json().await.unwrap();
+    let me: Value = browser.get_json("/api/v1/auth/me").await;
     assert_eq!(me["email"], "ada@acme.test");
 }
 

@@ -11,12 +11,7 @@ use sqlx::PgPool;
 async fn the_catalogue_lists_every_provider_with_connection_counts(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let admin = app.setup("Acme", "ada@acme.test").await;
-    let catalogue: Value = admin
-        .get("/api/v1/integrations/catalogue")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let catalogue: Value = admin.get_json("/api/v1/integrations/catalogue").await;
     let slugs: Vec<&str> = catalogue
         .as_array()
         .unwrap()
@@ -194,14 +189,11 @@ async fn settings_are_validated_against_the_provider_schema(pool: PgPool) {
         .await;
     assert_eq!(res.status(), 200);
     let saved: Value = admin
-        .get(&format!(
+        .get_json(&format!(
             "/api/v1/integrations/get?id={}",
             id.as_str().unwrap()
         ))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(saved["config"]["send_escalations"], false);
 }
 
@@ -221,12 +213,7 @@ async fn another_company_can_neither_see_nor_change_nor_disconnect(pool: PgPool)
         .unwrap()
         .to_string();
 
-    let list: Value = globex
-        .get("/api/v1/integrations/list")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let list: Value = globex.get_json("/api/v1/integrations/list").await;
     assert_eq!(list, json!([]));
     assert_eq!(
         error_of(
@@ -261,12 +248,7 @@ async fn another_company_can_neither_see_nor_change_nor_disconnect(pool: PgPool)
         .0,
         404
     );
-    let catalogue: Value = globex
-        .get("/api/v1/integrations/catalogue")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let catalogue: Value = globex.get_json("/api/v1/integrations/catalogue").await;
     let stripe = catalogue
         .as_array()
         .unwrap()

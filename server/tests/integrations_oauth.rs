@@ -39,12 +39,7 @@ async fn full_flow_with_pkce_stores_encrypted_tokens(pool: PgPool) {
     assert_eq!(log["token"][0]["grant_type"], "authorization_code");
     assert_eq!(log["token"][0]["has_code_verifier"], true);
 
-    let list: Value = admin
-        .get("/api/v1/integrations/list")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let list: Value = admin.get_json("/api/v1/integrations/list").await;
     assert_eq!(list[0]["provider"], "salesforce");
     assert_eq!(list[0]["status"], "active");
     assert_eq!(list[0]["connected_by"], "ada@acme.test");
@@ -173,11 +168,8 @@ async fn unconfigured_providers_say_what_to_set_and_never_connect(pool: PgPool) 
     let app = TestApp::spawn(pool).await;
     let admin = app.setup("Acme", "ada@acme.test").await;
     let hubspot: Value = admin
-        .get("/api/v1/integrations/provider?slug=hubspot")
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json("/api/v1/integrations/provider?slug=hubspot")
+        .await;
     assert_eq!(hubspot["configured"], false);
     assert_eq!(
         hubspot["missing_env"],

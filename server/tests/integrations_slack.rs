@@ -73,13 +73,10 @@ async fn slack_channels_come_from_slack_with_the_stored_token(pool: PgPool) {
         .to_string();
 
     let options: Value = admin
-        .get(&format!(
+        .get_json(&format!(
             "/api/v1/integrations/options?id={id}&source=channels"
         ))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(
         options,
         json!([{"value": "#general", "label": "#general"}, {"value": "#support-alerts", "label": "#support-alerts"}])

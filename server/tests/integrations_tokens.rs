@@ -96,23 +96,13 @@ async fn a_refused_refresh_marks_the_connection_and_notifies(pool: PgPool) {
         .unwrap_err();
     assert_eq!(err.status_code(), 409);
 
-    let list: Value = admin
-        .get("/api/v1/integrations/list")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let list: Value = admin.get_json("/api/v1/integrations/list").await;
     assert_eq!(list[0]["status"], "error");
     assert!(list[0]["error_message"]
         .as_str()
         .unwrap()
         .contains("Token has been revoked"));
-    let feed: Value = admin
-        .get("/api/v1/notifications/list")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let feed: Value = admin.get_json("/api/v1/notifications/list").await;
     assert_eq!(feed["unread"], 1);
     assert_eq!(
         feed["items"][0]["title"],

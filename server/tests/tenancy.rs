@@ -24,7 +24,7 @@ async fn a_session_sees_and_changes_only_its_own_company(pool: PgPool) {
     let frank_id: Uuid = frank["user_id"].as_str().unwrap().parse().unwrap();
 
     // Listing shows only Acme's admins.
-    let settings: Value = acme.get("/api/v1/company/get").await.json().await.unwrap();
+    let settings: Value = acme.get_json("/api/v1/company/get").await;
     assert_eq!(settings["name"], "Acme");
     let emails: Vec<&str> = settings["admins"]
         .as_array()
@@ -53,12 +53,7 @@ async fn a_session_sees_and_changes_only_its_own_company(pool: PgPool) {
             .status(),
         200
     );
-    let globex_settings: Value = globex
-        .get("/api/v1/company/get")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let globex_settings: Value = globex.get_json("/api/v1/company/get").await;
     assert_eq!(globex_settings["name"], "Globex");
 
     // Notifications posted to one company are invisible to the other.
@@ -70,19 +65,9 @@ async fn a_session_sees_and_changes_only_its_own_company(pool: PgPool) {
     app::notifications::service::post(&app.pool, globex_id, "test", "Globex only", "", None)
         .await
         .unwrap();
-    let acme_feed: Value = acme
-        .get("/api/v1/notifications/list")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let acme_feed: Value = acme.get_json("/api/v1/notifications/list").await;
     assert_eq!(acme_feed["items"].as_array().unwrap().len(), 0);
-    let globex_feed: Value = globex
-        .get("/api/v1/notifications/list")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let globex_feed: Value = globex.get_json("/api/v1/notifications/list").await;
     assert_eq!(globex_feed["unread"], 1);
     assert_eq!(globex_feed["items"][0]["title"], "Globex only");
 }
@@ -106,7 +91,7 @@ async fn removing_an_admin_ends_their_sessions(pool: PgPool) {
     assert_eq!(bob.get("/api/v1/auth/me").await.status(), 200);
 
     // Nobody removes themselves.
-    let ada_me: Value = ada.get("/api/v1/auth/me").await.json().await.unwrap();
+    let ada_me: Value = ada.get_json("/api/v1/auth/me").await;
     let res = ada
         .post(
             "/api/v1/company/remove_admin",
@@ -162,7 +147,7 @@ async fn notifications_read_state_is_per_admin(pool: PgPool) {
     .await;
     let bob = app.browser();
     bob.sign_in("bob@acme.test", PASSWORD).await;
-    let me: Value = ada.get("/api/v1/auth/me").await.json().await.unwrap();
+    let me: Value = ada.get_json("/api/v1/auth/me").await;
     let company: Uuid = me["company_id"].as_str().unwrap().parse().unwrap();
     app::notifications::service::post(
         &app.pool,
@@ -181,18 +166,8 @@ async fn notifications_read_state_is_per_admin(pool: PgPool) {
             .status(),
         200
     );
-    let ada_feed: Value = ada
-        .get("/api/v1/notifications/list")
-        .await
-        .json()
-        .await
-        .unwrap();
-    let bob_feed: Value = bob
-        .get("/api/v1/notifications/list")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let ada_feed: Value = ada.get_json("/api/v1/notifications/list").await;
+    let bob_feed: Value = bob.get_json("/api/v1/notifications/list").await;
     assert_eq!(ada_feed["unread"], 0);
     assert_eq!(bob_feed["unread"], 1);
 }

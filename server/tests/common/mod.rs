@@ -167,6 +167,11 @@ impl Browser {
         req.send().await.expect("request")
     }
 
+    /// A GET that must answer with JSON.
+    pub async fn get_json(&self, path: &str) -> Value {
+        self.get(path).await.json().await.expect("json body")
+    }
+
     /// A GET to an absolute URL (a provider's page, or our callback) with this browser's cookies.
     pub async fn get_url(&self, url: &str) -> Response {
         self.client.get(url).send().await.expect("request")
