@@ -153,15 +153,12 @@ pub async fn insert(
     let id = Uuid::new_v4();
     let sealed = new.credentials.seal(&state.cipher, caller.company_id, id)?;
     let config = settings::defaults(&new.provider.def.config_schema);
-    let email: String = sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
-        .bind(caller.user_id)
-        .fetch_one(&state.pool)
-        .await
-        .map_err(db_error)?;
-    sqlx::query(
+    // The admin's email is copied in the same statement, so the card still says who connected
+    // it after the admin is removed.
+    let inserted = sqlx::query(
         "INSERT INTO connections (id, company_id, provider, allow_multiple, status, account_label, connection_info,
                                   config, credentials, token_expires_at, provider_data, connected_by, connected_by_email)
-         VALUES ($1, $2, $3, $4, 'active', $5, $6, $7, $8, $9, $10, $11, $12)",
+         SELECT $1, $2, $3, $4, 'active', $5, $6, $7, $8, $9, $10, u.id, u.email FROM users u WHERE u.id = $11",
     )
     .bind(id)
     .bind(caller.company_id)
@@ -174,7 +171,6 @@ pub async fn insert(
     .bind(new.token_expires_at)
     .bind(new.provider_data)
     .bind(caller.user_id)
-    .bind(email)
     .execute(&state.pool)
     .await
     .map_err(|e| {
@@ -187,6 +183,10 @@ pub async fn insert(
             db_error(e)
         }
     })?;
+    // No row means the caller's account vanished mid-request.
+    if inserted.rows_affected() != 1 {
+        return Err(AppError::Unauthenticated);
+    }
     tracing::info!(company_id = %caller.company_id, provider = %new.provider.def.slug, connection = %id, "connected");
     Ok(id)
 }
