@@ -17,6 +17,9 @@ pub enum AppError {
     /// No valid session (or, later, API key).
     #[error("Sign in to continue.")]
     Unauthenticated,
+    /// An `Authorization: Bearer` key that is unknown, disabled, expired or replaced.
+    #[error("{0}")]
+    InvalidApiKey(String),
     /// Wrong email or password; kept apart from `Unauthenticated` so the UI can tell them apart.
     #[error("Email or password is incorrect.")]
     InvalidCredentials,
@@ -27,6 +30,11 @@ pub enum AppError {
     /// The request clashes with existing state (duplicate email, setup already done).
     #[error("{message}")]
     Conflict { field: String, message: String },
+    /// Well-formed but unacceptable, e.g. an event type that is not in the registry.
+    #[error("{message}")]
+    Unprocessable { field: String, message: String },
+    #[error("{message}")]
+    PayloadTooLarge { field: String, message: String },
     #[error("Too many attempts. Try again in {retry_after_secs} seconds.")]
     TooManyRequests { retry_after_secs: u64 },
     /// Anything unexpected. Details are logged on the server, never sent.
@@ -55,10 +63,14 @@ impl AppError {
     pub fn status_code(&self) -> StatusCode {
         match self {
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
-            Self::Unauthenticated | Self::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            Self::Unauthenticated | Self::InvalidCredentials | Self::InvalidApiKey(_) => {
+                StatusCode::UNAUTHORIZED
+            }
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Network(_) => StatusCode::BAD_GATEWAY,
@@ -70,6 +82,9 @@ impl AppError {
             Self::BadRequest { .. } => "bad_request",
             Self::Unauthenticated => "unauthenticated",
             Self::InvalidCredentials => "invalid_credentials",
+            Self::InvalidApiKey(_) => "invalid_api_key",
+            Self::Unprocessable { .. } => "unprocessable",
+            Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::Forbidden(_) => "forbidden",
             Self::NotFound(_) => "not_found",
             Self::Conflict { .. } => "conflict",
@@ -82,20 +97,26 @@ impl AppError {
     /// The field the error is about, for forms that show messages next to inputs.
     pub fn field(&self) -> Option<&str> {
         match self {
-            Self::BadRequest { field, .. } | Self::Conflict { field, .. } => Some(field),
+            Self::BadRequest { field, .. }
+            | Self::Conflict { field, .. }
+            | Self::Unprocessable { field, .. }
+            | Self::PayloadTooLarge { field, .. } => Some(field),
             _ => None,
         }
     }
 }
 
 /// The JSON shape of every error response.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = Error)]
 pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
+    /// Machine-readable: `bad_request`, `unauthenticated`, `invalid_api_key`, `forbidden`,
+    /// `not_found`, `conflict`, `unprocessable`, `payload_too_large`, `rate_limited`, `internal`.
     pub code: String,
     pub message: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -134,6 +155,9 @@ impl From<ErrorBody> for AppError {
             "bad_request" => AppError::BadRequest { field, message },
             "unauthenticated" => AppError::Unauthenticated,
             "invalid_credentials" => AppError::InvalidCredentials,
+            "invalid_api_key" => AppError::InvalidApiKey(message),
+            "unprocessable" => AppError::Unprocessable { field, message },
+            "payload_too_large" => AppError::PayloadTooLarge { field, message },
             "forbidden" => AppError::Forbidden(message),
             "not_found" => AppError::NotFound(message),
             "conflict" => AppError::Conflict { field, message },
@@ -185,6 +209,25 @@ impl FromServerFnError for AppError {
                     b"{\"error\":{\"code\":\"internal\",\"message\":\"error\"}}",
                 )
             })
+    }
+}
+
+/// For responses built outside a server function (middleware, plain axum routes).
+#[cfg(feature = "ssr")]
+impl axum::response::IntoResponse for AppError {
+    fn into_response(self) -> axum::response::Response {
+        let status = self.status_code();
+        let retry_after = match &self {
+            AppError::TooManyRequests { retry_after_secs } => Some(*retry_after_secs),
+            _ => None,
+        };
+        let mut response = (status, axum::Json(ErrorBody::from(self))).into_response();
+        if let Some(secs) = retry_after {
+            response
+                .headers_mut()
+                .insert(http::header::RETRY_AFTER, http::HeaderValue::from(secs));
+        }
+        response
     }
 }
 

@@ -3,13 +3,17 @@
 //! with `hydrate` for the browser bundle; server-only code lives in modules gated on `ssr`.
 
 pub mod api;
+pub mod api_keys;
 mod app;
 pub mod auth;
 pub mod company;
 pub mod components;
 pub mod error;
+pub mod events;
 pub mod integrations;
 pub mod notifications;
+#[cfg(feature = "ssr")]
+pub mod openapi;
 #[cfg(feature = "ssr")]
 pub mod server;
 pub mod validate;

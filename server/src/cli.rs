@@ -19,6 +19,11 @@ pub enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// Manage API keys.
+    ApiKey {
+        #[command(subcommand)]
+        command: ApiKeyCommand,
+    },
     /// Manage the embedded PostgreSQL cluster (used when DATABASE_URL is not set).
     Db {
         #[command(subcommand)]
@@ -37,6 +42,24 @@ pub enum AdminCommand {
         /// Also read from PLUGBOARD_ADMIN_PASSWORD, which keeps it out of the process list.
         #[arg(long, env = "PLUGBOARD_ADMIN_PASSWORD", hide_env_values = true)]
         password: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ApiKeyCommand {
+    /// Create a key and print it (only the key, on stdout); it is not shown again.
+    Create {
+        /// The company's exact name.
+        #[arg(long)]
+        company: String,
+        /// The key's name, unique within the company.
+        #[arg(long)]
+        name: String,
+        /// Comma-separated, e.g. events:write,webhooks:read. Default: * (everything).
+        #[arg(long, value_delimiter = ',', default_value = "*")]
+        scopes: Vec<String>,
+        #[arg(long)]
+        expires_in_days: Option<u32>,
     },
 }
 

@@ -1,11 +1,13 @@
 //! Start-up configuration from the environment, validated with messages that name the variable.
 
+use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use std::path::Path;
 
 use app::integrations::catalogue::{self, Catalogue};
+use app::auth::rate_limit::RateLimitConfig;
 use app::server::config::{Config, SignInThrottle};
 use app::server::crypto::{Cipher, MasterKey};
 use base64::engine::general_purpose::STANDARD;
@@ -108,6 +110,34 @@ pub fn config_from_env(leptos_options: &LeptosOptions) -> Result<Config, ServerE
             ),
         },
         trust_proxy_headers: flag("PLUGBOARD_TRUST_PROXY")?,
+        rate_limits: rate_limits()?,
+        api_key_cache_ttl: Duration::from_secs(number("PLUGBOARD_API_KEY_CACHE_SECONDS", 5, 0, 300)?),
+        key_usage_flush_every: Duration::from_secs(number(
+            "PLUGBOARD_KEY_USAGE_FLUSH_SECONDS",
+            30,
+            1,
+            3600,
+        )?),
+    })
+}
+
+fn rate_limits() -> Result<RateLimitConfig, ServerError> {
+    let defaults = RateLimitConfig::default();
+    let quota = |var: &'static str, default: NonZeroU32| -> Result<NonZeroU32, ServerError> {
+        let value = number(var, u64::from(default.get()), 1, 1_000_000)?;
+        Ok(u32::try_from(value).ok().and_then(NonZeroU32::new).unwrap_or(default))
+    };
+    Ok(RateLimitConfig {
+        per_key_per_hour: quota("PLUGBOARD_RATE_LIMIT_PER_HOUR", defaults.per_key_per_hour)?,
+        per_key_per_minute: quota("PLUGBOARD_RATE_LIMIT_PER_MINUTE", defaults.per_key_per_minute)?,
+        publish_per_key_per_second: quota(
+            "PLUGBOARD_PUBLISH_RATE_LIMIT_PER_SECOND",
+            defaults.publish_per_key_per_second,
+        )?,
+        anonymous_per_ip_per_minute: quota(
+            "PLUGBOARD_ANONYMOUS_RATE_LIMIT_PER_MINUTE",
+            defaults.anonymous_per_ip_per_minute,
+        )?,
     })
 }
 

@@ -20,6 +20,9 @@ pub enum ServerError {
     HttpClient(#[from] reqwest::Error),
     #[error("{0}")]
     App(#[from] app::error::AppError),
+    /// A command-line argument that cannot be used.
+    #[error("{0}")]
+    Usage(String),
 }
 
 impl ServerError {

@@ -28,6 +28,7 @@ pub async fn serve(
 ) -> Result<(), ServerError> {
     let maintenance = tokio::spawn(maintenance::run(state.clone(), shutdown.clone()));
     let refresher = tokio::spawn(maintenance::refresh_tokens(state.clone(), shutdown.clone()));
+    let key_usage = tokio::spawn(maintenance::record_key_usage(state.clone(), shutdown.clone()));
     let app = router::build_router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {
@@ -36,5 +37,6 @@ pub async fn serve(
         .await?;
     let _ = maintenance.await;
     let _ = refresher.await;
+    let _ = key_usage.await;
     Ok(())
 }

@@ -3,7 +3,7 @@ use std::process::ExitCode;
 
 use app::server::AppState;
 use clap::Parser;
-use server::cli::{AdminCommand, Cli, Command, DbCommand};
+use server::cli::{AdminCommand, ApiKeyCommand, Cli, Command, DbCommand};
 use server::config::{self, DatabaseChoice};
 use server::embedded_pg::{EmbeddedPostgres, DATABASE_NAME};
 use server::{db, ServerError};
@@ -25,6 +25,7 @@ async fn main() -> ExitCode {
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve().await,
         Command::Admin { command } => admin(command).await,
+        Command::ApiKey { command } => api_key(command).await,
         Command::Db { command } => database(command).await,
     };
     match result {
@@ -104,6 +105,44 @@ async fn admin(command: AdminCommand) -> Result<(), ServerError> {
     }
     let (company_id, user_id) = result?;
     println!("Created admin {email} (user {user_id}) in company {company:?} ({company_id}).");
+    Ok(())
+}
+
+async fn api_key(command: ApiKeyCommand) -> Result<(), ServerError> {
+    use app::api_keys::service::{create_for_company_named, NewKey};
+    use app::auth::scope::Scope;
+    let ApiKeyCommand::Create {
+        company,
+        name,
+        scopes,
+        expires_in_days,
+    } = command;
+    let scopes = scopes
+        .iter()
+        .map(|s| {
+            Scope::parse(s.trim()).ok_or_else(|| {
+                let known: Vec<&str> = Scope::EVERY.iter().map(|s| s.as_str()).collect();
+                ServerError::Usage(format!("unknown scope {s:?}; known: {}", known.join(", ")))
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let new = NewKey::validate(&name, scopes, expires_in_days)?;
+    let (url, embedded) = open_database(config::database_choice()).await?;
+    let pool = db::connect(&url).await?;
+    let result = create_for_company_named(&pool, &company, new).await;
+    pool.close().await;
+    if let Some((pg, true)) = embedded {
+        pg.stop().await?;
+    }
+    let issued = result?;
+    let scopes: Vec<&str> = issued.key.scopes.iter().map(|s| s.as_str()).collect();
+    eprintln!(
+        "Created API key {:?} ({}) for {company:?} with scopes {}. It is shown only now:",
+        issued.key.name,
+        issued.key.id,
+        scopes.join(",")
+    );
+    println!("{}", issued.secret);
     Ok(())
 }
 

@@ -19,7 +19,27 @@ pub async fn run(state: AppState, mut shutdown: watch::Receiver<bool>) {
     }
 }
 
+/// Writes API keys' "last used" times in batches, and once more on shutdown.
+pub async fn record_key_usage(state: AppState, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        let stopping = tokio::select! {
+            _ = tokio::time::sleep(state.config.key_usage_flush_every) => false,
+            _ = shutdown.changed() => true,
+        };
+        if let Err(e) = state.access.usage.flush(&state.pool).await {
+            tracing::warn!("recording API key usage: {e}");
+        }
+        if stopping {
+            return;
+        }
+    }
+}
+
 pub async fn prune(state: &AppState) -> Result<(), sqlx::Error> {
+    state.access.limits.forget_idle();
+    sqlx::query("DELETE FROM event_idempotency_keys WHERE created_at < now() - interval '24 hours'")
+        .execute(&state.pool)
+        .await?;
     sqlx::query("DELETE FROM oauth_states WHERE expires_at < now()")
         .execute(&state.pool)
         .await?;

@@ -15,6 +15,7 @@ use tower_http::compression::CompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
+use app::auth::access::authenticate;
 use app::auth::session::caller_from_headers;
 use app::integrations::catalogue::CALLBACK_PATH;
 use app::integrations::oauth::{self, CallbackQuery};
@@ -31,6 +32,7 @@ pub fn build_router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route(CALLBACK_PATH, get(oauth_callback))
+        .route("/api/v1/openapi.json", get(openapi_json))
         // leptos_routes registers every server function at its own path; anything else under
         // /api gets the JSON error shape.
         .route("/api/{*rest}", any(api_not_found))
@@ -46,6 +48,7 @@ pub fn build_router(state: AppState) -> Router {
             state.clone(),
             guards::pages_require_session,
         ))
+        .layer(middleware::from_fn_with_state(state.clone(), authenticate))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             guards::reject_cross_site_posts,
@@ -118,6 +121,12 @@ async fn oauth_callback(
             Redirect::to(&format!("/integrations/available?{}", target.finish())).into_response()
         }
     }
+}
+
+/// The OpenAPI 3.1 document of every server function; public, like any API reference.
+async fn openapi_json(State(state): State<AppState>) -> Response {
+    let base = app::api_keys::service::api_base_url(&state);
+    Json(app::openapi::document(&base)).into_response()
 }
 
 async fn healthz(State(state): State<AppState>) -> Response {

@@ -8,7 +8,16 @@ use crate::api::ApiClient;
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
+pub mod access;
+#[cfg(feature = "ssr")]
+pub mod key_cache;
+#[cfg(feature = "ssr")]
+pub mod key_usage;
+#[cfg(feature = "ssr")]
 pub mod passwords;
+#[cfg(feature = "ssr")]
+pub mod rate_limit;
+pub mod scope;
 #[cfg(feature = "ssr")]
 pub mod service;
 #[cfg(feature = "ssr")]
@@ -16,7 +25,7 @@ pub mod session;
 #[cfg(feature = "ssr")]
 pub mod throttle;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CurrentUser {
     pub user_id: Uuid,
     pub email: String,
@@ -42,21 +51,23 @@ impl CurrentUser {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SetupStatus {
     pub needs_setup: bool,
 }
 
 /// The signed-in admin and their company.
-#[server(prefix = "/api/v1/auth", endpoint = "me", input = server_fn::codec::GetUrl, client = ApiClient)]
+#[server(prefix = "/api/v1/auth", endpoint = "me", input = server_fn::codec::GetUrl, client = ApiClient,
+         input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn get_current_user() -> Result<CurrentUser, AppError> {
-    let caller = session::require_admin().await?;
+    let caller = access::require_admin().await?;
     let state = crate::server::app_state()?;
     service::current_user(&state, caller.user_id, caller.company_id).await
 }
 
 /// Whether the one-time setup form should be offered (no admin exists yet).
-#[server(prefix = "/api/v1/auth", endpoint = "setup_status", input = server_fn::codec::GetUrl, client = ApiClient)]
+#[server(prefix = "/api/v1/auth", endpoint = "setup_status", input = server_fn::codec::GetUrl, client = ApiClient,
+         input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn get_setup_status() -> Result<SetupStatus, AppError> {
     let state = crate::server::app_state()?;
     Ok(SetupStatus {
@@ -65,7 +76,8 @@ pub async fn get_setup_status() -> Result<SetupStatus, AppError> {
 }
 
 /// Creates the first company and its admin, and signs them in.
-#[server(prefix = "/api/v1/auth", endpoint = "setup", input = server_fn::codec::Json, client = ApiClient)]
+#[server(prefix = "/api/v1/auth", endpoint = "setup", input = server_fn::codec::Json, client = ApiClient,
+         input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn complete_setup(
     company_name: String,
     name: String,
@@ -76,17 +88,19 @@ pub async fn complete_setup(
     service::complete_setup(&state, &company_name, &name, &email, password).await
 }
 
-#[server(prefix = "/api/v1/auth", endpoint = "sign_in", input = server_fn::codec::Json, client = ApiClient)]
+#[server(prefix = "/api/v1/auth", endpoint = "sign_in", input = server_fn::codec::Json, client = ApiClient,
+         input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn sign_in(email: String, password: String) -> Result<CurrentUser, AppError> {
     let state = crate::server::app_state()?;
     let parts = use_context::<http::request::Parts>().ok_or(AppError::Internal)?;
-    let ip = crate::server::client_ip::client_ip(&parts, state.config.trust_proxy_headers);
+    let ip = crate::server::client_ip::client_ip(&parts.headers, &parts.extensions, state.config.trust_proxy_headers);
     service::sign_in(&state, &ip, &email, password).await
 }
 
-#[server(prefix = "/api/v1/auth", endpoint = "sign_out", input = server_fn::codec::Json, client = ApiClient)]
+#[server(prefix = "/api/v1/auth", endpoint = "sign_out", input = server_fn::codec::Json, client = ApiClient,
+         input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn sign_out() -> Result<(), AppError> {
-    let caller = session::require_admin().await?;
+    let caller = access::require_admin().await?;
     let state = crate::server::app_state()?;
     session::end(&state.pool, &state.config, caller.session_id).await
 }

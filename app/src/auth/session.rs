@@ -4,12 +4,11 @@
 use axum::http::{HeaderMap, Method};
 use chrono::{DateTime, Utc};
 use cookie::{Cookie, SameSite};
-use leptos::prelude::use_context;
 use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::error::AppError;
-use crate::server::{app_state, db_error, respond, tokens, AppState, Config};
+use crate::server::{db_error, respond, tokens, AppState, Config};
 
 pub const SESSION_COOKIE: &str = "pb_session";
 /// Readable by the page's script (not HttpOnly) so it can send it back as [`CSRF_HEADER`]; a
@@ -17,58 +16,56 @@ pub const SESSION_COOKIE: &str = "pb_session";
 pub const CSRF_COOKIE: &str = "pb_csrf";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
-/// Who is calling a server function: today always a signed-in company admin.
+/// A signed-in company admin, resolved from the session cookie.
 #[derive(Debug, Clone)]
-pub struct Caller {
+pub struct Admin {
     pub session_id: Uuid,
     pub user_id: Uuid,
     pub company_id: Uuid,
+    pub email: String,
     pub csrf_token: String,
 }
 
-/// The caller of the current server function, or 401. State-changing (non-GET) calls must also
-/// carry the session's CSRF token, or get 403.
-pub async fn require_admin() -> Result<Caller, AppError> {
-    let state = app_state()?;
-    let parts = use_context::<http::request::Parts>().ok_or(AppError::Internal)?;
-    let caller = caller_from_headers(&state, &parts.headers)
-        .await?
-        .ok_or(AppError::Unauthenticated)?;
-    if parts.method != Method::GET && parts.method != Method::HEAD {
-        let sent = parts
-            .headers
-            .get(CSRF_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default();
-        if !tokens::constant_time_eq(sent.as_bytes(), caller.csrf_token.as_bytes()) {
-            return Err(AppError::Forbidden(
-                "Missing or invalid CSRF token: reload the page and try again.".into(),
-            ));
-        }
+/// State-changing (non-GET) calls from a browser must carry the session's CSRF token.
+pub fn check_csrf(parts: &http::request::Parts, admin: &Admin) -> Result<(), AppError> {
+    if parts.method == Method::GET || parts.method == Method::HEAD {
+        return Ok(());
     }
-    Ok(caller)
+    let sent = parts
+        .headers
+        .get(CSRF_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if tokens::constant_time_eq(sent.as_bytes(), admin.csrf_token.as_bytes()) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(
+            "Missing or invalid CSRF token: reload the page and try again.".into(),
+        ))
+    }
 }
 
 /// Looks up the session named by the request's cookie. Expired sessions count as none.
 pub async fn caller_from_headers(
     state: &AppState,
     headers: &HeaderMap,
-) -> Result<Option<Caller>, AppError> {
+) -> Result<Option<Admin>, AppError> {
     let Some(token) = cookie_value(headers, SESSION_COOKIE) else {
         return Ok(None);
     };
     let idle_secs = state.config.session_idle_timeout.as_secs_f64();
-    let row: Option<(Uuid, Uuid, Uuid, String, DateTime<Utc>)> = sqlx::query_as(
-        "SELECT id, user_id, company_id, csrf_token, last_seen_at FROM sessions
-          WHERE token_hash = $1 AND expires_at > now()
-            AND last_seen_at > now() - make_interval(secs => $2)",
+    let row: Option<(Uuid, Uuid, Uuid, String, String, DateTime<Utc>)> = sqlx::query_as(
+        "SELECT s.id, s.user_id, s.company_id, u.email, s.csrf_token, s.last_seen_at
+           FROM sessions s JOIN users u ON u.id = s.user_id
+          WHERE s.token_hash = $1 AND s.expires_at > now()
+            AND s.last_seen_at > now() - make_interval(secs => $2)",
     )
     .bind(tokens::sha256(&token))
     .bind(idle_secs)
     .fetch_optional(&state.pool)
     .await
     .map_err(db_error)?;
-    let Some((session_id, user_id, company_id, csrf_token, last_seen_at)) = row else {
+    let Some((session_id, user_id, company_id, email, csrf_token, last_seen_at)) = row else {
         return Ok(None);
     };
     // Refresh the idle clock at most once a minute, not on every request.
@@ -79,10 +76,11 @@ pub async fn caller_from_headers(
             .await
             .map_err(db_error)?;
     }
-    Ok(Some(Caller {
+    Ok(Some(Admin {
         session_id,
         user_id,
         company_id,
+        email,
         csrf_token,
     }))
 }

@@ -11,14 +11,14 @@ use crate::error::AppError;
 #[cfg(feature = "ssr")]
 pub mod service;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CompanySettings {
     pub company_id: Uuid,
     pub name: String,
     pub admins: Vec<AdminSummary>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AdminSummary {
     pub user_id: Uuid,
     pub email: String,
@@ -28,47 +28,52 @@ pub struct AdminSummary {
     pub is_you: bool,
 }
 
-#[server(prefix = "/api/v1/company", endpoint = "get", input = server_fn::codec::GetUrl, client = ApiClient)]
+#[server(prefix = "/api/v1/company", endpoint = "get", input = server_fn::codec::GetUrl, client = ApiClient,
+         input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn get_company_settings() -> Result<CompanySettings, AppError> {
-    let caller = crate::auth::session::require_admin().await?;
+    let caller = crate::auth::access::require(crate::auth::scope::Scope::CompanyRead).await?;
     let state = crate::server::app_state()?;
-    service::settings(&state.pool, caller.company_id, caller.user_id).await
+    service::settings(&state.pool, caller.company_id, caller.user_id()).await
 }
 
-#[server(prefix = "/api/v1/company", endpoint = "rename", input = server_fn::codec::Json, client = ApiClient)]
+#[server(prefix = "/api/v1/company", endpoint = "rename", input = server_fn::codec::Json, client = ApiClient,
+         input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn rename_company(name: String) -> Result<CompanySettings, AppError> {
-    let caller = crate::auth::session::require_admin().await?;
+    let caller = crate::auth::access::require(crate::auth::scope::Scope::CompanyWrite).await?;
     let state = crate::server::app_state()?;
     service::rename(&state.pool, caller.company_id, &name).await?;
-    service::settings(&state.pool, caller.company_id, caller.user_id).await
+    service::settings(&state.pool, caller.company_id, caller.user_id()).await
 }
 
 /// Adds an admin with an initial password, which they can change after signing in.
-#[server(prefix = "/api/v1/company", endpoint = "add_admin", input = server_fn::codec::Json, client = ApiClient)]
+#[server(prefix = "/api/v1/company", endpoint = "add_admin", input = server_fn::codec::Json, client = ApiClient,
+         input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn add_admin(
     email: String,
     name: String,
     password: String,
 ) -> Result<AdminSummary, AppError> {
-    let caller = crate::auth::session::require_admin().await?;
+    let caller = crate::auth::access::require(crate::auth::scope::Scope::CompanyWrite).await?;
     let state = crate::server::app_state()?;
     service::add_admin(&state.pool, caller.company_id, &email, &name, password).await
 }
 
-#[server(prefix = "/api/v1/company", endpoint = "remove_admin", input = server_fn::codec::Json, client = ApiClient)]
+#[server(prefix = "/api/v1/company", endpoint = "remove_admin", input = server_fn::codec::Json, client = ApiClient,
+         input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn remove_admin(user_id: Uuid) -> Result<(), AppError> {
-    let caller = crate::auth::session::require_admin().await?;
+    let caller = crate::auth::access::require(crate::auth::scope::Scope::CompanyWrite).await?;
     let state = crate::server::app_state()?;
-    service::remove_admin(&state.pool, caller.company_id, caller.user_id, user_id).await
+    service::remove_admin(&state.pool, caller.company_id, caller.user_id(), user_id).await
 }
 
 /// Changes the caller's own password and signs out their other sessions.
-#[server(prefix = "/api/v1/company", endpoint = "change_password", input = server_fn::codec::Json, client = ApiClient)]
+#[server(prefix = "/api/v1/company", endpoint = "change_password", input = server_fn::codec::Json, client = ApiClient,
+         input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn change_password(
     current_password: String,
     new_password: String,
 ) -> Result<(), AppError> {
-    let caller = crate::auth::session::require_admin().await?;
+    let caller = crate::auth::access::require_admin().await?;
     let state = crate::server::app_state()?;
     service::change_password(&state.pool, &caller, current_password, new_password).await
 }

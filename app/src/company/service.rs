@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use super::{AdminSummary, CompanySettings};
 use crate::auth::passwords;
-use crate::auth::session::Caller;
+use crate::auth::session::Admin;
 use crate::error::AppError;
 use crate::server::{db_error, is_unique_violation};
 use crate::validate;
@@ -95,7 +95,7 @@ pub async fn create_admin_in_company(
 pub async fn settings(
     pool: &PgPool,
     company_id: Uuid,
-    caller_id: Uuid,
+    caller_id: Option<Uuid>,
 ) -> Result<CompanySettings, AppError> {
     let name: String = sqlx::query_scalar("SELECT name FROM companies WHERE id = $1")
         .bind(company_id)
@@ -118,7 +118,7 @@ pub async fn settings(
             email,
             name,
             added_at,
-            is_you: user_id == caller_id,
+            is_you: Some(user_id) == caller_id,
         })
         .collect();
     Ok(CompanySettings {
@@ -166,10 +166,10 @@ pub async fn add_admin(
 pub async fn remove_admin(
     pool: &PgPool,
     company_id: Uuid,
-    caller_id: Uuid,
+    caller_id: Option<Uuid>,
     user_id: Uuid,
 ) -> Result<(), AppError> {
-    if user_id == caller_id {
+    if Some(user_id) == caller_id {
         return Err(AppError::conflict(
             "user_id",
             "You cannot remove yourself. Ask another admin to do it.",
@@ -185,6 +185,18 @@ pub async fn remove_admin(
     if removed.rows_affected() == 0 {
         return Err(AppError::NotFound("No such admin in your company.".into()));
     }
+    // An API key may remove admins too, but never the last one.
+    let remaining: i64 = sqlx::query_scalar("SELECT count(*) FROM memberships WHERE company_id = $1")
+        .bind(company_id)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_error)?;
+    if remaining == 0 {
+        return Err(AppError::conflict(
+            "user_id",
+            "A company needs at least one admin.",
+        ));
+    }
     // The account existed only for this membership unless it belongs to another company.
     sqlx::query("DELETE FROM users WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM memberships WHERE user_id = $1)")
         .bind(user_id)
@@ -197,7 +209,7 @@ pub async fn remove_admin(
 
 pub async fn change_password(
     pool: &PgPool,
-    caller: &Caller,
+    caller: &Admin,
     current_password: String,
     new_password: String,
 ) -> Result<(), AppError> {

@@ -6,7 +6,7 @@ use super::credentials::Credentials;
 use super::service::{find_provider, get, insert, NewConnection};
 use super::settings;
 use super::types::{AuthType, ConnectionView};
-use crate::auth::session::Caller;
+use crate::auth::access::Caller;
 use crate::error::AppError;
 use crate::server::AppState;
 

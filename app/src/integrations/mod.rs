@@ -27,71 +27,81 @@ pub mod service;
 pub mod settings;
 
 /// Every provider in the catalogue, with how often the caller's company has connected it.
-#[server(prefix = "/api/v1/integrations", endpoint = "catalogue", input = server_fn::codec::GetUrl, client = ApiClient)]
+#[server(prefix = "/api/v1/integrations", endpoint = "catalogue", input = server_fn::codec::GetUrl, client = ApiClient,
+         input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn list_catalogue() -> Result<Vec<ProviderView>, AppError> {
-    let caller = crate::auth::session::require_admin().await?;
+    let caller = crate::auth::access::require(crate::auth::scope::Scope::IntegrationsRead).await?;
     service::catalogue(&crate::server::app_state()?, caller.company_id).await
 }
 
-#[server(prefix = "/api/v1/integrations", endpoint = "provider", input = server_fn::codec::GetUrl, client = ApiClient)]
+#[server(prefix = "/api/v1/integrations", endpoint = "provider", input = server_fn::codec::GetUrl, client = ApiClient,
+         input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn get_provider(slug: String) -> Result<ProviderView, AppError> {
-    let caller = crate::auth::session::require_admin().await?;
+    let caller = crate::auth::access::require(crate::auth::scope::Scope::IntegrationsRead).await?;
     service::provider(&crate::server::app_state()?, caller.company_id, &slug).await
 }
 
 /// The caller's company's connections.
-#[server(prefix = "/api/v1/integrations", endpoint = "list", input = server_fn::codec::GetUrl, client = ApiClient)]
+#[server(prefix = "/api/v1/integrations", endpoint = "list", input = server_fn::codec::GetUrl, client = ApiClient,
+         input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn list_connections() -> Result<Vec<ConnectionView>, AppError> {
-    let caller = crate::auth::session::require_admin().await?;
+    let caller = crate::auth::access::require(crate::auth::scope::Scope::IntegrationsRead).await?;
     service::list(&crate::server::app_state()?, caller.company_id).await
 }
 
-#[server(prefix = "/api/v1/integrations", endpoint = "get", input = server_fn::codec::GetUrl, client = ApiClient)]
+#[server(prefix = "/api/v1/integrations", endpoint = "get", input = server_fn::codec::GetUrl, client = ApiClient,
+         input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn get_connection(id: Uuid) -> Result<ConnectionView, AppError> {
-    let caller = crate::auth::session::require_admin().await?;
+    let caller = crate::auth::access::require(crate::auth::scope::Scope::IntegrationsRead).await?;
     service::get(&crate::server::app_state()?, caller.company_id, id).await
 }
 
 /// Starts an OAuth connection: returns the provider URL to send the browser to.
-#[server(prefix = "/api/v1/integrations", endpoint = "start_oauth", input = server_fn::codec::Json, client = ApiClient)]
+#[server(prefix = "/api/v1/integrations", endpoint = "start_oauth", input = server_fn::codec::Json, client = ApiClient,
+         input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn start_oauth(slug: String) -> Result<OAuthStart, AppError> {
-    let caller = crate::auth::session::require_admin().await?;
+    let caller = crate::auth::access::require_admin().await?;
     oauth::start(&crate::server::app_state()?, &caller, &slug).await
 }
 
 /// Connects an `api_key` provider with the values of its credential form.
-#[server(prefix = "/api/v1/integrations", endpoint = "connect_api_key", input = server_fn::codec::Json, client = ApiClient)]
+#[server(prefix = "/api/v1/integrations", endpoint = "connect_api_key", input = server_fn::codec::Json, client = ApiClient,
+         input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn connect_api_key(
     slug: String,
     values: BTreeMap<String, String>,
 ) -> Result<ConnectionView, AppError> {
-    let caller = crate::auth::session::require_admin().await?;
+    let caller = crate::auth::access::require(crate::auth::scope::Scope::IntegrationsWrite).await?;
     connect::connect_api_key(&crate::server::app_state()?, &caller, &slug, values).await
 }
 
 /// Connects a `webhook` provider (Zapier, Make, n8n) to its catch-hook URL.
-#[server(prefix = "/api/v1/integrations", endpoint = "connect_webhook", input = server_fn::codec::Json, client = ApiClient)]
+#[server(prefix = "/api/v1/integrations", endpoint = "connect_webhook", input = server_fn::codec::Json, client = ApiClient,
+         input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn connect_webhook(slug: String, url: String) -> Result<ConnectionView, AppError> {
-    let caller = crate::auth::session::require_admin().await?;
+    let caller = crate::auth::access::require(crate::auth::scope::Scope::IntegrationsWrite).await?;
     connect::connect_webhook(&crate::server::app_state()?, &caller, &slug, &url).await
 }
 
-#[server(prefix = "/api/v1/integrations", endpoint = "save_config", input = server_fn::codec::Json, client = ApiClient)]
+#[server(prefix = "/api/v1/integrations", endpoint = "save_config", input = server_fn::codec::Json, client = ApiClient,
+         input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn save_config(id: Uuid, config: serde_json::Value) -> Result<ConnectionView, AppError> {
-    let caller = crate::auth::session::require_admin().await?;
+    let caller = crate::auth::access::require(crate::auth::scope::Scope::IntegrationsWrite).await?;
     service::save_config(&crate::server::app_state()?, &caller, id, config).await
 }
 
-#[server(prefix = "/api/v1/integrations", endpoint = "disconnect", input = server_fn::codec::Json, client = ApiClient)]
+#[server(prefix = "/api/v1/integrations", endpoint = "disconnect", input = server_fn::codec::Json, client = ApiClient,
+         input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn disconnect(id: Uuid) -> Result<(), AppError> {
-    let caller = crate::auth::session::require_admin().await?;
+    let caller = crate::auth::access::require(crate::auth::scope::Scope::IntegrationsWrite).await?;
     service::disconnect(&crate::server::app_state()?, &caller, id).await
 }
 
 /// Choices for a setting filled from the provider's API (`source` as in the schema's
 /// `x-options-source`, e.g. Slack's `channels`).
-#[server(prefix = "/api/v1/integrations", endpoint = "options", input = server_fn::codec::GetUrl, client = ApiClient)]
+#[server(prefix = "/api/v1/integrations", endpoint = "options", input = server_fn::codec::GetUrl, client = ApiClient,
+         input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn list_options(id: Uuid, source: String) -> Result<Vec<RemoteOption>, AppError> {
-    let caller = crate::auth::session::require_admin().await?;
+    let caller = crate::auth::access::require(crate::auth::scope::Scope::IntegrationsRead).await?;
     remote::options(&crate::server::app_state()?, caller.company_id, id, &source).await
 }

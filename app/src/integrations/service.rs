@@ -11,7 +11,7 @@ use super::catalogue::Provider;
 use super::credentials::Credentials;
 use super::types::{ConnectionStatus, ConnectionView, ProviderView};
 use super::{oauth, settings};
-use crate::auth::session::Caller;
+use crate::auth::access::Caller;
 use crate::error::AppError;
 use crate::server::{db_error, is_unique_violation, AppState};
 
@@ -153,12 +153,11 @@ pub async fn insert(
     let id = Uuid::new_v4();
     let sealed = new.credentials.seal(&state.cipher, caller.company_id, id)?;
     let config = settings::defaults(&new.provider.def.config_schema);
-    // The admin's email is copied in the same statement, so the card still says who connected
-    // it after the admin is removed.
-    let inserted = sqlx::query(
+    // Who connected it is copied as text, so the card still says so after the admin is removed.
+    sqlx::query(
         "INSERT INTO connections (id, company_id, provider, allow_multiple, status, account_label, connection_info,
                                   config, credentials, token_expires_at, provider_data, connected_by, connected_by_email)
-         SELECT $1, $2, $3, $4, 'active', $5, $6, $7, $8, $9, $10, u.id, u.email FROM users u WHERE u.id = $11",
+         VALUES ($1, $2, $3, $4, 'active', $5, $6, $7, $8, $9, $10, $11, $12)",
     )
     .bind(id)
     .bind(caller.company_id)
@@ -170,7 +169,8 @@ pub async fn insert(
     .bind(sealed)
     .bind(new.token_expires_at)
     .bind(new.provider_data)
-    .bind(caller.user_id)
+    .bind(caller.user_id())
+    .bind(caller.label())
     .execute(&state.pool)
     .await
     .map_err(|e| {
@@ -183,10 +183,6 @@ pub async fn insert(
             db_error(e)
         }
     })?;
-    // No row means the caller's account vanished mid-request.
-    if inserted.rows_affected() != 1 {
-        return Err(AppError::Unauthenticated);
-    }
     tracing::info!(company_id = %caller.company_id, provider = %new.provider.def.slug, connection = %id, "connected");
     Ok(id)
 }

@@ -1,14 +1,13 @@
 use std::net::SocketAddr;
 
 use axum::extract::ConnectInfo;
-use http::request::Parts;
+use http::{Extensions, HeaderMap};
 
 /// The address a request came from. Behind a trusted reverse proxy, the last hop the proxy
 /// appended to `X-Forwarded-For` (earlier entries are client-supplied and spoofable).
-pub fn client_ip(parts: &Parts, trust_proxy_headers: bool) -> String {
+pub fn client_ip(headers: &HeaderMap, extensions: &Extensions, trust_proxy_headers: bool) -> String {
     if trust_proxy_headers {
-        let forwarded = parts
-            .headers
+        let forwarded = headers
             .get_all("x-forwarded-for")
             .iter()
             .filter_map(|v| v.to_str().ok())
@@ -18,8 +17,7 @@ pub fn client_ip(parts: &Parts, trust_proxy_headers: bool) -> String {
             return ip.to_string();
         }
     }
-    parts
-        .extensions
+    extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(addr)| addr.ip().to_string())
         .unwrap_or_else(|| "unknown".to_string())

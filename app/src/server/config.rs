@@ -1,5 +1,7 @@
 use std::time::Duration;
 
+use crate::auth::rate_limit::RateLimitConfig;
+
 /// Runtime settings, read from the environment by the `server` crate at start-up (see
 /// `server::config`) and validated there. Tests build one with [`Config::for_tests`].
 #[derive(Debug, Clone)]
@@ -13,6 +15,12 @@ pub struct Config {
     pub sign_in_throttle: SignInThrottle,
     /// Take the client address from `X-Forwarded-For` (only behind a trusted reverse proxy).
     pub trust_proxy_headers: bool,
+    pub rate_limits: RateLimitConfig,
+    /// How long an API-key lookup is reused. Changes made through this process apply at once;
+    /// other processes sharing the database see them within this time.
+    pub api_key_cache_ttl: Duration,
+    /// How often API keys' "last used" times are written.
+    pub key_usage_flush_every: Duration,
 }
 
 /// Failed sign-ins allowed per account and per client address within `window`.
@@ -48,6 +56,9 @@ impl Config {
             session_max_age: Duration::from_secs(7 * 24 * 60 * 60),
             sign_in_throttle: SignInThrottle::default(),
             trust_proxy_headers: false,
+            rate_limits: RateLimitConfig::default(),
+            api_key_cache_ttl: Duration::from_secs(5),
+            key_usage_flush_every: Duration::from_secs(1),
         }
     }
 }

@@ -6,6 +6,9 @@ use leptos::prelude::use_context;
 use sqlx::PgPool;
 
 use super::crypto::Cipher;
+use crate::auth::key_cache::KeyCache;
+use crate::auth::key_usage::KeyUsage;
+use crate::auth::rate_limit::RateLimits;
 use super::Config;
 use crate::error::AppError;
 use crate::integrations::catalogue::Catalogue;
@@ -25,6 +28,14 @@ pub struct AppState {
     pub catalogue: Arc<Catalogue>,
     /// Encrypts credentials at rest.
     pub cipher: Arc<Cipher>,
+    pub access: Arc<AccessControl>,
+}
+
+/// API-key lookups, rate limits and key usage: per process, shared by all requests.
+pub struct AccessControl {
+    pub keys: KeyCache,
+    pub limits: RateLimits,
+    pub usage: KeyUsage,
 }
 
 impl AppState {
@@ -45,7 +56,13 @@ impl AppState {
             .timeout(std::time::Duration::from_secs(15))
             .redirect(reqwest::redirect::Policy::none())
             .build()?;
+        let access = AccessControl {
+            keys: KeyCache::new(config.api_key_cache_ttl),
+            limits: RateLimits::new(config.rate_limits),
+            usage: KeyUsage::default(),
+        };
         Ok(Self {
+            access: Arc::new(access),
             pool,
             config: Arc::new(config),
             http,

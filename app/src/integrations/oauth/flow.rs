@@ -7,7 +7,8 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::{client, describe_token_error, expiry, lookup, oauth_settings};
-use crate::auth::session::Caller;
+use crate::auth::access::Caller;
+use crate::auth::session::Admin;
 use crate::error::AppError;
 use crate::integrations::credentials::Credentials;
 use crate::integrations::service::{self, NewConnection};
@@ -19,7 +20,7 @@ const STATE_TTL_MINUTES: i64 = 10;
 
 /// Records a single-use state bound to the caller's session and returns the provider's
 /// authorization URL.
-pub async fn start(state: &AppState, caller: &Caller, slug: &str) -> Result<OAuthStart, AppError> {
+pub async fn start(state: &AppState, caller: &Admin, slug: &str) -> Result<OAuthStart, AppError> {
     let provider = service::find_provider(state, slug)?;
     let settings = oauth_settings(provider)?;
     let client = client(state, provider)?;
@@ -121,7 +122,7 @@ fn failure(
 /// the connection. Nothing is stored on any failure.
 pub async fn complete(
     state: &AppState,
-    caller: &Caller,
+    caller: &Admin,
     query: CallbackQuery,
 ) -> Result<(String, Uuid), CallbackFailure> {
     let internal = |_| failure(None, "internal", "Something went wrong on our side.");
@@ -239,7 +240,7 @@ pub async fn complete(
         token_expires_at: expiry(token.expires_in()),
         provider_data: serde_json::Value::Object(kept),
     };
-    let id = service::insert(state, caller, new)
+    let id = service::insert(state, &Caller::from(caller), new)
         .await
         .map_err(|e| match e {
             AppError::Conflict { message, .. } => {

@@ -1,0 +1,199 @@
+//! The event-type registry: the built-in types (in code) and each company's own (in the
+//! database). Publishing checks the type against it.
+
+use serde_json::json;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::EventTypeView;
+use crate::error::AppError;
+use crate::server::{db_error, is_unique_violation};
+
+/// The types every company has, with sample payloads.
+pub fn builtin() -> Vec<EventTypeView> {
+    let conversation = json!({
+        "conversation_id": "conv_8f2k1x", "channel": "web", "status": "open",
+        "customer": {"id": "cus_41", "name": "Dana Whitfield", "email": "dana@example.com"},
+        "assigned_agent": null
+    });
+    let message = json!({
+        "conversation_id": "conv_8f2k1x", "message_id": "msg_77ab",
+        "author": {"type": "customer", "id": "cus_41"}, "text": "Hi, my order has not arrived."
+    });
+    let entry = |name: &str, description: &str, example: serde_json::Value| EventTypeView {
+        name: name.into(),
+        description: description.into(),
+        example,
+        builtin: true,
+    };
+    vec![
+        entry("conversation.created", "A customer started a conversation.", conversation.clone()),
+        entry("conversation.updated", "A conversation's status, assignee or tags changed.", conversation.clone()),
+        entry(
+            "conversation.closed",
+            "A conversation was resolved and closed.",
+            json!({"conversation_id": "conv_8f2k1x", "closed_by": "agent_12", "resolution": "resolved"}),
+        ),
+        entry("message.received", "A customer sent a message.", message),
+        entry(
+            "message.sent",
+            "An agent or the bot sent a message.",
+            json!({"conversation_id": "conv_8f2k1x", "message_id": "msg_77ac",
+                   "author": {"type": "agent", "id": "agent_12"}, "text": "Sorry about that, let me check."}),
+        ),
+        entry(
+            "escalation.triggered",
+            "A conversation was escalated to a human agent.",
+            json!({"conversation_id": "conv_8f2k1x", "reason": "customer_requested", "priority": "high"}),
+        ),
+    ]
+}
+
+pub fn is_builtin(name: &str) -> bool {
+    builtin().iter().any(|t| t.name == name)
+}
+
+/// A company event type, checked.
+pub struct NewEventType {
+    pub name: String,
+    pub description: String,
+    pub example: serde_json::Value,
+}
+
+impl NewEventType {
+    pub fn validate(
+        name: &str,
+        description: &str,
+        example: Option<serde_json::Value>,
+    ) -> Result<Self, AppError> {
+        let name = name.trim();
+        if !valid_name(name) {
+            return Err(AppError::bad_request(
+                "name",
+                "Use lower-case words joined by dots, e.g. `invoice.paid` (at most 100 characters).",
+            ));
+        }
+        if is_builtin(name) {
+            return Err(AppError::conflict("name", format!("`{name}` is a built-in event type.")));
+        }
+        let description = description.trim();
+        if description.chars().count() > 500 {
+            return Err(AppError::bad_request("description", "Keep the description under 500 characters."));
+        }
+        let example = example.unwrap_or_else(|| json!({}));
+        if !example.is_object() {
+            return Err(AppError::bad_request("example", "The example payload must be a JSON object."));
+        }
+        if example.to_string().len() > 16 * 1024 {
+            return Err(AppError::bad_request("example", "Keep the example payload under 16 KB."));
+        }
+        Ok(Self {
+            name: name.to_string(),
+            description: description.to_string(),
+            example,
+        })
+    }
+}
+
+/// Two or more dot-separated segments of lower-case letters, digits and underscores, each
+/// starting with a letter.
+pub fn valid_name(name: &str) -> bool {
+    name.len() <= 100
+        && name.split('.').count() >= 2
+        && name.split('.').all(|segment| {
+            segment.starts_with(|c: char| c.is_ascii_lowercase())
+                && segment.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        })
+}
+
+pub async fn list(pool: &PgPool, company_id: Uuid) -> Result<Vec<EventTypeView>, AppError> {
+    let custom: Vec<(String, String, serde_json::Value)> = sqlx::query_as(
+        "SELECT name, description, example FROM event_types WHERE company_id = $1 ORDER BY name",
+    )
+    .bind(company_id)
+    .fetch_all(pool)
+    .await
+    .map_err(db_error)?;
+    let mut types = builtin();
+    types.extend(custom.into_iter().map(|(name, description, example)| EventTypeView {
+        name,
+        description,
+        example,
+        builtin: false,
+    }));
+    Ok(types)
+}
+
+/// Whether the company may publish events of this type.
+pub async fn exists(pool: &PgPool, company_id: Uuid, name: &str) -> Result<bool, AppError> {
+    if is_builtin(name) {
+        return Ok(true);
+    }
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM event_types WHERE company_id = $1 AND name = $2)")
+        .bind(company_id)
+        .bind(name)
+        .fetch_one(pool)
+        .await
+        .map_err(db_error)
+}
+
+pub async fn create(pool: &PgPool, company_id: Uuid, new: NewEventType) -> Result<EventTypeView, AppError> {
+    sqlx::query("INSERT INTO event_types (company_id, name, description, example) VALUES ($1, $2, $3, $4)")
+        .bind(company_id)
+        .bind(&new.name)
+        .bind(&new.description)
+        .bind(&new.example)
+        .execute(pool)
+        .await
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                AppError::conflict("name", format!("`{}` already exists.", new.name))
+            } else {
+                db_error(e)
+            }
+        })?;
+    Ok(EventTypeView {
+        name: new.name,
+        description: new.description,
+        example: new.example,
+        builtin: false,
+    })
+}
+
+pub async fn delete(pool: &PgPool, company_id: Uuid, name: &str) -> Result<(), AppError> {
+    if is_builtin(name) {
+        return Err(AppError::bad_request("name", "Built-in event types cannot be deleted."));
+    }
+    let deleted = sqlx::query("DELETE FROM event_types WHERE company_id = $1 AND name = $2")
+        .bind(company_id)
+        .bind(name)
+        .execute(pool)
+        .await
+        .map_err(db_error)?;
+    if deleted.rows_affected() == 0 {
+        return Err(AppError::NotFound(format!("No event type `{name}`.")));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_dotted_lower_case() {
+        for good in ["invoice.paid", "order.line_item.added", "a1.b2"] {
+            assert!(valid_name(good), "{good}");
+        }
+        for bad in ["invoice", "Invoice.paid", "invoice..paid", ".paid", "invoice.1paid", "in voice.paid"] {
+            assert!(!valid_name(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_six_builtin_types_are_valid_and_have_object_examples() {
+        let types = builtin();
+        assert_eq!(types.len(), 6);
+        assert!(types.iter().all(|t| valid_name(&t.name) && t.example.is_object()));
+    }
+}
