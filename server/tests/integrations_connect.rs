@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{error_of, TestApp};
+use common::{dump_database, error_of, TestApp};
 use serde_json::{json, Value};
 use sqlx::PgPool;
 
@@ -272,36 +272,7 @@ async fn another_company_can_neither_see_nor_change_nor_disconnect(pool: PgPool)
 
 /// Dumps the test database with pg_dump and checks `secret` appears nowhere in it.
 async fn assert_dump_lacks(app: &TestApp, secret: &str) {
-    let database: String = sqlx::query_scalar("SELECT current_database()")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
-    let base = std::env::var("DATABASE_URL").expect("DATABASE_URL");
-    let url = match base.split_once('?') {
-        Some((before, query)) => {
-            format!("{}/{database}?{query}", before.rsplit_once('/').unwrap().0)
-        }
-        None => format!("{}/{database}", base.rsplit_once('/').unwrap().0),
-    };
-    let pg_dump = std::fs::read_dir("/usr/lib/postgresql")
-        .ok()
-        .and_then(|dirs| {
-            dirs.flatten()
-                .map(|d| d.path().join("bin/pg_dump"))
-                .find(|p| p.exists())
-        })
-        .map(|p| p.display().to_string())
-        .unwrap_or_else(|| "pg_dump".into());
-    let out = std::process::Command::new(pg_dump)
-        .args(["--data-only", "--no-owner", &url])
-        .output()
-        .expect("pg_dump");
-    assert!(
-        out.status.success(),
-        "pg_dump failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let dump = String::from_utf8_lossy(&out.stdout);
+    let dump = dump_database(&app.pool).await;
     assert!(
         dump.contains("COPY public.connections"),
         "the dump has the connections table"

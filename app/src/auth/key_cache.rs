@@ -75,9 +75,12 @@ impl KeyRecord {
     }
 }
 
+/// When it was looked up, and what was found (`None`: no such key).
+type CacheEntry = (Instant, Option<KeyRecord>);
+
 pub struct KeyCache {
     ttl: Duration,
-    entries: Mutex<HashMap<Vec<u8>, (Instant, Option<KeyRecord>)>>,
+    entries: Mutex<HashMap<Vec<u8>, CacheEntry>>,
 }
 
 impl KeyCache {

@@ -88,15 +88,21 @@ pub async fn complete_setup(
     service::complete_setup(&state, &company_name, &name, &email, password).await
 }
 
+/// Signs an admin in: sets the session cookie (HttpOnly) and the CSRF cookie. Throttled per account and per address.
 #[server(prefix = "/api/v1/auth", endpoint = "sign_in", input = server_fn::codec::Json, client = ApiClient,
          input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn sign_in(email: String, password: String) -> Result<CurrentUser, AppError> {
     let state = crate::server::app_state()?;
     let parts = use_context::<http::request::Parts>().ok_or(AppError::Internal)?;
-    let ip = crate::server::client_ip::client_ip(&parts.headers, &parts.extensions, state.config.trust_proxy_headers);
+    let ip = crate::server::client_ip::client_ip(
+        &parts.headers,
+        &parts.extensions,
+        state.config.trust_proxy_headers,
+    );
     service::sign_in(&state, &ip, &email, password).await
 }
 
+/// Ends the caller's session and clears its cookies.
 #[server(prefix = "/api/v1/auth", endpoint = "sign_out", input = server_fn::codec::Json, client = ApiClient,
          input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn sign_out() -> Result<(), AppError> {

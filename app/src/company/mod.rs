@@ -28,6 +28,7 @@ pub struct AdminSummary {
     pub is_you: bool,
 }
 
+/// The company's name and admins.
 #[server(prefix = "/api/v1/company", endpoint = "get", input = server_fn::codec::GetUrl, client = ApiClient,
          input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn get_company_settings() -> Result<CompanySettings, AppError> {
@@ -36,6 +37,7 @@ pub async fn get_company_settings() -> Result<CompanySettings, AppError> {
     service::settings(&state.pool, caller.company_id, caller.user_id()).await
 }
 
+/// Renames the company.
 #[server(prefix = "/api/v1/company", endpoint = "rename", input = server_fn::codec::Json, client = ApiClient,
          input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn rename_company(name: String) -> Result<CompanySettings, AppError> {
@@ -58,6 +60,7 @@ pub async fn add_admin(
     service::add_admin(&state.pool, caller.company_id, &email, &name, password).await
 }
 
+/// Removes an admin from the company (not yourself, and never the last one); their sessions end.
 #[server(prefix = "/api/v1/company", endpoint = "remove_admin", input = server_fn::codec::Json, client = ApiClient,
          input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn remove_admin(user_id: Uuid) -> Result<(), AppError> {

@@ -34,6 +34,7 @@ pub async fn list_catalogue() -> Result<Vec<ProviderView>, AppError> {
     service::catalogue(&crate::server::app_state()?, caller.company_id).await
 }
 
+/// One catalogue provider by slug, with whether it is configured on this server.
 #[server(prefix = "/api/v1/integrations", endpoint = "provider", input = server_fn::codec::GetUrl, client = ApiClient,
          input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn get_provider(slug: String) -> Result<ProviderView, AppError> {
@@ -49,6 +50,7 @@ pub async fn list_connections() -> Result<Vec<ConnectionView>, AppError> {
     service::list(&crate::server::app_state()?, caller.company_id).await
 }
 
+/// One of the company's connections.
 #[server(prefix = "/api/v1/integrations", endpoint = "get", input = server_fn::codec::GetUrl, client = ApiClient,
          input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn get_connection(id: Uuid) -> Result<ConnectionView, AppError> {
@@ -83,6 +85,7 @@ pub async fn connect_webhook(slug: String, url: String) -> Result<ConnectionView
     connect::connect_webhook(&crate::server::app_state()?, &caller, &slug, &url).await
 }
 
+/// Saves a connection's settings, validated against the provider's settings schema.
 #[server(prefix = "/api/v1/integrations", endpoint = "save_config", input = server_fn::codec::Json, client = ApiClient,
          input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn save_config(id: Uuid, config: serde_json::Value) -> Result<ConnectionView, AppError> {
@@ -90,6 +93,7 @@ pub async fn save_config(id: Uuid, config: serde_json::Value) -> Result<Connecti
     service::save_config(&crate::server::app_state()?, &caller, id, config).await
 }
 
+/// Disconnects: revokes the grant at the provider where it can, then deletes the credentials and settings.
 #[server(prefix = "/api/v1/integrations", endpoint = "disconnect", input = server_fn::codec::Json, client = ApiClient,
          input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn disconnect(id: Uuid) -> Result<(), AppError> {

@@ -6,10 +6,13 @@ use server_fn::axum::server_fn_paths;
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
 use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
-use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::security::{
+    ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityRequirement, SecurityScheme,
+};
 use utoipa::openapi::{
-    ComponentsBuilder, ContentBuilder, HeaderBuilder, InfoBuilder, OpenApi, OpenApiBuilder, PathItem, PathsBuilder,
-    Ref, RefOr, Required, ResponseBuilder, ResponsesBuilder, Schema, ServerBuilder,
+    ComponentsBuilder, ContentBuilder, HeaderBuilder, InfoBuilder, OpenApi, OpenApiBuilder,
+    PathItem, PathsBuilder, Ref, RefOr, Required, ResponseBuilder, ResponsesBuilder, Schema,
+    ServerBuilder,
 };
 use utoipa::{PartialSchema, ToSchema};
 
@@ -63,7 +66,9 @@ pub fn document(api_base_url: &str) -> OpenApi {
         .build();
     OpenApiBuilder::new()
         .info(info)
-        .servers(Some(vec![ServerBuilder::new().url(api_base_url.trim_end_matches("/api/v1")).build()]))
+        .servers(Some(vec![ServerBuilder::new()
+            .url(api_base_url.trim_end_matches("/api/v1"))
+            .build()]))
         .paths(paths.build())
         .components(Some(components.build()))
         .build()
@@ -86,7 +91,9 @@ fn http_method(method: &http::Method) -> HttpMethod {
 fn operation(op: &Operation, method: &http::Method) -> utoipa::openapi::path::Operation {
     let (summary, description) = describe(op);
     let mut builder = OperationBuilder::new()
-        .operation_id(Some(op.path.trim_start_matches("/api/v1/").replace('/', "_")))
+        .operation_id(Some(
+            op.path.trim_start_matches("/api/v1/").replace('/', "_"),
+        ))
         .tag(op.tag)
         .summary(Some(summary))
         .description(Some(description))
@@ -97,14 +104,23 @@ fn operation(op: &Operation, method: &http::Method) -> utoipa::openapi::path::Op
                 ParameterBuilder::new()
                     .name(name)
                     .parameter_in(ParameterIn::Query)
-                    .required(if required { Required::True } else { Required::False })
+                    .required(if required {
+                        Required::True
+                    } else {
+                        Required::False
+                    })
                     .schema(Some(schema)),
             );
         }
     } else {
         let body = RequestBodyBuilder::new()
             .required(Some(Required::True))
-            .content("application/json", ContentBuilder::new().schema(Some(op.input.clone())).build())
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(body_schema(&op.input)))
+                    .build(),
+            )
             .build();
         builder = builder.request_body(Some(body));
     }
@@ -118,20 +134,49 @@ fn operation(op: &Operation, method: &http::Method) -> utoipa::openapi::path::Op
     builder.build()
 }
 
-/// The function's doc comment (carried by its argument struct) and who may call it.
+/// The function's doc comment (carried by its argument struct, after the line the server
+/// macro adds) and who may call it.
 fn describe(op: &Operation) -> (String, String) {
     let doc = match &op.input {
-        RefOr::T(Schema::Object(object)) => object.description.clone().unwrap_or_default(),
+        RefOr::T(Schema::Object(object)) => {
+            clean_doc(object.description.as_deref().unwrap_or_default())
+        }
         _ => String::new(),
     };
-    let summary = doc.split(['.', '\n']).next().unwrap_or_default().trim().to_string();
+    let summary = doc
+        .split(". ")
+        .next()
+        .unwrap_or_default()
+        .trim_end_matches('.')
+        .to_string();
     let access = match op.access {
         Access::Public => "No authentication.".to_string(),
         Access::Admin => "A signed-in admin only; API keys get 403.".to_string(),
-        Access::Scope(scope) => format!("API key scope: `{}` (or a signed-in admin).", scope.as_str()),
+        Access::Scope(scope) => format!(
+            "API key scope: `{}` (or a signed-in admin).",
+            scope.as_str()
+        ),
     };
-    let summary = if summary.is_empty() { op.path.to_string() } else { summary };
-    (summary, format!("{}\n\n{access}", doc.trim()))
+    (summary, format!("{doc}\n\n{access}"))
+}
+
+fn clean_doc(raw: &str) -> String {
+    raw.lines()
+        .map(str::trim)
+        .filter(|line| !line.starts_with("Serialized arguments for the"))
+        .collect::<Vec<_>>()
+        .join(" ")
+        .trim()
+        .to_string()
+}
+
+/// The input schema without the macro's doc line.
+fn body_schema(input: &RefOr<Schema>) -> RefOr<Schema> {
+    let mut input = input.clone();
+    if let RefOr::T(Schema::Object(object)) = &mut input {
+        object.description = None;
+    }
+    input
 }
 
 /// The argument struct's properties: (name, schema, required).
@@ -149,13 +194,22 @@ fn properties(input: &RefOr<Schema>) -> Vec<(String, RefOr<Schema>, bool)> {
 fn responses(op: &Operation) -> utoipa::openapi::Responses {
     let schema: RefOr<Schema> = match &op.output {
         Output::One(name) => Ref::from_schema_name(name.clone()).into(),
-        Output::List(name) => ArrayBuilder::new().items(Ref::from_schema_name(name.clone())).into(),
+        Output::List(name) => ArrayBuilder::new()
+            .items(Ref::from_schema_name(name.clone()))
+            .into(),
         Output::Nothing => ObjectBuilder::new().schema_type(Type::Null).into(),
     };
-    let integer = || HeaderBuilder::new().schema(ObjectBuilder::new().schema_type(Type::Integer)).build();
+    let integer = || {
+        HeaderBuilder::new()
+            .schema(ObjectBuilder::new().schema_type(Type::Integer))
+            .build()
+    };
     let ok = ResponseBuilder::new()
         .description("Success")
-        .content("application/json", ContentBuilder::new().schema(Some(schema)).build())
+        .content(
+            "application/json",
+            ContentBuilder::new().schema(Some(schema)).build(),
+        )
         .header("X-RateLimit-Limit", integer())
         .header("X-RateLimit-Remaining", integer())
         .header("X-RateLimit-Reset", integer())
@@ -165,17 +219,26 @@ fn responses(op: &Operation) -> utoipa::openapi::Responses {
             .description(text)
             .content(
                 "application/json",
-                ContentBuilder::new().schema(Some(Ref::from_schema_name(ErrorBody::name()))).build(),
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name(ErrorBody::name())))
+                    .build(),
             )
             .build()
     };
-    let mut responses = ResponsesBuilder::new()
-        .response("200", ok)
-        .response("400", error("A missing or invalid argument; `field` names it."));
+    let mut responses = ResponsesBuilder::new().response("200", ok).response(
+        "400",
+        error("A missing or invalid argument; `field` names it."),
+    );
     if op.access != Access::Public {
         responses = responses
-            .response("401", error("No session or API key, or the key is unknown, disabled or expired."))
-            .response("403", error("The key lacks the scope, or the endpoint is for signed-in admins."));
+            .response(
+                "401",
+                error("No session or API key, or the key is unknown, disabled or expired."),
+            )
+            .response(
+                "403",
+                error("The key lacks the scope, or the endpoint is for signed-in admins."),
+            );
     }
     responses = responses
         .response("404", error("Not found in the caller's company."))
@@ -189,7 +252,9 @@ fn responses(op: &Operation) -> utoipa::openapi::Responses {
         .description("Rate limit exceeded; retry after `Retry-After` seconds.")
         .content(
             "application/json",
-            ContentBuilder::new().schema(Some(Ref::from_schema_name(ErrorBody::name()))).build(),
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name(ErrorBody::name())))
+                .build(),
         )
         .header("Retry-After", integer())
         .build();

@@ -206,3 +206,102 @@ pub async fn error_of(res: Response) -> (u16, String, Option<String>) {
         error["field"].as_str().map(str::to_string),
     )
 }
+
+/// A REST client holding an API key: no cookies, no CSRF token.
+pub struct KeyClient {
+    pub base: Url,
+    pub client: reqwest::Client,
+    pub key: String,
+}
+
+impl KeyClient {
+    pub fn new(app: &TestApp, key: &str) -> Self {
+        Self {
+            base: app.base.clone(),
+            client: reqwest::Client::new(),
+            key: key.to_string(),
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.client
+            .get(self.base.join(path).expect("path"))
+            .bearer_auth(&self.key)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Response {
+        self.client
+            .post(self.base.join(path).expect("path"))
+            .bearer_auth(&self.key)
+            .json(&body)
+            .send()
+            .await
+            .expect("request")
+    }
+}
+
+/// Creates an API key through the admin's browser session; returns (id, full key).
+pub async fn create_key(browser: &Browser, name: &str, scopes: &[&str]) -> (String, String) {
+    let res = browser
+        .post(
+            "/api/v1/api_keys/create",
+            json!({"name": name, "scopes": scopes}),
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        200,
+        "create key: {}",
+        res.text().await.unwrap_or_default()
+    );
+    let body: Value = res.json().await.expect("json");
+    (
+        body["key"]["id"].as_str().expect("id").to_string(),
+        body["secret"].as_str().expect("secret").to_string(),
+    )
+}
+
+/// The URL of the test's own database (`#[sqlx::test]` makes one per test on DATABASE_URL's server).
+pub async fn database_url(pool: &PgPool) -> String {
+    let database: String = sqlx::query_scalar("SELECT current_database()")
+        .fetch_one(pool)
+        .await
+        .expect("current_database");
+    let base = std::env::var("DATABASE_URL").expect("DATABASE_URL");
+    match base.split_once('?') {
+        Some((before, query)) => {
+            format!(
+                "{}/{database}?{query}",
+                before.rsplit_once('/').expect("url path").0
+            )
+        }
+        None => format!("{}/{database}", base.rsplit_once('/').expect("url path").0),
+    }
+}
+
+/// A data-only pg_dump of the test's database, as text.
+pub async fn dump_database(pool: &PgPool) -> String {
+    let url = database_url(pool).await;
+    let pg_dump = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()
+        .and_then(|dirs| {
+            dirs.flatten()
+                .map(|d| d.path().join("bin/pg_dump"))
+                .find(|p| p.exists())
+        })
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "pg_dump".into());
+    let out = std::process::Command::new(pg_dump)
+        .args(["--data-only", "--no-owner", &url])
+        .output()
+        .expect("pg_dump");
+    assert!(
+        out.status.success(),
+        "pg_dump failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
