@@ -17,5 +17,6 @@ pub mod openapi;
 #[cfg(feature = "ssr")]
 pub mod server;
 pub mod validate;
+pub mod webhooks;
 
 pub use app::{shell, App};

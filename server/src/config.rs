@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use std::path::Path;
 
-use app::integrations::catalogue::{self, Catalogue};
 use app::auth::rate_limit::RateLimitConfig;
-use app::server::config::{Config, SignInThrottle};
+use app::integrations::catalogue::{self, Catalogue};
+use app::server::config::{Config, SignInThrottle, WebhookConfig};
 use app::server::crypto::{Cipher, MasterKey};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
@@ -111,13 +111,83 @@ pub fn config_from_env(leptos_options: &LeptosOptions) -> Result<Config, ServerE
         },
         trust_proxy_headers: flag("PLUGBOARD_TRUST_PROXY")?,
         rate_limits: rate_limits()?,
-        api_key_cache_ttl: Duration::from_secs(number("PLUGBOARD_API_KEY_CACHE_SECONDS", 5, 0, 300)?),
+        api_key_cache_ttl: Duration::from_secs(number(
+            "PLUGBOARD_API_KEY_CACHE_SECONDS",
+            5,
+            0,
+            300,
+        )?),
         key_usage_flush_every: Duration::from_secs(number(
             "PLUGBOARD_KEY_USAGE_FLUSH_SECONDS",
             30,
             1,
             3600,
         )?),
+        webhooks: webhook_config()?,
+    })
+}
+
+fn webhook_config() -> Result<WebhookConfig, ServerError> {
+    let defaults = WebhookConfig::default();
+    let secs = |d: Duration| d.as_secs();
+    let schedule = match env_var("PLUGBOARD_WEBHOOK_RETRY_SCHEDULE") {
+        None => defaults.retry_schedule.clone(),
+        Some(raw) => raw
+            .split(',')
+            .map(|part| {
+                part.trim()
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|s| *s <= 7 * 24 * 3600)
+                    .map(Duration::from_secs)
+                    .ok_or_else(|| {
+                        ServerError::config(
+                            "PLUGBOARD_WEBHOOK_RETRY_SCHEDULE",
+                            format!("expected comma-separated seconds (e.g. 0,30,120,600,1800), got {raw:?}"),
+                        )
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()?,
+    };
+    if schedule.is_empty() || schedule.len() > 20 {
+        return Err(ServerError::config(
+            "PLUGBOARD_WEBHOOK_RETRY_SCHEDULE",
+            "give 1 to 20 delays",
+        ));
+    }
+    Ok(WebhookConfig {
+        allow_http: flag("PLUGBOARD_ALLOW_HTTP_WEBHOOKS")?,
+        allow_private: flag("PLUGBOARD_ALLOW_PRIVATE_WEBHOOKS")?,
+        workers: number("PLUGBOARD_WEBHOOK_WORKERS", defaults.workers as u64, 1, 64)? as usize,
+        batch_size: number(
+            "PLUGBOARD_WEBHOOK_BATCH_SIZE",
+            defaults.batch_size as u64,
+            1,
+            1000,
+        )? as usize,
+        retry_schedule: schedule,
+        auto_disable_after: number(
+            "PLUGBOARD_WEBHOOK_AUTO_DISABLE_AFTER",
+            u64::from(defaults.auto_disable_after),
+            1,
+            1000,
+        )? as u32,
+        // Longer than the longest request (30 s), so a live worker always finishes first.
+        lease: Duration::from_secs(number(
+            "PLUGBOARD_WEBHOOK_LEASE_SECONDS",
+            secs(defaults.lease),
+            35,
+            3600,
+        )?),
+        retention: Duration::from_secs(
+            86_400
+                * number(
+                    "PLUGBOARD_WEBHOOK_LOG_RETENTION_DAYS",
+                    secs(defaults.retention) / 86_400,
+                    1,
+                    3650,
+                )?,
+        ),
     })
 }
 
@@ -125,11 +195,17 @@ fn rate_limits() -> Result<RateLimitConfig, ServerError> {
     let defaults = RateLimitConfig::default();
     let quota = |var: &'static str, default: NonZeroU32| -> Result<NonZeroU32, ServerError> {
         let value = number(var, u64::from(default.get()), 1, 1_000_000)?;
-        Ok(u32::try_from(value).ok().and_then(NonZeroU32::new).unwrap_or(default))
+        Ok(u32::try_from(value)
+            .ok()
+            .and_then(NonZeroU32::new)
+            .unwrap_or(default))
     };
     Ok(RateLimitConfig {
         per_key_per_hour: quota("PLUGBOARD_RATE_LIMIT_PER_HOUR", defaults.per_key_per_hour)?,
-        per_key_per_minute: quota("PLUGBOARD_RATE_LIMIT_PER_MINUTE", defaults.per_key_per_minute)?,
+        per_key_per_minute: quota(
+            "PLUGBOARD_RATE_LIMIT_PER_MINUTE",
+            defaults.per_key_per_minute,
+        )?,
         publish_per_key_per_second: quota(
             "PLUGBOARD_PUBLISH_RATE_LIMIT_PER_SECOND",
             defaults.publish_per_key_per_second,

@@ -10,6 +10,7 @@ pub mod error;
 pub mod guards;
 pub mod maintenance;
 pub mod router;
+pub mod worker;
 
 use std::net::SocketAddr;
 
@@ -28,7 +29,11 @@ pub async fn serve(
 ) -> Result<(), ServerError> {
     let maintenance = tokio::spawn(maintenance::run(state.clone(), shutdown.clone()));
     let refresher = tokio::spawn(maintenance::refresh_tokens(state.clone(), shutdown.clone()));
-    let key_usage = tokio::spawn(maintenance::record_key_usage(state.clone(), shutdown.clone()));
+    let key_usage = tokio::spawn(maintenance::record_key_usage(
+        state.clone(),
+        shutdown.clone(),
+    ));
+    let deliveries = tokio::spawn(worker::run(state.clone(), shutdown.clone()));
     let app = router::build_router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {
@@ -38,5 +43,6 @@ pub async fn serve(
     let _ = maintenance.await;
     let _ = refresher.await;
     let _ = key_usage.await;
+    let _ = deliveries.await;
     Ok(())
 }

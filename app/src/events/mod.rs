@@ -15,6 +15,17 @@ pub mod registry;
 
 /// Largest `data` payload, serialised, in bytes.
 pub const MAX_PAYLOAD_BYTES: usize = 256 * 1024;
+/// Most events in one `publish_batch` call.
+pub const MAX_BATCH: usize = 1000;
+
+/// One event of a batch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct EventInput {
+    pub event_type: String,
+    pub data: serde_json::Value,
+    #[serde(default)]
+    pub idempotency_key: Option<String>,
+}
 
 /// An event type in the registry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -46,8 +57,25 @@ pub async fn publish_event(
 ) -> Result<PublishedEvent, AppError> {
     let caller = crate::auth::access::require(crate::auth::scope::Scope::EventsWrite).await?;
     let state = crate::server::app_state()?;
-    let event = publish::NewEvent::validate(event_type, data, idempotency_key)?;
-    publish::publish(&state, &caller, event).await
+    let input = EventInput {
+        event_type,
+        data,
+        idempotency_key,
+    };
+    let event = publish::NewEvent::validate(input, "")?;
+    let mut published = publish::publish(&state, &caller, vec![event], |_| String::new()).await?;
+    published.pop().ok_or(AppError::Internal)
+}
+
+/// Publishes up to 1,000 events in one transaction; the ids come back in the same order.
+/// Each event follows the rules of `publish`; errors name the event, e.g. `events[3].data`.
+#[server(prefix = "/api/v1/events", endpoint = "publish_batch", input = server_fn::codec::Json, client = ApiClient,
+         input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
+pub async fn publish_events(events: Vec<EventInput>) -> Result<Vec<PublishedEvent>, AppError> {
+    let caller = crate::auth::access::require(crate::auth::scope::Scope::EventsWrite).await?;
+    let state = crate::server::app_state()?;
+    let events = publish::validate_batch(events)?;
+    publish::publish(&state, &caller, events, |i| format!("events[{i}].")).await
 }
 
 /// The event registry: built-in types first, then the company's own.

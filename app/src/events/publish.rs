@@ -1,12 +1,15 @@
-//! Publishing: check the event, then store it (and its idempotency key) in one transaction
-//! before answering.
+//! Publishing: check the events, then store them, their idempotency keys and their webhook
+//! deliveries in one transaction before answering. A single publish is a batch of one.
+
+use std::collections::HashMap;
 
 use uuid::Uuid;
 
-use super::{registry, PublishedEvent, MAX_PAYLOAD_BYTES};
+use super::{registry, EventInput, PublishedEvent, MAX_BATCH, MAX_PAYLOAD_BYTES};
 use crate::auth::access::Caller;
 use crate::error::AppError;
 use crate::server::{db_error, AppState};
+use crate::webhooks::fanout;
 
 /// An event to publish, checked.
 pub struct NewEvent {
@@ -16,33 +19,42 @@ pub struct NewEvent {
 }
 
 impl NewEvent {
-    pub fn validate(
-        event_type: String,
-        data: serde_json::Value,
-        idempotency_key: Option<String>,
-    ) -> Result<Self, AppError> {
+    /// `field` prefixes the names in errors (`events[3].` in a batch).
+    pub fn validate(input: EventInput, field: &str) -> Result<Self, AppError> {
+        let EventInput {
+            event_type,
+            data,
+            idempotency_key,
+        } = input;
         if event_type.trim().is_empty() {
-            return Err(AppError::bad_request("event_type", "Name the event type."));
+            return Err(AppError::bad_request(
+                format!("{field}event_type"),
+                "Name the event type.",
+            ));
         }
         if !data.is_object() {
-            return Err(AppError::bad_request("data", "`data` must be a JSON object."));
+            return Err(AppError::bad_request(
+                format!("{field}data"),
+                "`data` must be a JSON object.",
+            ));
         }
         let size = data.to_string().len();
         if size > MAX_PAYLOAD_BYTES {
             return Err(AppError::PayloadTooLarge {
-                field: "data".into(),
+                field: format!("{field}data"),
                 message: format!(
                     "`data` is {size} bytes; the limit is {MAX_PAYLOAD_BYTES} bytes (256 KB)."
                 ),
             });
         }
-        if let Some(key) = &idempotency_key {
-            if key.is_empty() || key.len() > 255 {
-                return Err(AppError::bad_request(
-                    "idempotency_key",
-                    "An idempotency key is 1 to 255 characters.",
-                ));
-            }
+        if idempotency_key
+            .as_ref()
+            .is_some_and(|k| k.is_empty() || k.len() > 255)
+        {
+            return Err(AppError::bad_request(
+                format!("{field}idempotency_key"),
+                "An idempotency key is 1 to 255 characters.",
+            ));
         }
         Ok(Self {
             event_type,
@@ -52,73 +64,145 @@ impl NewEvent {
     }
 }
 
+pub fn validate_batch(events: Vec<EventInput>) -> Result<Vec<NewEvent>, AppError> {
+    if events.is_empty() || events.len() > MAX_BATCH {
+        return Err(AppError::bad_request(
+            "events",
+            format!("Send 1 to {MAX_BATCH} events."),
+        ));
+    }
+    events
+        .into_iter()
+        .enumerate()
+        .map(|(i, e)| NewEvent::validate(e, &format!("events[{i}].")))
+        .collect()
+}
+
 /// The public form of an event id.
 pub fn public_id(id: Uuid) -> String {
     format!("evt_{}", id.simple())
 }
 
+/// Stores the events (in order) and returns their ids; `field` names them in errors.
 pub async fn publish(
     state: &AppState,
     caller: &Caller,
-    event: NewEvent,
-) -> Result<PublishedEvent, AppError> {
+    events: Vec<NewEvent>,
+    field: impl Fn(usize) -> String,
+) -> Result<Vec<PublishedEvent>, AppError> {
     let company_id = caller.company_id;
-    if !registry::exists(&state.pool, company_id, &event.event_type).await? {
-        return Err(AppError::Unprocessable {
-            field: "event_type".into(),
-            message: format!(
-                "Unknown event type `{}`: add it to the event registry first.",
-                event.event_type
-            ),
-        });
-    }
-    let id = Uuid::new_v4();
-    let mut tx = state.pool.begin().await.map_err(db_error)?;
-    if let Some(key) = &event.idempotency_key {
-        // A key seen in the last 24 hours keeps its event; an older one is taken over.
-        // A concurrent publish with the same key waits here for ours to commit.
-        let claimed: Option<Uuid> = sqlx::query_scalar(
-            "INSERT INTO event_idempotency_keys (company_id, key, event_id) VALUES ($1, $2, $3)
-             ON CONFLICT (company_id, key) DO UPDATE SET event_id = EXCLUDED.event_id, created_at = now()
-               WHERE event_idempotency_keys.created_at < now() - interval '24 hours'
-             RETURNING event_id",
-        )
-        .bind(company_id)
-        .bind(key)
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(db_error)?;
-        if claimed.is_none() {
-            tx.rollback().await.map_err(db_error)?;
-            let first: Uuid = sqlx::query_scalar(
-                "SELECT event_id FROM event_idempotency_keys WHERE company_id = $1 AND key = $2",
-            )
-            .bind(company_id)
-            .bind(key)
-            .fetch_one(&state.pool)
-            .await
-            .map_err(db_error)?;
-            return Ok(PublishedEvent {
-                id: public_id(first),
-            });
+    let unknown = events
+        .iter()
+        .position(|e| !registry::is_builtin(&e.event_type));
+    if let Some(first_custom) = unknown {
+        let known = registry::list(&state.pool, company_id).await?;
+        for (i, event) in events.iter().enumerate().skip(first_custom) {
+            if !known.iter().any(|t| t.name == event.event_type) {
+                return Err(AppError::Unprocessable {
+                    field: format!("{}event_type", field(i)),
+                    message: format!(
+                        "Unknown event type `{}`: add it to the event registry first.",
+                        event.event_type
+                    ),
+                });
+            }
         }
     }
-    sqlx::query(
-        "INSERT INTO events (id, company_id, event_type, data, idempotency_key, api_key_id)
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(id)
-    .bind(company_id)
-    .bind(&event.event_type)
-    .bind(&event.data)
-    .bind(&event.idempotency_key)
-    .bind(caller.api_key_id())
-    .execute(&mut *tx)
-    .await
-    .map_err(db_error)?;
-    tx.commit().await.map_err(db_error)?;
-    Ok(PublishedEvent { id: public_id(id) })
+    let mut ids: Vec<Uuid> = events.iter().map(|_| Uuid::new_v4()).collect();
+    // Within a batch, a repeated key takes the first event's id.
+    let mut first_with_key: HashMap<&str, usize> = HashMap::new();
+    let mut is_new = vec![true; events.len()];
+    for (i, event) in events.iter().enumerate() {
+        if let Some(key) = event.idempotency_key.as_deref() {
+            if let Some(&first) = first_with_key.get(key) {
+                ids[i] = ids[first];
+                is_new[i] = false;
+            } else {
+                first_with_key.insert(key, i);
+            }
+        }
+    }
+    let mut tx = state.pool.begin().await.map_err(db_error)?;
+    if !first_with_key.is_empty() {
+        let keys: Vec<&str> = first_with_key.keys().copied().collect();
+        let key_ids: Vec<Uuid> = keys.iter().map(|k| ids[first_with_key[k]]).collect();
+        // Keys seen in the last 24 hours keep their event; older ones are taken over. A
+        // concurrent publish with the same key waits here for ours to commit.
+        let claimed: Vec<String> = sqlx::query_scalar(
+            "INSERT INTO event_idempotency_keys (company_id, key, event_id)
+             SELECT $1, k, id FROM unnest($2::text[], $3::uuid[]) AS t(k, id)
+             ON CONFLICT (company_id, key) DO UPDATE SET event_id = EXCLUDED.event_id, created_at = now()
+               WHERE event_idempotency_keys.created_at < now() - interval '24 hours'
+             RETURNING key",
+        )
+        .bind(company_id)
+        .bind(&keys)
+        .bind(&key_ids)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        let taken: Vec<&str> = keys
+            .iter()
+            .copied()
+            .filter(|k| !claimed.iter().any(|c| c == k))
+            .collect();
+        if !taken.is_empty() {
+            let earlier: Vec<(String, Uuid)> = sqlx::query_as(
+                "SELECT key, event_id FROM event_idempotency_keys WHERE company_id = $1 AND key = ANY($2)",
+            )
+            .bind(company_id)
+            .bind(&taken)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db_error)?;
+            let earlier: HashMap<String, Uuid> = earlier.into_iter().collect();
+            for (i, event) in events.iter().enumerate() {
+                if let Some(id) = event.idempotency_key.as_ref().and_then(|k| earlier.get(k)) {
+                    ids[i] = *id;
+                    is_new[i] = false;
+                }
+            }
+        }
+    }
+    let fresh: Vec<usize> = (0..events.len()).filter(|i| is_new[*i]).collect();
+    if !fresh.is_empty() {
+        let new_ids: Vec<Uuid> = fresh.iter().map(|i| ids[*i]).collect();
+        let types: Vec<&str> = fresh
+            .iter()
+            .map(|i| events[*i].event_type.as_str())
+            .collect();
+        let data: Vec<&serde_json::Value> = fresh.iter().map(|i| &events[*i].data).collect();
+        let keys: Vec<Option<&str>> = fresh
+            .iter()
+            .map(|i| events[*i].idempotency_key.as_deref())
+            .collect();
+        sqlx::query(
+            "INSERT INTO events (id, company_id, event_type, data, idempotency_key, api_key_id)
+             SELECT id, $1, t, d, k, $6 FROM unnest($2::uuid[], $3::text[], $4::jsonb[], $5::text[]) AS e(id, t, d, k)",
+        )
+        .bind(company_id)
+        .bind(&new_ids)
+        .bind(&types)
+        .bind(&data)
+        .bind(&keys)
+        .bind(caller.api_key_id())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        let queued = fanout::enqueue(&mut tx, company_id, &new_ids, &types)
+            .await
+            .map_err(db_error)?;
+        tx.commit().await.map_err(db_error)?;
+        if queued > 0 {
+            state.deliveries_ready.notify_one();
+        }
+    } else {
+        tx.rollback().await.map_err(db_error)?;
+    }
+    Ok(ids
+        .into_iter()
+        .map(|id| PublishedEvent { id: public_id(id) })
+        .collect())
 }
 
 #[cfg(test)]
@@ -126,14 +210,41 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn input(data: serde_json::Value) -> EventInput {
+        EventInput {
+            event_type: "message.sent".into(),
+            data,
+            idempotency_key: None,
+        }
+    }
+
     #[test]
     fn payloads_over_256_kb_are_413_naming_data() {
         let big = json!({"blob": "x".repeat(MAX_PAYLOAD_BYTES)});
-        let err = NewEvent::validate("message.sent".into(), big, None).err().unwrap();
+        let err = NewEvent::validate(input(big), "").err().unwrap();
         assert_eq!(err.status_code().as_u16(), 413);
         assert_eq!(err.field(), Some("data"));
-        assert!(NewEvent::validate("message.sent".into(), json!({"a": 1}), None).is_ok());
-        let not_object = NewEvent::validate("message.sent".into(), json!([1]), None).err().unwrap();
+        assert!(NewEvent::validate(input(json!({"a": 1})), "").is_ok());
+        let not_object = NewEvent::validate(input(json!([1])), "").err().unwrap();
         assert_eq!(not_object.field(), Some("data"));
+    }
+
+    #[test]
+    fn batches_name_the_failing_event_and_hold_1_to_1000() {
+        let mut events: Vec<EventInput> = (0..3).map(|_| input(json!({}))).collect();
+        events[2].data = json!("nope");
+        assert_eq!(
+            validate_batch(events).err().unwrap().field(),
+            Some("events[2].data")
+        );
+        assert_eq!(
+            validate_batch(vec![]).err().unwrap().field(),
+            Some("events")
+        );
+        let too_many = (0..=MAX_BATCH).map(|_| input(json!({}))).collect();
+        assert_eq!(
+            validate_batch(too_many).err().unwrap().field(),
+            Some("events")
+        );
     }
 }

@@ -27,8 +27,16 @@ pub fn builtin() -> Vec<EventTypeView> {
         builtin: true,
     };
     vec![
-        entry("conversation.created", "A customer started a conversation.", conversation.clone()),
-        entry("conversation.updated", "A conversation's status, assignee or tags changed.", conversation.clone()),
+        entry(
+            "conversation.created",
+            "A customer started a conversation.",
+            conversation.clone(),
+        ),
+        entry(
+            "conversation.updated",
+            "A conversation's status, assignee or tags changed.",
+            conversation.clone(),
+        ),
         entry(
             "conversation.closed",
             "A conversation was resolved and closed.",
@@ -74,18 +82,30 @@ impl NewEventType {
             ));
         }
         if is_builtin(name) {
-            return Err(AppError::conflict("name", format!("`{name}` is a built-in event type.")));
+            return Err(AppError::conflict(
+                "name",
+                format!("`{name}` is a built-in event type."),
+            ));
         }
         let description = description.trim();
         if description.chars().count() > 500 {
-            return Err(AppError::bad_request("description", "Keep the description under 500 characters."));
+            return Err(AppError::bad_request(
+                "description",
+                "Keep the description under 500 characters.",
+            ));
         }
         let example = example.unwrap_or_else(|| json!({}));
         if !example.is_object() {
-            return Err(AppError::bad_request("example", "The example payload must be a JSON object."));
+            return Err(AppError::bad_request(
+                "example",
+                "The example payload must be a JSON object.",
+            ));
         }
         if example.to_string().len() > 16 * 1024 {
-            return Err(AppError::bad_request("example", "Keep the example payload under 16 KB."));
+            return Err(AppError::bad_request(
+                "example",
+                "Keep the example payload under 16 KB.",
+            ));
         }
         Ok(Self {
             name: name.to_string(),
@@ -102,7 +122,9 @@ pub fn valid_name(name: &str) -> bool {
         && name.split('.').count() >= 2
         && name.split('.').all(|segment| {
             segment.starts_with(|c: char| c.is_ascii_lowercase())
-                && segment.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+                && segment
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
         })
 }
 
@@ -115,12 +137,16 @@ pub async fn list(pool: &PgPool, company_id: Uuid) -> Result<Vec<EventTypeView>,
     .await
     .map_err(db_error)?;
     let mut types = builtin();
-    types.extend(custom.into_iter().map(|(name, description, example)| EventTypeView {
-        name,
-        description,
-        example,
-        builtin: false,
-    }));
+    types.extend(
+        custom
+            .into_iter()
+            .map(|(name, description, example)| EventTypeView {
+                name,
+                description,
+                example,
+                builtin: false,
+            }),
+    );
     Ok(types)
 }
 
@@ -129,29 +155,37 @@ pub async fn exists(pool: &PgPool, company_id: Uuid, name: &str) -> Result<bool,
     if is_builtin(name) {
         return Ok(true);
     }
-    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM event_types WHERE company_id = $1 AND name = $2)")
-        .bind(company_id)
-        .bind(name)
-        .fetch_one(pool)
-        .await
-        .map_err(db_error)
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM event_types WHERE company_id = $1 AND name = $2)",
+    )
+    .bind(company_id)
+    .bind(name)
+    .fetch_one(pool)
+    .await
+    .map_err(db_error)
 }
 
-pub async fn create(pool: &PgPool, company_id: Uuid, new: NewEventType) -> Result<EventTypeView, AppError> {
-    sqlx::query("INSERT INTO event_types (company_id, name, description, example) VALUES ($1, $2, $3, $4)")
-        .bind(company_id)
-        .bind(&new.name)
-        .bind(&new.description)
-        .bind(&new.example)
-        .execute(pool)
-        .await
-        .map_err(|e| {
-            if is_unique_violation(&e) {
-                AppError::conflict("name", format!("`{}` already exists.", new.name))
-            } else {
-                db_error(e)
-            }
-        })?;
+pub async fn create(
+    pool: &PgPool,
+    company_id: Uuid,
+    new: NewEventType,
+) -> Result<EventTypeView, AppError> {
+    sqlx::query(
+        "INSERT INTO event_types (company_id, name, description, example) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(company_id)
+    .bind(&new.name)
+    .bind(&new.description)
+    .bind(&new.example)
+    .execute(pool)
+    .await
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            AppError::conflict("name", format!("`{}` already exists.", new.name))
+        } else {
+            db_error(e)
+        }
+    })?;
     Ok(EventTypeView {
         name: new.name,
         description: new.description,
@@ -162,7 +196,10 @@ pub async fn create(pool: &PgPool, company_id: Uuid, new: NewEventType) -> Resul
 
 pub async fn delete(pool: &PgPool, company_id: Uuid, name: &str) -> Result<(), AppError> {
     if is_builtin(name) {
-        return Err(AppError::bad_request("name", "Built-in event types cannot be deleted."));
+        return Err(AppError::bad_request(
+            "name",
+            "Built-in event types cannot be deleted.",
+        ));
     }
     let deleted = sqlx::query("DELETE FROM event_types WHERE company_id = $1 AND name = $2")
         .bind(company_id)
@@ -185,7 +222,14 @@ mod tests {
         for good in ["invoice.paid", "order.line_item.added", "a1.b2"] {
             assert!(valid_name(good), "{good}");
         }
-        for bad in ["invoice", "Invoice.paid", "invoice..paid", ".paid", "invoice.1paid", "in voice.paid"] {
+        for bad in [
+            "invoice",
+            "Invoice.paid",
+            "invoice..paid",
+            ".paid",
+            "invoice.1paid",
+            "in voice.paid",
+        ] {
             assert!(!valid_name(bad), "{bad}");
         }
     }
@@ -194,6 +238,8 @@ mod tests {
     fn the_six_builtin_types_are_valid_and_have_object_examples() {
         let types = builtin();
         assert_eq!(types.len(), 6);
-        assert!(types.iter().all(|t| valid_name(&t.name) && t.example.is_object()));
+        assert!(types
+            .iter()
+            .all(|t| valid_name(&t.name) && t.example.is_object()));
     }
 }

@@ -5,7 +5,7 @@ use utoipa::openapi::{RefOr, Schema};
 use utoipa::ToSchema;
 
 use crate::auth::scope::Scope;
-use crate::{api_keys, auth, company, events, integrations, notifications};
+use crate::{api_keys, auth, company, events, integrations, notifications, webhooks};
 
 /// Who may call an operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,7 +41,12 @@ pub enum Output {
 }
 
 impl Operation {
-    fn input<F: ServerFn + ToSchema>(tag: &'static str, access: Access, output: Output, mut schemas: Schemas) -> Self {
+    fn input<F: ServerFn + ToSchema>(
+        tag: &'static str,
+        access: Access,
+        output: Output,
+        mut schemas: Schemas,
+    ) -> Self {
         F::schemas(&mut schemas);
         Operation {
             path: F::PATH,
@@ -97,31 +102,108 @@ pub fn operations() -> Vec<Operation> {
         Operation::one::<auth::CompleteSetup, auth::CurrentUser>("Auth", Public),
         Operation::one::<auth::SignIn, auth::CurrentUser>("Auth", Public),
         Operation::nothing::<auth::SignOut>("Auth", Admin),
-        Operation::one::<company::GetCompanySettings, company::CompanySettings>("Company", s(CompanyRead)),
-        Operation::one::<company::RenameCompany, company::CompanySettings>("Company", s(CompanyWrite)),
+        Operation::one::<company::GetCompanySettings, company::CompanySettings>(
+            "Company",
+            s(CompanyRead),
+        ),
+        Operation::one::<company::RenameCompany, company::CompanySettings>(
+            "Company",
+            s(CompanyWrite),
+        ),
         Operation::one::<company::AddAdmin, company::AdminSummary>("Company", s(CompanyWrite)),
         Operation::nothing::<company::RemoveAdmin>("Company", s(CompanyWrite)),
         Operation::nothing::<company::ChangePassword>("Company", Admin),
-        Operation::one::<notifications::ListNotifications, notifications::NotificationFeed>("Notifications", Admin),
+        Operation::one::<notifications::ListNotifications, notifications::NotificationFeed>(
+            "Notifications",
+            Admin,
+        ),
         Operation::nothing::<notifications::MarkAllNotificationsRead>("Notifications", Admin),
-        Operation::list::<integrations::ListCatalogue, integrations::ProviderView>("Integrations", s(IntegrationsRead)),
-        Operation::one::<integrations::GetProvider, integrations::ProviderView>("Integrations", s(IntegrationsRead)),
-        Operation::list::<integrations::ListConnections, integrations::ConnectionView>("Integrations", s(IntegrationsRead)),
-        Operation::one::<integrations::GetConnection, integrations::ConnectionView>("Integrations", s(IntegrationsRead)),
+        Operation::list::<integrations::ListCatalogue, integrations::ProviderView>(
+            "Integrations",
+            s(IntegrationsRead),
+        ),
+        Operation::one::<integrations::GetProvider, integrations::ProviderView>(
+            "Integrations",
+            s(IntegrationsRead),
+        ),
+        Operation::list::<integrations::ListConnections, integrations::ConnectionView>(
+            "Integrations",
+            s(IntegrationsRead),
+        ),
+        Operation::one::<integrations::GetConnection, integrations::ConnectionView>(
+            "Integrations",
+            s(IntegrationsRead),
+        ),
         Operation::one::<integrations::StartOauth, integrations::OAuthStart>("Integrations", Admin),
-        Operation::one::<integrations::ConnectApiKey, integrations::ConnectionView>("Integrations", s(IntegrationsWrite)),
-        Operation::one::<integrations::ConnectWebhook, integrations::ConnectionView>("Integrations", s(IntegrationsWrite)),
-        Operation::one::<integrations::SaveConfig, integrations::ConnectionView>("Integrations", s(IntegrationsWrite)),
+        Operation::one::<integrations::ConnectApiKey, integrations::ConnectionView>(
+            "Integrations",
+            s(IntegrationsWrite),
+        ),
+        Operation::one::<integrations::ConnectWebhook, integrations::ConnectionView>(
+            "Integrations",
+            s(IntegrationsWrite),
+        ),
+        Operation::one::<integrations::SaveConfig, integrations::ConnectionView>(
+            "Integrations",
+            s(IntegrationsWrite),
+        ),
         Operation::nothing::<integrations::Disconnect>("Integrations", s(IntegrationsWrite)),
-        Operation::list::<integrations::ListOptions, integrations::RemoteOption>("Integrations", s(IntegrationsRead)),
+        Operation::list::<integrations::ListOptions, integrations::RemoteOption>(
+            "Integrations",
+            s(IntegrationsRead),
+        ),
         Operation::one::<api_keys::ListApiKeys, api_keys::ApiKeyList>("API keys", s(ApiKeysRead)),
-        Operation::one::<api_keys::CreateApiKey, api_keys::IssuedApiKey>("API keys", s(ApiKeysWrite)),
-        Operation::one::<api_keys::RegenerateApiKey, api_keys::IssuedApiKey>("API keys", s(ApiKeysWrite)),
-        Operation::one::<api_keys::SetApiKeyEnabled, api_keys::ApiKeyView>("API keys", s(ApiKeysWrite)),
+        Operation::one::<api_keys::CreateApiKey, api_keys::IssuedApiKey>(
+            "API keys",
+            s(ApiKeysWrite),
+        ),
+        Operation::one::<api_keys::RegenerateApiKey, api_keys::IssuedApiKey>(
+            "API keys",
+            s(ApiKeysWrite),
+        ),
+        Operation::one::<api_keys::SetApiKeyEnabled, api_keys::ApiKeyView>(
+            "API keys",
+            s(ApiKeysWrite),
+        ),
         Operation::nothing::<api_keys::DeleteApiKey>("API keys", s(ApiKeysWrite)),
         Operation::one::<events::PublishEvent, events::PublishedEvent>("Events", s(EventsWrite)),
+        Operation::list::<events::PublishEvents, events::PublishedEvent>("Events", s(EventsWrite)),
         Operation::list::<events::ListEventTypes, events::EventTypeView>("Events", s(EventsRead)),
         Operation::one::<events::CreateEventType, events::EventTypeView>("Events", s(EventsWrite)),
         Operation::nothing::<events::DeleteEventType>("Events", s(EventsWrite)),
+        Operation::list::<webhooks::ListWebhooks, webhooks::WebhookEndpointView>(
+            "Webhooks",
+            s(WebhooksRead),
+        ),
+        Operation::one::<webhooks::CreateWebhook, webhooks::EndpointWithSecret>(
+            "Webhooks",
+            s(WebhooksWrite),
+        ),
+        Operation::one::<webhooks::GetWebhook, webhooks::EndpointWithSecret>(
+            "Webhooks",
+            s(WebhooksRead),
+        ),
+        Operation::one::<webhooks::UpdateWebhook, webhooks::WebhookEndpointView>(
+            "Webhooks",
+            s(WebhooksWrite),
+        ),
+        Operation::nothing::<webhooks::DeleteWebhook>("Webhooks", s(WebhooksWrite)),
+        Operation::one::<webhooks::TestWebhook, webhooks::DeliveryView>(
+            "Webhooks",
+            s(WebhooksWrite),
+        ),
+        Operation::one::<webhooks::RotateWebhookSecret, webhooks::EndpointWithSecret>(
+            "Webhooks",
+            s(WebhooksWrite),
+        ),
+        Operation::one::<webhooks::ListDeliveries, webhooks::DeliveryPage>(
+            "Webhooks",
+            s(WebhooksRead),
+        ),
+        Operation::one::<webhooks::Redeliver, webhooks::DeliveryView>("Webhooks", s(WebhooksWrite)),
+        Operation::one::<webhooks::RetryFailed, webhooks::RetriedCount>(
+            "Webhooks",
+            s(WebhooksWrite),
+        ),
     ]
 }

@@ -5,7 +5,11 @@ use http::{Extensions, HeaderMap};
 
 /// The address a request came from. Behind a trusted reverse proxy, the last hop the proxy
 /// appended to `X-Forwarded-For` (earlier entries are client-supplied and spoofable).
-pub fn client_ip(headers: &HeaderMap, extensions: &Extensions, trust_proxy_headers: bool) -> String {
+pub fn client_ip(
+    headers: &HeaderMap,
+    extensions: &Extensions,
+    trust_proxy_headers: bool,
+) -> String {
     if trust_proxy_headers {
         let forwarded = headers
             .get_all("x-forwarded-for")

@@ -21,6 +21,44 @@ pub struct Config {
     pub api_key_cache_ttl: Duration,
     /// How often API keys' "last used" times are written.
     pub key_usage_flush_every: Duration,
+    pub webhooks: WebhookConfig,
+}
+
+/// Webhook delivery settings.
+#[derive(Debug, Clone)]
+pub struct WebhookConfig {
+    /// `PLUGBOARD_ALLOW_HTTP_WEBHOOKS`: accept http:// endpoints (https only otherwise).
+    pub allow_http: bool,
+    /// `PLUGBOARD_ALLOW_PRIVATE_WEBHOOKS`: accept loopback and private addresses.
+    pub allow_private: bool,
+    /// Worker tasks per process; each sends one claimed batch at a time, concurrently.
+    pub workers: usize,
+    /// Deliveries one worker claims at once.
+    pub batch_size: usize,
+    /// Wait before attempt n+1 is `retry_schedule[n]`; its length is the number of attempts.
+    pub retry_schedule: Vec<Duration>,
+    /// Disable an endpoint after this many failed deliveries in a row.
+    pub auto_disable_after: u32,
+    /// How long a claim lasts before another worker may take the delivery over.
+    pub lease: Duration,
+    /// Delivery logs (and delivered events) older than this are pruned.
+    pub retention: Duration,
+}
+
+impl Default for WebhookConfig {
+    fn default() -> Self {
+        let secs = Duration::from_secs;
+        Self {
+            allow_http: false,
+            allow_private: false,
+            workers: 4,
+            batch_size: 200,
+            retry_schedule: vec![secs(0), secs(30), secs(120), secs(600), secs(1800)],
+            auto_disable_after: 5,
+            lease: secs(120),
+            retention: secs(30 * 24 * 60 * 60),
+        }
+    }
 }
 
 /// Failed sign-ins allowed per account and per client address within `window`.
@@ -59,6 +97,11 @@ impl Config {
             rate_limits: RateLimitConfig::default(),
             api_key_cache_ttl: Duration::from_secs(5),
             key_usage_flush_every: Duration::from_secs(1),
+            webhooks: WebhookConfig {
+                allow_http: true,
+                allow_private: true,
+                ..WebhookConfig::default()
+            },
         }
     }
 }

@@ -6,12 +6,13 @@ use leptos::prelude::use_context;
 use sqlx::PgPool;
 
 use super::crypto::Cipher;
+use super::Config;
 use crate::auth::key_cache::KeyCache;
 use crate::auth::key_usage::KeyUsage;
 use crate::auth::rate_limit::RateLimits;
-use super::Config;
 use crate::error::AppError;
 use crate::integrations::catalogue::Catalogue;
+use crate::webhooks::url_guard::GuardedResolver;
 
 /// Everything a request or background task needs, built once at start-up (or per test) and
 /// handed to the router. There are no globals: each test builds its own over its own database.
@@ -29,6 +30,10 @@ pub struct AppState {
     /// Encrypts credentials at rest.
     pub cipher: Arc<Cipher>,
     pub access: Arc<AccessControl>,
+    /// For webhook deliveries: no redirects, and a resolver that refuses internal addresses.
+    pub webhook_http: reqwest::Client,
+    /// Wakes an idle delivery worker of this process when deliveries are queued.
+    pub deliveries_ready: Arc<tokio::sync::Notify>,
 }
 
 /// API-key lookups, rate limits and key usage: per process, shared by all requests.
@@ -56,6 +61,15 @@ impl AppState {
             .timeout(std::time::Duration::from_secs(15))
             .redirect(reqwest::redirect::Policy::none())
             .build()?;
+        let webhook_http = reqwest::Client::builder()
+            .user_agent(concat!("Plugboard-Webhooks/", env!("CARGO_PKG_VERSION")))
+            .redirect(reqwest::redirect::Policy::none())
+            .dns_resolver(Arc::new(GuardedResolver {
+                allow_private: config.webhooks.allow_private,
+            }))
+            .connect_timeout(std::time::Duration::from_secs(10))
+            .pool_max_idle_per_host(256)
+            .build()?;
         let access = AccessControl {
             keys: KeyCache::new(config.api_key_cache_ttl),
             limits: RateLimits::new(config.rate_limits),
@@ -63,6 +77,8 @@ impl AppState {
         };
         Ok(Self {
             access: Arc::new(access),
+            webhook_http,
+            deliveries_ready: Arc::new(tokio::sync::Notify::new()),
             pool,
             config: Arc::new(config),
             http,

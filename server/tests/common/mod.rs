@@ -21,6 +21,7 @@ pub const PASSWORD: &str = "correct horse battery";
 
 pub mod oauth_flow;
 pub mod oauth_provider;
+pub mod receiver;
 
 pub struct TestApp {
     pub base: Url,

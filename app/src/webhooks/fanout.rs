@@ -1,0 +1,38 @@
+//! Fan-out: in the publishing transaction, one pending delivery per enabled endpoint of the
+//! company subscribed to the event's type or to `*`. Workers are woken after the commit.
+
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+/// The channel idle workers in every process LISTEN on.
+pub const CHANNEL: &str = "plugboard_deliveries";
+
+/// Queues deliveries for events (`ids[i]` of type `types[i]`); returns how many.
+pub async fn enqueue(
+    tx: &mut PgConnection,
+    company_id: Uuid,
+    ids: &[Uuid],
+    types: &[&str],
+) -> Result<u64, sqlx::Error> {
+    let queued = sqlx::query(
+        "INSERT INTO webhook_deliveries (id, company_id, endpoint_id, event_id, status, next_attempt_at)
+         SELECT gen_random_uuid(), $1, e.id, ev.id, 'pending', now()
+           FROM unnest($2::uuid[], $3::text[]) AS ev(id, type)
+           JOIN webhook_endpoints e
+             ON e.company_id = $1 AND e.enabled AND (ev.type = ANY(e.event_types) OR '*' = ANY(e.event_types))",
+    )
+    .bind(company_id)
+    .bind(ids)
+    .bind(types)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if queued > 0 {
+        // Delivered to listeners when the transaction commits, so other processes wake too.
+        sqlx::query("SELECT pg_notify($1, '')")
+            .bind(CHANNEL)
+            .execute(&mut *tx)
+            .await?;
+    }
+    Ok(queued)
+}

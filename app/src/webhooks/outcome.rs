@@ -1,0 +1,272 @@
+//! What an attempt means for its delivery (done, retry when, or failed) and recording a batch
+//! of them: delivery states, the attempt log and the endpoints' health, in one transaction.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rand::Rng;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::attempt::{Attempt, Job};
+use crate::server::config::WebhookConfig;
+
+/// A `Retry-After` is honoured between these bounds.
+const RETRY_AFTER_MIN: Duration = Duration::from_secs(1);
+const RETRY_AFTER_MAX: Duration = Duration::from_secs(60 * 60);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Succeeded,
+    RetryAt(DateTime<Utc>),
+    /// Out of attempts, or `gone` (410): the endpoint asked us to stop.
+    Failed {
+        gone: bool,
+    },
+}
+
+/// After attempt `n` (from 1) fails, the next waits `schedule[n]` (with ±10% jitter), or the
+/// endpoint's `Retry-After` on 429/503; past the schedule's end the delivery has failed.
+pub fn decide(
+    attempt: &Attempt,
+    number: i32,
+    schedule: &[Duration],
+    single_attempt: bool,
+) -> Outcome {
+    if attempt.succeeded() {
+        return Outcome::Succeeded;
+    }
+    if attempt.response_status == Some(410) {
+        return Outcome::Failed { gone: true };
+    }
+    let next = usize::try_from(number).unwrap_or(usize::MAX);
+    if single_attempt || next >= schedule.len() {
+        return Outcome::Failed { gone: false };
+    }
+    let delay = match attempt.retry_after {
+        Some(asked) => asked.clamp(RETRY_AFTER_MIN, RETRY_AFTER_MAX),
+        None => jitter(schedule[next]),
+    };
+    let delay = chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::zero());
+    Outcome::RetryAt(Utc::now() + delay)
+}
+
+fn jitter(delay: Duration) -> Duration {
+    if delay.is_zero() {
+        return delay;
+    }
+    delay.mul_f64(rand::thread_rng().gen_range(0.9..1.1))
+}
+
+/// An endpoint's newly disabled state, for the notification.
+pub struct Disabled {
+    pub company_id: Uuid,
+    pub endpoint_id: Uuid,
+    pub url: String,
+    pub reason: String,
+}
+
+/// Records attempts whose claims still hold (a claim that outlived its lease and was taken over
+/// records nothing), then updates the endpoints' health; returns endpoints it disabled.
+pub async fn record(
+    pool: &PgPool,
+    config: &WebhookConfig,
+    results: &[(Job, Attempt, Outcome)],
+) -> Result<Vec<Disabled>, sqlx::Error> {
+    if results.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut ids = Vec::with_capacity(results.len());
+    let mut claims = Vec::with_capacity(results.len());
+    let mut statuses = Vec::with_capacity(results.len());
+    let mut next_at: Vec<Option<DateTime<Utc>>> = Vec::with_capacity(results.len());
+    let mut codes: Vec<Option<i32>> = Vec::with_capacity(results.len());
+    let mut errors: Vec<Option<String>> = Vec::with_capacity(results.len());
+    for (job, attempt, outcome) in results {
+        ids.push(job.delivery_id);
+        claims.push(job.claim_id);
+        let (status, at) = match outcome {
+            Outcome::Succeeded => ("succeeded", None),
+            Outcome::RetryAt(at) => ("pending", Some(*at)),
+            Outcome::Failed { .. } => ("failed", None),
+        };
+        statuses.push(status);
+        next_at.push(at);
+        codes.push(attempt.response_status.map(i32::from));
+        errors.push(attempt.error.clone());
+    }
+    let mut tx = pool.begin().await?;
+    let held: Vec<Uuid> = sqlx::query_scalar(
+        "UPDATE webhook_deliveries d
+            SET status = r.status, next_attempt_at = COALESCE(r.next_at, d.next_attempt_at), claim_id = NULL,
+                last_status_code = r.code, last_error = r.error,
+                completed_at = CASE WHEN r.status = 'pending' THEN NULL ELSE now() END
+           FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::timestamptz[], $5::int[], $6::text[])
+                AS r(id, claim, status, next_at, code, error)
+          WHERE d.id = r.id AND d.claim_id = r.claim
+          RETURNING d.id",
+    )
+    .bind(&ids)
+    .bind(&claims)
+    .bind(&statuses)
+    .bind(&next_at)
+    .bind(&codes)
+    .bind(&errors)
+    .fetch_all(&mut *tx)
+    .await?;
+    let kept: Vec<&(Job, Attempt, Outcome)> = results
+        .iter()
+        .filter(|(job, ..)| held.contains(&job.delivery_id))
+        .collect();
+    insert_attempts(&mut tx, &kept).await?;
+    let disabled = update_endpoints(&mut tx, config, &kept).await?;
+    tx.commit().await?;
+    Ok(disabled)
+}
+
+async fn insert_attempts(
+    tx: &mut sqlx::PgConnection,
+    kept: &[&(Job, Attempt, Outcome)],
+) -> Result<(), sqlx::Error> {
+    let delivery: Vec<Uuid> = kept.iter().map(|(j, ..)| j.delivery_id).collect();
+    let number: Vec<i32> = kept.iter().map(|(j, ..)| j.attempt).collect();
+    let started: Vec<DateTime<Utc>> = kept.iter().map(|(_, a, _)| a.started_at).collect();
+    let duration: Vec<i32> = kept.iter().map(|(_, a, _)| a.duration_ms).collect();
+    let req_headers: Vec<serde_json::Value> = kept
+        .iter()
+        .map(|(_, a, _)| to_json(&a.request_headers))
+        .collect();
+    let req_body: Vec<&str> = kept
+        .iter()
+        .map(|(_, a, _)| a.request_body.as_str())
+        .collect();
+    let status: Vec<Option<i32>> = kept
+        .iter()
+        .map(|(_, a, _)| a.response_status.map(i32::from))
+        .collect();
+    let res_headers: Vec<Option<serde_json::Value>> = kept
+        .iter()
+        .map(|(_, a, _)| a.response_headers.as_ref().map(to_json))
+        .collect();
+    let res_body: Vec<Option<&str>> = kept
+        .iter()
+        .map(|(_, a, _)| a.response_body.as_deref())
+        .collect();
+    let error: Vec<Option<&str>> = kept.iter().map(|(_, a, _)| a.error.as_deref()).collect();
+    sqlx::query(
+        "INSERT INTO webhook_attempts (delivery_id, attempt, started_at, duration_ms, request_headers, request_body,
+                                       response_status, response_headers, response_body, error)
+         SELECT * FROM unnest($1::uuid[], $2::int[], $3::timestamptz[], $4::int[], $5::jsonb[], $6::text[],
+                              $7::int[], $8::jsonb[], $9::text[], $10::text[])",
+    )
+    .bind(&delivery)
+    .bind(&number)
+    .bind(&started)
+    .bind(&duration)
+    .bind(&req_headers)
+    .bind(&req_body)
+    .bind(&status)
+    .bind(&res_headers)
+    .bind(&res_body)
+    .bind(&error)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// Per endpoint, in attempt order: a success resets both failure runs; a failed attempt adds to
+/// the attempt run, an exhausted delivery to the delivery run; a 410 disables at once.
+async fn update_endpoints(
+    tx: &mut sqlx::PgConnection,
+    config: &WebhookConfig,
+    kept: &[&(Job, Attempt, Outcome)],
+) -> Result<Vec<Disabled>, sqlx::Error> {
+    #[derive(Default)]
+    struct Health {
+        reset: bool,
+        failed_attempts: i32,
+        failed_deliveries: i32,
+        gone: bool,
+        last_at: Option<DateTime<Utc>>,
+        last_code: Option<i32>,
+    }
+    let mut ordered: Vec<&&(Job, Attempt, Outcome)> = kept.iter().collect();
+    ordered.sort_by_key(|(_, a, _)| a.started_at);
+    let mut health: HashMap<Uuid, Health> = HashMap::new();
+    for (job, attempt, outcome) in ordered {
+        let h = health.entry(job.endpoint_id).or_default();
+        h.last_at = Some(attempt.started_at);
+        h.last_code = attempt.response_status.map(i32::from);
+        match outcome {
+            Outcome::Succeeded => {
+                *h = Health {
+                    reset: true,
+                    last_at: h.last_at,
+                    last_code: h.last_code,
+                    ..Health::default()
+                };
+            }
+            Outcome::RetryAt(_) => h.failed_attempts += 1,
+            Outcome::Failed { gone } => {
+                h.failed_attempts += 1;
+                h.failed_deliveries += 1;
+                h.gone |= *gone;
+            }
+        }
+    }
+    let ids: Vec<Uuid> = health.keys().copied().collect();
+    let resets: Vec<bool> = ids.iter().map(|id| health[id].reset).collect();
+    let attempts: Vec<i32> = ids.iter().map(|id| health[id].failed_attempts).collect();
+    let deliveries: Vec<i32> = ids.iter().map(|id| health[id].failed_deliveries).collect();
+    let gone: Vec<bool> = ids.iter().map(|id| health[id].gone).collect();
+    let last_at: Vec<Option<DateTime<Utc>>> = ids.iter().map(|id| health[id].last_at).collect();
+    let last_code: Vec<Option<i32>> = ids.iter().map(|id| health[id].last_code).collect();
+    let threshold = i32::try_from(config.auto_disable_after).unwrap_or(i32::MAX);
+    let rows: Vec<(Uuid, Uuid, String, String)> = sqlx::query_as(
+        "WITH h AS (SELECT * FROM unnest($1::uuid[], $2::bool[], $3::int[], $4::int[], $5::bool[], $6::timestamptz[], $7::int[])
+                         AS h(id, reset, attempts, deliveries, gone, last_at, last_code)),
+              updated AS (
+                UPDATE webhook_endpoints e SET
+                    failed_attempts_in_row = CASE WHEN h.reset THEN h.attempts ELSE e.failed_attempts_in_row + h.attempts END,
+                    failed_deliveries_in_row = CASE WHEN h.reset THEN h.deliveries ELSE e.failed_deliveries_in_row + h.deliveries END,
+                    last_attempt_at = GREATEST(e.last_attempt_at, h.last_at),
+                    last_status_code = CASE WHEN e.last_attempt_at IS NULL OR h.last_at >= e.last_attempt_at
+                                            THEN h.last_code ELSE e.last_status_code END,
+                    enabled = e.enabled AND NOT h.gone
+                              AND (CASE WHEN h.reset THEN h.deliveries ELSE e.failed_deliveries_in_row + h.deliveries END) < $8,
+                    disabled_reason = CASE
+                        WHEN NOT e.enabled THEN e.disabled_reason
+                        WHEN h.gone THEN 'The endpoint answered 410 Gone.'
+                        WHEN (CASE WHEN h.reset THEN h.deliveries ELSE e.failed_deliveries_in_row + h.deliveries END) >= $8
+                            THEN format('%s deliveries in a row failed.', $8)
+                        ELSE NULL END
+                  FROM h, webhook_endpoints old
+                 WHERE e.id = h.id AND old.id = h.id
+                RETURNING e.id, e.company_id, e.url, e.enabled, e.disabled_reason, old.enabled AS was_enabled)
+         SELECT id, company_id, url, disabled_reason FROM updated WHERE was_enabled AND NOT enabled",
+    )
+    .bind(&ids)
+    .bind(&resets)
+    .bind(&attempts)
+    .bind(&deliveries)
+    .bind(&gone)
+    .bind(&last_at)
+    .bind(&last_code)
+    .bind(threshold)
+    .fetch_all(&mut *tx)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(endpoint_id, company_id, url, reason)| Disabled {
+            company_id,
+            endpoint_id,
+            url,
+            reason,
+        })
+        .collect())
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> serde_json::Value {
+    serde_json::to_value(value).unwrap_or(serde_json::Value::Null)
+}

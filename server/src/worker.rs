@@ -1,0 +1,218 @@
+//! The webhook delivery worker: a few tasks per process, each claiming a batch of due
+//! deliveries (`FOR UPDATE SKIP LOCKED`, under a lease), sending them concurrently and recording
+//! the outcomes in one transaction. Idle tasks wake on this process's publishes and, through
+//! LISTEN/NOTIFY, on other processes'; a one-second poll picks up retries as they fall due and
+//! the claims of crashed processes once their lease has run out.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use app::server::AppState;
+use app::webhooks::attempt::{self, Job};
+use app::webhooks::endpoints::policy;
+use app::webhooks::fanout::CHANNEL;
+use app::webhooks::outcome::{self, Disabled};
+use chrono::{DateTime, Utc};
+use futures::StreamExt;
+use sqlx::postgres::PgListener;
+use tokio::sync::watch;
+use uuid::Uuid;
+
+const IDLE_POLL: Duration = Duration::from_secs(1);
+
+pub async fn run(state: AppState, shutdown: watch::Receiver<bool>) {
+    let listener = tokio::spawn(listen(state.clone(), shutdown.clone()));
+    let workers: Vec<_> = (0..state.config.webhooks.workers)
+        .map(|_| tokio::spawn(work(state.clone(), shutdown.clone())))
+        .collect();
+    for worker in workers {
+        let _ = worker.await;
+    }
+    let _ = listener.await;
+}
+
+/// Turns notifications from any process into a wake-up for an idle worker here.
+async fn listen(state: AppState, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        match PgListener::connect_with(&state.pool).await {
+            Ok(mut listener) => match listener.listen(CHANNEL).await {
+                Ok(()) => loop {
+                    tokio::select! {
+                        received = listener.recv() => match received {
+                            Ok(_) => state.deliveries_ready.notify_one(),
+                            Err(e) => {
+                                tracing::warn!("delivery notifications: {e}");
+                                break;
+                            }
+                        },
+                        _ = shutdown.changed() => return,
+                    }
+                },
+                Err(e) => tracing::warn!("LISTEN {CHANNEL}: {e}"),
+            },
+            Err(e) => tracing::warn!("delivery notifications: {e}"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(IDLE_POLL) => {}
+            _ = shutdown.changed() => return,
+        }
+    }
+}
+
+async fn work(state: AppState, mut shutdown: watch::Receiver<bool>) {
+    let batch_size = state.config.webhooks.batch_size;
+    loop {
+        if *shutdown.borrow() {
+            return;
+        }
+        let jobs = match claim(&state, batch_size).await {
+            Ok(jobs) => jobs,
+            Err(e) => {
+                tracing::warn!("claiming deliveries: {e}");
+                tokio::select! {
+                    _ = tokio::time::sleep(IDLE_POLL) => {}
+                    _ = shutdown.changed() => return,
+                }
+                continue;
+            }
+        };
+        if jobs.is_empty() {
+            tokio::select! {
+                _ = state.deliveries_ready.notified() => {}
+                _ = tokio::time::sleep(IDLE_POLL) => {}
+                _ = shutdown.changed() => return,
+            }
+            continue;
+        }
+        // A full batch suggests more is waiting: wake a peer to share it.
+        if jobs.len() == batch_size {
+            state.deliveries_ready.notify_one();
+        }
+        let results = deliver(&state, jobs).await;
+        match outcome::record(&state.pool, &state.config.webhooks, &results).await {
+            Ok(disabled) => notify_disabled(&state, disabled).await,
+            // The claims run out and the deliveries are attempted again: at least once.
+            Err(e) => tracing::error!("recording {} delivery attempts: {e}", results.len()),
+        }
+    }
+}
+
+/// Sends a batch concurrently and decides each outcome.
+async fn deliver(
+    state: &AppState,
+    jobs: Vec<Job>,
+) -> Vec<(Job, attempt::Attempt, outcome::Outcome)> {
+    let schedule = &state.config.webhooks.retry_schedule;
+    let url_policy = policy(state);
+    let in_flight = jobs.len();
+    futures::stream::iter(jobs)
+        .map(|job| async move {
+            let sent = attempt::send(&state.webhook_http, &state.cipher, url_policy, &job).await;
+            let decided = outcome::decide(&sent, job.attempt, schedule, false);
+            (job, sent, decided)
+        })
+        .buffer_unordered(in_flight)
+        .collect()
+        .await
+}
+
+type ClaimRow = (
+    Uuid,
+    Uuid,
+    Uuid,
+    Uuid,
+    i32,
+    String,
+    sqlx::types::Json<BTreeMap<String, String>>,
+    i32,
+    Vec<u8>,
+    Option<Vec<u8>>,
+    String,
+    serde_json::Value,
+    DateTime<Utc>,
+);
+
+/// Claims up to `limit` due deliveries of enabled endpoints: each gets this claim's id, its
+/// attempt count goes up, and its due time moves past the lease.
+pub async fn claim(state: &AppState, limit: usize) -> Result<Vec<Job>, sqlx::Error> {
+    let claim_id = Uuid::new_v4();
+    let lease = state.config.webhooks.lease.as_secs_f64();
+    let rows: Vec<ClaimRow> = sqlx::query_as(
+        "WITH due AS (
+            SELECT d.id FROM webhook_deliveries d
+              JOIN webhook_endpoints e ON e.id = d.endpoint_id AND e.enabled
+             WHERE d.status = 'pending' AND d.next_attempt_at <= now()
+             ORDER BY d.next_attempt_at
+             LIMIT $1
+             FOR UPDATE OF d SKIP LOCKED)
+         UPDATE webhook_deliveries d
+            SET claim_id = $2, attempts = d.attempts + 1, next_attempt_at = now() + make_interval(secs => $3)
+           FROM due, webhook_endpoints e, events ev
+          WHERE d.id = due.id AND e.id = d.endpoint_id AND ev.id = d.event_id
+         RETURNING d.id, d.company_id, d.endpoint_id, d.event_id, d.attempts, e.url, e.headers, e.timeout_secs, e.secret,
+                   CASE WHEN e.previous_secret_until > now() THEN e.previous_secret END,
+                   ev.event_type, ev.data, ev.created_at",
+    )
+    .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+    .bind(claim_id)
+    .bind(lease)
+    .fetch_all(&state.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(
+                delivery_id,
+                company_id,
+                endpoint_id,
+                event_id,
+                attempt,
+                url,
+                headers,
+                timeout_secs,
+                secret,
+                previous_secret,
+                event_type,
+                data,
+                event_created_at,
+            )| Job {
+                delivery_id,
+                claim_id,
+                company_id,
+                endpoint_id,
+                event_id,
+                event_type,
+                event_created_at,
+                data,
+                attempt,
+                url,
+                headers: headers.0,
+                timeout_secs,
+                secret,
+                previous_secret,
+            },
+        )
+        .collect())
+}
+
+async fn notify_disabled(state: &AppState, disabled: Vec<Disabled>) {
+    for endpoint in disabled {
+        tracing::warn!(endpoint = %endpoint.endpoint_id, reason = %endpoint.reason, "webhook endpoint disabled");
+        let body = format!(
+            "{} was disabled: {} Fix the endpoint, then enable it again on the API & Webhooks tab.",
+            endpoint.url, endpoint.reason
+        );
+        let posted = app::notifications::service::post(
+            &state.pool,
+            endpoint.company_id,
+            "webhook_disabled",
+            "Webhook endpoint disabled",
+            &body,
+            Some("/integrations/api"),
+        )
+        .await;
+        if let Err(e) = posted {
+            tracing::warn!("notifying admins of a disabled endpoint: {e}");
+        }
+    }
+}
