@@ -39,6 +39,19 @@ impl TestApp {
         Self::spawn_full(pool, HashMap::new(), tweak).await
     }
 
+    /// A second server process on the same database and master key (its own worker pool).
+    pub async fn spawn_beside(&self) -> Self {
+        let mut second = Self::start(
+            self.pool.clone(),
+            HashMap::new(),
+            |_| {},
+            Some(self.state.cipher.clone()),
+        )
+        .await;
+        second.pool = self.pool.clone();
+        second
+    }
+
     /// With provider variables (`SLACK_CLIENT_ID`, `SLACK_TOKEN_URL`, ...) as the catalogue
     /// would read them from the environment.
     pub async fn spawn_with_env(pool: PgPool, env: HashMap<String, String>) -> Self {
@@ -50,6 +63,22 @@ impl TestApp {
         env: HashMap<String, String>,
         tweak: impl FnOnce(&mut Config),
     ) -> Self {
+        Self::start(pool, env, tweak, None).await
+    }
+
+    async fn start(
+        pool: PgPool,
+        env: HashMap<String, String>,
+        tweak: impl FnOnce(&mut Config),
+        cipher: Option<Arc<Cipher>>,
+    ) -> Self {
+        // TEST_LOG=warn (or any filter) shows the server's logs.
+        if let Ok(filter) = std::env::var("TEST_LOG") {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(filter)
+                .with_test_writer()
+                .try_init();
+        }
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let mut config = Config::for_tests(&format!("http://{addr}"));
@@ -61,8 +90,17 @@ impl TestApp {
         let lookup = move |name: &str| env.get(name).cloned();
         let catalogue =
             Catalogue::load(catalogue::BUILTIN, &lookup, &config.public_url).expect("catalogue");
-        let cipher = Cipher::new(&Cipher::random_key(), &[]);
-        let state = AppState::new(pool.clone(), config, options, catalogue, cipher).expect("state");
+        let mut state = AppState::new(
+            pool.clone(),
+            config,
+            options,
+            catalogue,
+            Cipher::new(&Cipher::random_key(), &[]),
+        )
+        .expect("state");
+        if let Some(shared) = cipher {
+            state.cipher = shared;
+        }
         let served = state.clone();
         let (stop, stopped) = watch::channel(false);
         tokio::spawn(async move {
