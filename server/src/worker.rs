@@ -22,6 +22,7 @@ const IDLE_POLL: Duration = Duration::from_secs(1);
 
 pub async fn run(state: AppState, shutdown: watch::Receiver<bool>) {
     let listener = tokio::spawn(listen(state.clone(), shutdown.clone()));
+    let announcer = tokio::spawn(announce(state.clone(), shutdown.clone()));
     let workers: Vec<_> = (0..state.config.webhooks.workers)
         .map(|_| tokio::spawn(work(state.clone(), shutdown.clone())))
         .collect();
@@ -29,6 +30,25 @@ pub async fn run(state: AppState, shutdown: watch::Receiver<bool>) {
         let _ = worker.await;
     }
     let _ = listener.await;
+    let _ = announcer.await;
+}
+
+/// NOTIFYs other processes that deliveries were queued here: one statement at a time, however
+/// many publishes asked for it meanwhile.
+async fn announce(state: AppState, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = state.announce_deliveries.notified() => {}
+            _ = shutdown.changed() => return,
+        }
+        let sent = sqlx::query("SELECT pg_notify($1, '')")
+            .bind(CHANNEL)
+            .execute(&state.pool)
+            .await;
+        if let Err(e) = sent {
+            tracing::warn!("NOTIFY {CHANNEL}: {e}");
+        }
+    }
 }
 
 /// Turns notifications from any process into a wake-up for an idle worker here.

@@ -79,7 +79,14 @@ pub async fn create_api_key(
     let state = crate::server::app_state()?;
     let new = service::NewKey::validate(&name, scopes, expires_in_days)?;
     service::ensure_may_grant(&caller, &new.scopes)?;
-    service::create(&state.pool, caller.company_id, caller.user_id(), &caller.label(), new).await
+    service::create(
+        &state.pool,
+        caller.company_id,
+        caller.user_id(),
+        &caller.label(),
+        new,
+    )
+    .await
 }
 
 /// Issues a new key in place of the old one. The old key stops working at once, or after
@@ -92,7 +99,13 @@ pub async fn regenerate_api_key(
 ) -> Result<IssuedApiKey, AppError> {
     let caller = crate::auth::access::require(Scope::ApiKeysWrite).await?;
     let state = crate::server::app_state()?;
-    service::regenerate(&state, caller.company_id, id, grace_period_secs.unwrap_or(0)).await
+    service::regenerate(
+        &state,
+        caller.company_id,
+        id,
+        grace_period_secs.unwrap_or(0),
+    )
+    .await
 }
 
 /// Enables or disables a key; a disabled key is refused at once.

@@ -29,12 +29,18 @@ impl NewKey {
     ) -> Result<Self, AppError> {
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 100 {
-            return Err(AppError::bad_request("name", "Name the key (1 to 100 characters)."));
+            return Err(AppError::bad_request(
+                "name",
+                "Name the key (1 to 100 characters).",
+            ));
         }
         scopes.sort();
         scopes.dedup();
         if scopes.is_empty() {
-            return Err(AppError::bad_request("scopes", "Choose at least one scope."));
+            return Err(AppError::bad_request(
+                "scopes",
+                "Choose at least one scope.",
+            ));
         }
         if expires_in_days.is_some_and(|d| !(1..=3650).contains(&d)) {
             return Err(AppError::bad_request(
@@ -72,7 +78,11 @@ fn generate_secret() -> String {
 
 fn preview(secret: &str) -> String {
     let random = &secret[KEY_PREFIX.len()..];
-    format!("{KEY_PREFIX}{}...{}", &random[..4], &random[random.len() - 4..])
+    format!(
+        "{KEY_PREFIX}{}...{}",
+        &random[..4],
+        &random[random.len() - 4..]
+    )
 }
 
 const SELECT_VIEW: &str = "SELECT id, name, scopes, preview, enabled, expires_at, created_by_label, created_at,
@@ -94,7 +104,19 @@ type ViewRow = (
 );
 
 fn view(row: ViewRow) -> ApiKeyView {
-    let (id, name, scopes, preview, enabled, expires_at, created_by, created_at, regenerated_at, previous_valid_until, last_used_at) = row;
+    let (
+        id,
+        name,
+        scopes,
+        preview,
+        enabled,
+        expires_at,
+        created_by,
+        created_at,
+        regenerated_at,
+        previous_valid_until,
+        last_used_at,
+    ) = row;
     let status = if !enabled {
         ApiKeyStatus::Disabled
     } else if expires_at.is_some_and(|at| at <= Utc::now()) {
@@ -119,12 +141,13 @@ fn view(row: ViewRow) -> ApiKeyView {
 }
 
 pub async fn list(state: &AppState, company_id: Uuid) -> Result<ApiKeyList, AppError> {
-    let rows: Vec<ViewRow> =
-        sqlx::query_as(&format!("{SELECT_VIEW} WHERE company_id = $1 ORDER BY created_at DESC"))
-            .bind(company_id)
-            .fetch_all(&state.pool)
-            .await
-            .map_err(db_error)?;
+    let rows: Vec<ViewRow> = sqlx::query_as(&format!(
+        "{SELECT_VIEW} WHERE company_id = $1 ORDER BY created_at DESC"
+    ))
+    .bind(company_id)
+    .fetch_all(&state.pool)
+    .await
+    .map_err(db_error)?;
     Ok(ApiKeyList {
         api_base_url: api_base_url(state),
         keys: rows.into_iter().map(view).collect(),
@@ -132,7 +155,10 @@ pub async fn list(state: &AppState, company_id: Uuid) -> Result<ApiKeyList, AppE
 }
 
 pub fn api_base_url(state: &AppState) -> String {
-    format!("{}/api/v1", state.config.public_url.as_str().trim_end_matches('/'))
+    format!(
+        "{}/api/v1",
+        state.config.public_url.as_str().trim_end_matches('/')
+    )
 }
 
 pub async fn get(pool: &PgPool, company_id: Uuid, id: Uuid) -> Result<ApiKeyView, AppError> {
@@ -272,7 +298,9 @@ pub async fn create_for_company_named(
         .fetch_optional(pool)
         .await
         .map_err(db_error)?
-        .ok_or_else(|| AppError::NotFound(format!("No company named \u{201c}{company}\u{201d}.")))?;
+        .ok_or_else(|| {
+            AppError::NotFound(format!("No company named \u{201c}{company}\u{201d}."))
+        })?;
     create(pool, company_id, None, "Command line", new).await
 }
 
@@ -293,13 +321,26 @@ mod tests {
 
     #[test]
     fn new_keys_need_a_name_and_a_scope() {
-        assert_eq!(NewKey::validate(" ", vec![Scope::All], None).err().unwrap().field(), Some("name"));
-        assert_eq!(NewKey::validate("ci", vec![], None).err().unwrap().field(), Some("scopes"));
         assert_eq!(
-            NewKey::validate("ci", vec![Scope::All], Some(0)).err().unwrap().field(),
+            NewKey::validate(" ", vec![Scope::All], None)
+                .err()
+                .unwrap()
+                .field(),
+            Some("name")
+        );
+        assert_eq!(
+            NewKey::validate("ci", vec![], None).err().unwrap().field(),
+            Some("scopes")
+        );
+        assert_eq!(
+            NewKey::validate("ci", vec![Scope::All], Some(0))
+                .err()
+                .unwrap()
+                .field(),
             Some("expires_in_days")
         );
-        let ok = NewKey::validate("ci", vec![Scope::EventsWrite, Scope::EventsWrite], Some(30)).unwrap();
+        let ok =
+            NewKey::validate("ci", vec![Scope::EventsWrite, Scope::EventsWrite], Some(30)).unwrap();
         assert_eq!(ok.scopes, vec![Scope::EventsWrite]);
     }
 }

@@ -42,7 +42,10 @@ pub struct Caller {
 
 #[derive(Debug, Clone)]
 pub enum Actor {
-    Admin { user_id: Uuid, email: String },
+    Admin {
+        user_id: Uuid,
+        email: String,
+    },
     ApiKey {
         key_id: Uuid,
         name: String,
@@ -96,10 +99,16 @@ impl Caller {
 
 fn principal() -> Result<(http::request::Parts, Principal), AppError> {
     let parts = use_context::<http::request::Parts>().ok_or(AppError::Internal)?;
-    let principal = parts.extensions.get::<Principal>().cloned().ok_or_else(|| {
-        tracing::error!("no Principal on the request: is the authenticate middleware installed?");
-        AppError::Internal
-    })?;
+    let principal = parts
+        .extensions
+        .get::<Principal>()
+        .cloned()
+        .ok_or_else(|| {
+            tracing::error!(
+                "no Principal on the request: is the authenticate middleware installed?"
+            );
+            AppError::Internal
+        })?;
     Ok((parts, principal))
 }
 
@@ -159,6 +168,13 @@ fn bearer_token(headers: &HeaderMap) -> Option<Option<&str>> {
 pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let path = req.uri().path();
     if !path.starts_with("/api/") {
+        // Pages: the server functions their resources call while rendering act for the
+        // session's admin (no API keys, no rate limit).
+        let principal = match caller_from_headers(&state, req.headers()).await {
+            Ok(Some(admin)) => Principal::Admin(admin),
+            _ => Principal::Anonymous,
+        };
+        req.extensions_mut().insert(principal);
         return next.run(req).await;
     }
     let publishing = path.starts_with("/api/v1/events/publish");
@@ -177,7 +193,11 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
                 }
                 Ok(Err(rejection)) => {
                     // Guessing keys costs the guesser's address its anonymous allowance.
-                    let ip = client_ip(req.headers(), req.extensions(), state.config.trust_proxy_headers);
+                    let ip = client_ip(
+                        req.headers(),
+                        req.extensions(),
+                        state.config.trust_proxy_headers,
+                    );
                     let verdict = limits.check_ip(&ip);
                     let err = match verdict.retry_after_secs {
                         Some(retry_after_secs) => AppError::TooManyRequests { retry_after_secs },
@@ -191,7 +211,11 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
         None => match caller_from_headers(&state, req.headers()).await {
             Ok(Some(admin)) => (Principal::Admin(admin), Verdict::unlimited()),
             Ok(None) => {
-                let ip = client_ip(req.headers(), req.extensions(), state.config.trust_proxy_headers);
+                let ip = client_ip(
+                    req.headers(),
+                    req.extensions(),
+                    state.config.trust_proxy_headers,
+                );
                 (Principal::Anonymous, limits.check_ip(&ip))
             }
             Err(err) => return err.into_response(),

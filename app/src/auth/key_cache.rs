@@ -162,15 +162,17 @@ async fn lookup(pool: &PgPool, hash: &[u8]) -> Result<Option<KeyRecord>, AppErro
     .await
     .map_err(db_error)?;
     Ok(row.map(
-        |(id, company_id, name, scopes, enabled, expires_at, current, previous_valid_until)| KeyRecord {
-            id,
-            company_id,
-            name,
-            scopes: scopes.iter().filter_map(|s| Scope::parse(s)).collect(),
-            enabled,
-            expires_at,
-            current,
-            previous_valid_until,
+        |(id, company_id, name, scopes, enabled, expires_at, current, previous_valid_until)| {
+            KeyRecord {
+                id,
+                company_id,
+                name,
+                scopes: scopes.iter().filter_map(|s| Scope::parse(s)).collect(),
+                enabled,
+                expires_at,
+                current,
+                previous_valid_until,
+            }
         },
     ))
 }
@@ -196,9 +198,15 @@ mod tests {
     fn refuses_disabled_expired_and_replaced_keys() {
         let now = Utc::now();
         assert!(record(true).check(now).is_ok());
-        let disabled = KeyRecord { enabled: false, ..record(true) };
+        let disabled = KeyRecord {
+            enabled: false,
+            ..record(true)
+        };
         assert_eq!(disabled.check(now).unwrap_err(), Rejection::Disabled);
-        let expired = KeyRecord { expires_at: Some(now), ..record(true) };
+        let expired = KeyRecord {
+            expires_at: Some(now),
+            ..record(true)
+        };
         assert_eq!(expired.check(now).unwrap_err(), Rejection::Expired);
         assert_eq!(record(false).check(now).unwrap_err(), Rejection::Replaced);
         let in_grace = KeyRecord {
@@ -214,6 +222,9 @@ mod tests {
         assert!(looks_like_key(&good));
         assert!(!looks_like_key("sk_live_short"));
         assert!(!looks_like_key(&good.replace("sk_live_", "sk_test_")));
-        assert!(!looks_like_key(&format!("{KEY_PREFIX}{}-", "a".repeat(KEY_RANDOM_LEN - 1))));
+        assert!(!looks_like_key(&format!(
+            "{KEY_PREFIX}{}-",
+            "a".repeat(KEY_RANDOM_LEN - 1)
+        )));
     }
 }

@@ -30,7 +30,8 @@ impl KeyUsage {
         if batch.is_empty() {
             return Ok(0);
         }
-        let (ids, times): (Vec<Uuid>, Vec<DateTime<Utc>>) = batch.iter().map(|(k, v)| (*k, *v)).unzip();
+        let (ids, times): (Vec<Uuid>, Vec<DateTime<Utc>>) =
+            batch.iter().map(|(k, v)| (*k, *v)).unzip();
         let result = sqlx::query(
             "UPDATE api_keys k SET last_used_at = u.used_at
                FROM unnest($1::uuid[], $2::timestamptz[]) AS u(id, used_at)

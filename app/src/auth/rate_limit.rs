@@ -108,7 +108,10 @@ impl RateLimits {
 
     fn verdict(
         &self,
-        outcome: Result<governor::middleware::StateSnapshot, NotUntil<<DefaultClock as Clock>::Instant>>,
+        outcome: Result<
+            governor::middleware::StateSnapshot,
+            NotUntil<<DefaultClock as Clock>::Instant>,
+        >,
     ) -> Verdict {
         match outcome {
             Ok(snapshot) => {
@@ -161,11 +164,15 @@ mod tests {
     fn counts_down_then_refuses_with_retry_after() {
         let limits = limits(3, 1000);
         let key = Uuid::new_v4();
-        let remaining: Vec<u32> = (0..3).map(|_| limits.check_key(key, false).remaining).collect();
+        let remaining: Vec<u32> = (0..3)
+            .map(|_| limits.check_key(key, false).remaining)
+            .collect();
         assert_eq!(remaining, [2, 1, 0]);
         let refused = limits.check_key(key, false);
         assert_eq!(refused.limit, Some(3));
-        assert!(refused.retry_after_secs.is_some_and(|s| (1..=20).contains(&s)));
+        assert!(refused
+            .retry_after_secs
+            .is_some_and(|s| (1..=20).contains(&s)));
         // Another key has its own quota.
         assert_eq!(limits.check_key(Uuid::new_v4(), false).remaining, 2);
     }

@@ -186,11 +186,12 @@ pub async fn remove_admin(
         return Err(AppError::NotFound("No such admin in your company.".into()));
     }
     // An API key may remove admins too, but never the last one.
-    let remaining: i64 = sqlx::query_scalar("SELECT count(*) FROM memberships WHERE company_id = $1")
-        .bind(company_id)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db_error)?;
+    let remaining: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM memberships WHERE company_id = $1")
+            .bind(company_id)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db_error)?;
     if remaining == 0 {
         return Err(AppError::conflict(
             "user_id",

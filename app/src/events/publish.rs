@@ -194,7 +194,7 @@ pub async fn publish(
             .map_err(db_error)?;
         tx.commit().await.map_err(db_error)?;
         if queued > 0 {
-            state.deliveries_ready.notify_one();
+            fanout::announce(state);
         }
     } else {
         tx.rollback().await.map_err(db_error)?;

@@ -34,6 +34,8 @@ pub struct AppState {
     pub webhook_http: reqwest::Client,
     /// Wakes an idle delivery worker of this process when deliveries are queued.
     pub deliveries_ready: Arc<tokio::sync::Notify>,
+    /// Asks this process's announcer to NOTIFY other processes of queued deliveries.
+    pub announce_deliveries: Arc<tokio::sync::Notify>,
 }
 
 /// API-key lookups, rate limits and key usage: per process, shared by all requests.
@@ -79,6 +81,7 @@ impl AppState {
             access: Arc::new(access),
             webhook_http,
             deliveries_ready: Arc::new(tokio::sync::Notify::new()),
+            announce_deliveries: Arc::new(tokio::sync::Notify::new()),
             pool,
             config: Arc::new(config),
             http,

@@ -216,7 +216,7 @@ pub async fn redeliver(
     if inserted.rows_affected() == 0 {
         return Err(AppError::NotFound("No such delivery.".into()));
     }
-    state.deliveries_ready.notify_one();
+    super::fanout::announce(state);
     get(&state.pool, company_id, id).await
 }
 
@@ -239,7 +239,7 @@ pub async fn retry_failed(
     .await
     .map_err(db_error)?
     .rows_affected();
-    state.deliveries_ready.notify_one();
+    super::fanout::announce(state);
     Ok(RetriedCount {
         retried: u32::try_from(retried).unwrap_or(u32::MAX),
     })

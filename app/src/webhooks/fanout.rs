@@ -1,5 +1,8 @@
 //! Fan-out: in the publishing transaction, one pending delivery per enabled endpoint of the
-//! company subscribed to the event's type or to `*`. Workers are woken after the commit.
+//! company subscribed to the event's type or to `*`. After the commit, [`announce`] wakes a
+//! worker here and, through a NOTIFY sent outside the publishing transaction, the other
+//! processes' workers (a NOTIFY inside it would serialise every publishing commit on
+//! PostgreSQL's notification queue lock).
 
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -27,12 +30,11 @@ pub async fn enqueue(
     .execute(&mut *tx)
     .await?
     .rows_affected();
-    if queued > 0 {
-        // Delivered to listeners when the transaction commits, so other processes wake too.
-        sqlx::query("SELECT pg_notify($1, '')")
-            .bind(CHANNEL)
-            .execute(&mut *tx)
-            .await?;
-    }
     Ok(queued)
+}
+
+/// Call after committing queued deliveries.
+pub fn announce(state: &crate::server::AppState) {
+    state.deliveries_ready.notify_one();
+    state.announce_deliveries.notify_one();
 }

@@ -119,6 +119,8 @@ pub struct RetriedCount {
     pub retried: u32,
 }
 
+/// The caller, if it may act with `$scope` (server function bodies only exist with `ssr`).
+#[cfg_attr(not(feature = "ssr"), allow(unused_macros))]
 macro_rules! caller {
     ($scope:ident) => {
         crate::auth::access::require(crate::auth::scope::Scope::$scope).await?

@@ -120,6 +120,11 @@ pub async fn record(
         .filter(|(job, ..)| held.contains(&job.delivery_id))
         .collect();
     insert_attempts(&mut tx, &kept).await?;
+    tx.commit().await?;
+    // Endpoint health in a transaction of its own, taking the endpoint rows in id order:
+    // workers sharing endpoints (and deletes, which lock the endpoint before its deliveries)
+    // then never wait on each other in a cycle.
+    let mut tx = pool.begin().await?;
     let disabled = update_endpoints(&mut tx, config, &kept).await?;
     tx.commit().await?;
     Ok(disabled)
@@ -215,56 +220,59 @@ async fn update_endpoints(
             }
         }
     }
-    let ids: Vec<Uuid> = health.keys().copied().collect();
-    let resets: Vec<bool> = ids.iter().map(|id| health[id].reset).collect();
-    let attempts: Vec<i32> = ids.iter().map(|id| health[id].failed_attempts).collect();
-    let deliveries: Vec<i32> = ids.iter().map(|id| health[id].failed_deliveries).collect();
-    let gone: Vec<bool> = ids.iter().map(|id| health[id].gone).collect();
-    let last_at: Vec<Option<DateTime<Utc>>> = ids.iter().map(|id| health[id].last_at).collect();
-    let last_code: Vec<Option<i32>> = ids.iter().map(|id| health[id].last_code).collect();
+    // One row at a time in id order, so concurrent recorders never wait on each other in a
+    // cycle. A healthy endpoint whose state would not change (last attempt under a second ago,
+    // same status) is not written at all: busy endpoints do not serialise every batch.
+    let mut ids: Vec<Uuid> = health.keys().copied().collect();
+    ids.sort();
     let threshold = i32::try_from(config.auto_disable_after).unwrap_or(i32::MAX);
-    let rows: Vec<(Uuid, Uuid, String, String)> = sqlx::query_as(
-        "WITH h AS (SELECT * FROM unnest($1::uuid[], $2::bool[], $3::int[], $4::int[], $5::bool[], $6::timestamptz[], $7::int[])
-                         AS h(id, reset, attempts, deliveries, gone, last_at, last_code)),
-              updated AS (
-                UPDATE webhook_endpoints e SET
-                    failed_attempts_in_row = CASE WHEN h.reset THEN h.attempts ELSE e.failed_attempts_in_row + h.attempts END,
-                    failed_deliveries_in_row = CASE WHEN h.reset THEN h.deliveries ELSE e.failed_deliveries_in_row + h.deliveries END,
-                    last_attempt_at = GREATEST(e.last_attempt_at, h.last_at),
-                    last_status_code = CASE WHEN e.last_attempt_at IS NULL OR h.last_at >= e.last_attempt_at
-                                            THEN h.last_code ELSE e.last_status_code END,
-                    enabled = e.enabled AND NOT h.gone
-                              AND (CASE WHEN h.reset THEN h.deliveries ELSE e.failed_deliveries_in_row + h.deliveries END) < $8,
-                    disabled_reason = CASE
-                        WHEN NOT e.enabled THEN e.disabled_reason
-                        WHEN h.gone THEN 'The endpoint answered 410 Gone.'
-                        WHEN (CASE WHEN h.reset THEN h.deliveries ELSE e.failed_deliveries_in_row + h.deliveries END) >= $8
-                            THEN format('%s deliveries in a row failed.', $8)
-                        ELSE NULL END
-                  FROM h, webhook_endpoints old
-                 WHERE e.id = h.id AND old.id = h.id
-                RETURNING e.id, e.company_id, e.url, e.enabled, e.disabled_reason, old.enabled AS was_enabled)
-         SELECT id, company_id, url, disabled_reason FROM updated WHERE was_enabled AND NOT enabled",
-    )
-    .bind(&ids)
-    .bind(&resets)
-    .bind(&attempts)
-    .bind(&deliveries)
-    .bind(&gone)
-    .bind(&last_at)
-    .bind(&last_code)
-    .bind(threshold)
-    .fetch_all(&mut *tx)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(endpoint_id, company_id, url, reason)| Disabled {
-            company_id,
-            endpoint_id,
-            url,
-            reason,
-        })
-        .collect())
+    let mut disabled = Vec::new();
+    for id in ids {
+        let h = &health[&id];
+        let row: Option<(Uuid, String, bool, Option<String>, bool)> = sqlx::query_as(
+            "WITH old AS (SELECT enabled FROM webhook_endpoints WHERE id = $1)
+             UPDATE webhook_endpoints e SET
+                 failed_attempts_in_row = CASE WHEN $2 THEN $3 ELSE e.failed_attempts_in_row + $3 END,
+                 failed_deliveries_in_row = CASE WHEN $2 THEN $4 ELSE e.failed_deliveries_in_row + $4 END,
+                 last_attempt_at = GREATEST(e.last_attempt_at, $6),
+                 last_status_code = CASE WHEN e.last_attempt_at IS NULL OR $6 >= e.last_attempt_at
+                                         THEN $7 ELSE e.last_status_code END,
+                 enabled = e.enabled AND NOT $5
+                           AND (CASE WHEN $2 THEN $4 ELSE e.failed_deliveries_in_row + $4 END) < $8,
+                 disabled_reason = CASE
+                     WHEN NOT e.enabled THEN e.disabled_reason
+                     WHEN $5 THEN 'The endpoint answered 410 Gone.'
+                     WHEN (CASE WHEN $2 THEN $4 ELSE e.failed_deliveries_in_row + $4 END) >= $8
+                         THEN format('%s deliveries in a row failed.', $8)
+                     ELSE NULL END
+              WHERE e.id = $1
+                AND (NOT $2 OR $5 OR e.failed_attempts_in_row <> $3 OR e.failed_deliveries_in_row <> $4
+                     OR e.last_status_code IS DISTINCT FROM $7 OR e.last_attempt_at IS NULL
+                     OR e.last_attempt_at < $6 - interval '1 second')
+              RETURNING e.company_id, e.url, e.enabled, e.disabled_reason, (SELECT enabled FROM old)",
+        )
+        .bind(id)
+        .bind(h.reset)
+        .bind(h.failed_attempts)
+        .bind(h.failed_deliveries)
+        .bind(h.gone)
+        .bind(h.last_at)
+        .bind(h.last_code)
+        .bind(threshold)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some((company_id, url, enabled, reason, was_enabled)) = row {
+            if was_enabled && !enabled {
+                disabled.push(Disabled {
+                    company_id,
+                    endpoint_id: id,
+                    url,
+                    reason: reason.unwrap_or_default(),
+                });
+            }
+        }
+    }
+    Ok(disabled)
 }
 
 fn to_json<T: serde::Serialize>(value: &T) -> serde_json::Value {

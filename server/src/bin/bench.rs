@@ -1,0 +1,340 @@
+//! Delivery benchmark: starts the real `plugboard` binary on a fresh database, a fast receiver on
+//! 127.0.0.1, publishes through the REST API and prints what it measured. Run it with
+//! `scripts/bench` (release build). With `DATABASE_URL` the database server is that one;
+//! otherwise a throw-away embedded cluster under target/bench-postgres.
+
+use std::collections::HashMap;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use serde_json::{json, Value};
+use server::embedded_pg::EmbeddedPostgres;
+
+type Arrivals = Arc<Mutex<HashMap<String, Instant>>>;
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let (server_url, embedded) = match std::env::var("DATABASE_URL") {
+        Ok(url) => (url, None),
+        Err(_) => {
+            let pg = EmbeddedPostgres::new(std::path::Path::new("target/bench-postgres"))?;
+            pg.start().await?;
+            (pg.url("postgres"), Some(pg))
+        }
+    };
+    let database = format!("plugboard_bench_{}", std::process::id());
+    let database_url = match server_url.rsplit_once('/') {
+        Some((base, rest)) => match rest.split_once('?') {
+            Some((_, query)) => format!("{base}/{database}?{query}"),
+            None => format!("{base}/{database}"),
+        },
+        None => return Err("DATABASE_URL has no database part".into()),
+    };
+    let pool = server::db::connect(&database_url).await?;
+    let settings: Vec<(String, String)> = sqlx::query_as(
+        "SELECT name, setting FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit')",
+    )
+    .fetch_all(&pool)
+    .await?;
+    println!("PostgreSQL: {settings:?} (every state change committed)");
+    println!(
+        "cores: {}",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    );
+
+    let arrivals: Arrivals = Arc::default();
+    let receiver_url = start_receiver(arrivals.clone()).await?;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut plugboard = start_plugboard(&database_url, port)?;
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(64)
+        .build()?;
+    wait_healthy(&http, &base).await?;
+
+    let (company_id, _) = app::company::service::create_admin_in_company(
+        &pool,
+        "Bench",
+        "bench@bench.test",
+        "bench password 1".into(),
+    )
+    .await?;
+    let new_key = app::api_keys::service::NewKey::validate(
+        "bench",
+        vec![app::auth::scope::Scope::All],
+        None,
+    )?;
+    let key = app::api_keys::service::create(&pool, company_id, None, "bench", new_key)
+        .await?
+        .secret;
+    let client = Api { http, base, key };
+
+    let one = client
+        .add_endpoints(&format!("{receiver_url}/one"), 1)
+        .await?;
+    let (published, rate, delivered) = throughput(&client, &arrivals, 30_000, 1).await?;
+    println!("1 endpoint:   published {published} events at {rate:.0} events/s (batches of 500); {delivered:.0} deliveries/s end to end");
+    client.delete_endpoints(&one).await?;
+
+    let ten = client
+        .add_endpoints(&format!("{receiver_url}/ten"), 10)
+        .await?;
+    let (published, rate, delivered) = throughput(&client, &arrivals, 6_000, 10).await?;
+    println!("10 endpoints: published {published} events at {rate:.0} events/s; {delivered:.0} deliveries/s end to end");
+    client.delete_endpoints(&ten).await?;
+
+    client
+        .add_endpoints(&format!("{receiver_url}/latency"), 1)
+        .await?;
+    latency(&client, &arrivals, 1_000, Duration::from_secs(10)).await?;
+
+    let _ = plugboard.kill();
+    let _ = plugboard.wait();
+    pool.close().await;
+    let admin = server::db::connect(&server_url).await?;
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)"))
+        .execute(&admin)
+        .await?;
+    if let Some(pg) = embedded {
+        pg.stop().await?;
+    }
+    Ok(())
+}
+
+struct Api {
+    http: reqwest::Client,
+    base: String,
+    key: String,
+}
+
+impl Api {
+    async fn post(&self, path: &str, body: Value) -> Result<Value, Box<dyn std::error::Error>> {
+        let res = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(&self.key)
+            .json(&body)
+            .send()
+            .await?;
+        if !res.status().is_success() {
+            return Err(format!("{path}: {} {}", res.status(), res.text().await?).into());
+        }
+        Ok(res.json().await?)
+    }
+
+    async fn add_endpoints(
+        &self,
+        url: &str,
+        n: usize,
+    ) -> Result<Vec<String>, Box<dyn std::error::Error>> {
+        let mut ids = Vec::new();
+        for i in 0..n {
+            let created = self.post("/api/v1/webhooks/create", json!({"url": format!("{url}/{i}"), "event_types": ["*"], "headers": {"X-Endpoint": i.to_string()}})).await?;
+            ids.push(
+                created["endpoint"]["id"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+            );
+        }
+        Ok(ids)
+    }
+
+    async fn delete_endpoints(&self, ids: &[String]) -> Result<(), Box<dyn std::error::Error>> {
+        for id in ids {
+            self.post("/api/v1/webhooks/delete", json!({"id": id}))
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+/// Publishes `events` in batches of 500 (four requests in flight) and waits for every delivery.
+async fn throughput(
+    api: &Api,
+    arrivals: &Arrivals,
+    events: usize,
+    fan_out: usize,
+) -> Result<(usize, f64, f64), Box<dyn std::error::Error>> {
+    let before = arrivals.lock().map(|a| a.len()).unwrap_or(0);
+    let started = Instant::now();
+    let batches: Vec<Value> = (0..events.div_ceil(500))
+        .map(|b| {
+            let batch: Vec<Value> = (0..500.min(events - b * 500))
+                .map(|n| json!({"event_type": "message.sent", "data": {"batch": b, "n": n, "text": "benchmark payload"}}))
+                .collect();
+            json!({"events": batch})
+        })
+        .collect();
+    let results = futures::stream::iter(batches)
+        .map(|batch| api.post("/api/v1/events/publish_batch", batch))
+        .buffer_unordered(4)
+        .collect::<Vec<_>>()
+        .await;
+    for result in results {
+        result?;
+    }
+    let published_in = started.elapsed();
+    let expected = before + events * fan_out;
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while arrivals.lock().map(|a| a.len()).unwrap_or(0) < expected {
+        if Instant::now() > deadline {
+            return Err("deliveries did not all arrive within 5 minutes".into());
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let delivered_in = started.elapsed();
+    Ok((
+        events,
+        events as f64 / published_in.as_secs_f64(),
+        (events * fan_out) as f64 / delivered_in.as_secs_f64(),
+    ))
+}
+
+/// Single-event publishes at `rate` per second for `duration`; latency is from the publish
+/// response to the delivery's arrival at the receiver.
+async fn latency(
+    api: &Api,
+    arrivals: &Arrivals,
+    rate: u32,
+    duration: Duration,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let acked: Arc<Mutex<Vec<(String, Instant)>>> = Arc::default();
+    let mut ticker = tokio::time::interval(Duration::from_secs(1) / rate);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    let total = (rate as u64 * duration.as_secs()) as usize;
+    let api = Arc::new(Api {
+        http: api.http.clone(),
+        base: api.base.clone(),
+        key: api.key.clone(),
+    });
+    for n in 0..total {
+        ticker.tick().await;
+        let (api, acked) = (api.clone(), acked.clone());
+        tasks.push(tokio::spawn(async move {
+            let body = json!({"event_type": "message.sent", "data": {"n": n}});
+            if let Ok(res) = api.post("/api/v1/events/publish", body).await {
+                let at = Instant::now();
+                if let (Some(id), Ok(mut acked)) = (res["id"].as_str(), acked.lock()) {
+                    // The receiver keys arrivals by event id and endpoint header ("0").
+                    acked.push((format!("{id}0"), at));
+                }
+            }
+        }));
+    }
+    for task in tasks {
+        let _ = task.await;
+    }
+    let offered_in = started.elapsed();
+    let acked = acked.lock().map(|a| a.clone()).unwrap_or_default();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let arrivals = arrivals.lock().map(|a| a.clone()).unwrap_or_default();
+    let mut latencies: Vec<f64> = acked
+        .iter()
+        .filter_map(|(id, at)| {
+            arrivals
+                .get(id)
+                .map(|arrived| arrived.saturating_duration_since(*at).as_secs_f64() * 1000.0)
+        })
+        .collect();
+    latencies.sort_by(|a, b| a.total_cmp(b));
+    let pct = |p: f64| {
+        latencies
+            .get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or(f64::NAN)
+    };
+    println!(
+        "latency at {rate} events/s offered ({} published in {:.1} s, {} acknowledged, {} delivered): publish response -> first attempt p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        total,
+        offered_in.as_secs_f64(),
+        acked.len(),
+        latencies.len(),
+        pct(0.50),
+        pct(0.95),
+        pct(0.99),
+        latencies.last().copied().unwrap_or(f64::NAN)
+    );
+    Ok(())
+}
+
+use futures::StreamExt;
+
+async fn start_receiver(arrivals: Arrivals) -> Result<String, Box<dyn std::error::Error>> {
+    async fn receive(
+        State(arrivals): State<Arrivals>,
+        headers: HeaderMap,
+        _body: Bytes,
+    ) -> &'static str {
+        let at = Instant::now();
+        let id = headers.get("webhook-id").and_then(|v| v.to_str().ok());
+        if let (Some(id), Ok(mut arrivals)) = (id, arrivals.lock()) {
+            // The first attempt counts; a repeat (if any) does not move it.
+            let key = format!(
+                "{id}{}",
+                headers
+                    .get("x-endpoint")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+            );
+            arrivals.entry(key).or_insert(at);
+        }
+        "ok"
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}", listener.local_addr()?);
+    let app = axum::Router::new().fallback(receive).with_state(arrivals);
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Ok(url)
+}
+
+fn start_plugboard(database_url: &str, port: u16) -> Result<Child, Box<dyn std::error::Error>> {
+    let exe = std::env::current_exe()?.with_file_name("plugboard");
+    let key = base64_key();
+    Ok(Command::new(exe)
+        .arg("serve")
+        .env("DATABASE_URL", database_url)
+        .env("PLUGBOARD_MASTER_KEY", key)
+        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+        .env("PUBLIC_URL", format!("http://127.0.0.1:{port}"))
+        .env("PLUGBOARD_ALLOW_HTTP_WEBHOOKS", "true")
+        .env("PLUGBOARD_ALLOW_PRIVATE_WEBHOOKS", "true")
+        .env("PLUGBOARD_PUBLISH_RATE_LIMIT_PER_SECOND", "100000")
+        .env("PLUGBOARD_RATE_LIMIT_PER_MINUTE", "100000")
+        .env("PLUGBOARD_RATE_LIMIT_PER_HOUR", "1000000")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .spawn()?)
+}
+
+fn base64_key() -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(rand::random::<[u8; 32]>())
+}
+
+async fn wait_healthy(
+    http: &reqwest::Client,
+    base: &str,
+) -> Result<(), Box<dyn std::error::Error>> {
+    for _ in 0..300 {
+        if let Ok(res) = http.get(format!("{base}/healthz")).send().await {
+            if res.status().is_success() {
+                return Ok(());
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Err("plugboard did not become healthy".into())
+}
