@@ -79,11 +79,20 @@ async fn listen(state: AppState, mut shutdown: watch::Receiver<bool>) {
     }
 }
 
+/// Recordings a worker may have in flight while it claims and sends the next batch.
+const RECORDINGS_IN_FLIGHT: usize = 2;
+
 async fn work(state: AppState, mut shutdown: watch::Receiver<bool>) {
     let batch_size = state.config.webhooks.batch_size;
+    // Outcomes are recorded in the background so the worker is free to claim again at once.
+    let mut recordings = tokio::task::JoinSet::new();
     loop {
+        while recordings.try_join_next().is_some() {}
+        if recordings.len() >= RECORDINGS_IN_FLIGHT {
+            recordings.join_next().await;
+        }
         if *shutdown.borrow() {
-            return;
+            break;
         }
         let jobs = match claim(&state, batch_size).await {
             Ok(jobs) => jobs,
@@ -91,7 +100,7 @@ async fn work(state: AppState, mut shutdown: watch::Receiver<bool>) {
                 tracing::warn!("claiming deliveries: {e}");
                 tokio::select! {
                     _ = tokio::time::sleep(IDLE_POLL) => {}
-                    _ = shutdown.changed() => return,
+                    _ = shutdown.changed() => break,
                 }
                 continue;
             }
@@ -100,7 +109,7 @@ async fn work(state: AppState, mut shutdown: watch::Receiver<bool>) {
             tokio::select! {
                 _ = state.deliveries_ready.notified() => {}
                 _ = tokio::time::sleep(IDLE_POLL) => {}
-                _ = shutdown.changed() => return,
+                _ = shutdown.changed() => break,
             }
             continue;
         }
@@ -109,12 +118,17 @@ async fn work(state: AppState, mut shutdown: watch::Receiver<bool>) {
             state.deliveries_ready.notify_one();
         }
         let results = deliver(&state, jobs).await;
-        match outcome::record(&state.pool, &state.config.webhooks, &results).await {
-            Ok(disabled) => notify_disabled(&state, disabled).await,
-            // The claims run out and the deliveries are attempted again: at least once.
-            Err(e) => tracing::error!("recording {} delivery attempts: {e}", results.len()),
-        }
+        let state = state.clone();
+        recordings.spawn(async move {
+            match outcome::record(&state.pool, &state.config.webhooks, &results).await {
+                Ok(disabled) => notify_disabled(&state, disabled).await,
+                // The claims run out and the deliveries are attempted again: at least once.
+                Err(e) => tracing::error!("recording {} delivery attempts: {e}", results.len()),
+            }
+        });
     }
+    // What was sent is recorded before the process stops.
+    while recordings.join_next().await.is_some() {}
 }
 
 /// Sends a batch concurrently and decides each outcome.

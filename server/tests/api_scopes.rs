@@ -48,6 +48,24 @@ fn sample_arguments(path: &str) -> Value {
         "/api/v1/api_keys/regenerate" | "/api/v1/api_keys/delete" => json!({"id": id}),
         "/api/v1/api_keys/set_enabled" => json!({"id": id, "enabled": true}),
         "/api/v1/events/publish" => json!({"event_type": "message.sent", "data": {"text": "hi"}}),
+        "/api/v1/events/publish_batch" => {
+            json!({"events": [{"event_type": "message.sent", "data": {}}]})
+        }
+        "/api/v1/webhooks/create" => {
+            json!({"url": "https://93.184.216.34/hook", "event_types": ["*"]})
+        }
+        "/api/v1/webhooks/update" => {
+            json!({"id": id, "url": "https://93.184.216.34/hook", "event_types": ["*"]})
+        }
+        "/api/v1/webhooks/get" | "/api/v1/webhooks/delete" | "/api/v1/webhooks/rotate_secret" => {
+            json!({"id": id})
+        }
+        "/api/v1/webhooks/test" => json!({"id": id, "event_type": "message.sent"}),
+        "/api/v1/webhooks/deliveries" => json!({"endpoint_id": id}),
+        "/api/v1/webhooks/redeliver" => json!({"delivery_id": id}),
+        "/api/v1/webhooks/retry_failed" => {
+            json!({"endpoint_id": id, "since": "2026-01-01T00:00:00Z"})
+        }
         "/api/v1/events/create_type" => {
             json!({"name": format!("custom.t{}", id.simple()), "description": "d"})
         }
@@ -174,5 +192,5 @@ fn the_operation_list_covers_every_server_function() {
         registered, listed,
         "operations() and the registered server functions differ"
     );
-    assert!(registered.len() >= 31);
+    assert!(registered.len() >= 42);
 }
