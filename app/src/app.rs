@@ -3,6 +3,7 @@ use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::path;
 
+use crate::components::api::ApiDocsPage;
 use crate::components::auth::SignInPage;
 use crate::components::integrations::{ApiTab, AvailableTab, ConnectedTab, IntegrationsPage};
 use crate::components::pages::{DashboardPage, HelpPage, NotFound};
@@ -60,6 +61,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("available") view=AvailableTab/>
                         <Route path=path!("api") view=ApiTab/>
                     </ParentRoute>
+                    <Route path=path!("developers/api") view=ApiDocsPage/>
                     <Route path=path!("settings") view=SettingsPage/>
                     <Route path=path!("help") view=HelpPage/>
                 </ParentRoute>

@@ -1,7 +1,8 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::components::ui::icons::{IconKey, IconWebhook};
+use crate::components::api::{ApiAccess, EventTypes};
+use crate::components::ui::icons::IconWebhook;
 use crate::components::ui::EmptyState;
 
 #[component]
@@ -9,14 +10,7 @@ pub fn ApiTab() -> impl IntoView {
     view! {
         <Title text="API & Webhooks"/>
         <div class="stack">
-            <section class="card">
-                <h2 class="section-title">"API Access"</h2>
-                <EmptyState
-                    icon=view! { <IconKey/> }.into_any()
-                    title="No API keys yet"
-                    message="API keys let your own code call Plugboard and publish events. Each key is shown once, when it is created."
-                />
-            </section>
+            <ApiAccess/>
             <section class="card">
                 <h2 class="section-title">"Webhooks"</h2>
                 <EmptyState
@@ -25,6 +19,7 @@ pub fn ApiTab() -> impl IntoView {
                     message="Receive real-time updates when events occur: add an endpoint and we will sign and deliver each event to it."
                 />
             </section>
+            <EventTypes/>
         </div>
     }
 }

@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use wasm_bindgen::JsCast;
 
-use crate::components::ui::icons::{IconDashboard, IconPlug, IconSettings};
+use crate::components::ui::icons::{IconCode, IconDashboard, IconPlug, IconSettings};
 
 /// Navigation in the seed's two groups. Collapses behind the hamburger on narrow screens.
 #[component]
@@ -34,6 +34,10 @@ pub fn Sidebar(nav_open: RwSignal<bool>) -> impl IntoView {
             <p class="nav-group">"Configure"</p>
             <ul>
                 <li><A href="/settings"><IconSettings/><span>"Settings"</span></A></li>
+            </ul>
+            <p class="nav-group">"Developers"</p>
+            <ul>
+                <li><A href="/developers/api"><IconCode/><span>"API docs"</span></A></li>
             </ul>
         </nav>
     }

@@ -83,3 +83,21 @@ pub fn Logo() -> impl IntoView {
         </svg>
     }
 }
+
+/// A circled "i": notes and hints.
+#[component]
+pub fn IconInfo() -> impl IntoView {
+    icon("M12 22a10 10 0 1 0 0-20 10 10 0 0 0 0 20zM12 16v-4M12 8h.01")
+}
+
+/// Angle brackets: developer documentation.
+#[component]
+pub fn IconCode() -> impl IntoView {
+    icon("M16 18l6-6-6-6M8 6l-6 6 6 6")
+}
+
+/// A warning triangle.
+#[component]
+pub fn IconAlert() -> impl IntoView {
+    icon("M10.3 3.9L1.8 18a2 2 0 0 0 1.7 3h17a2 2 0 0 0 1.7-3L13.7 3.9a2 2 0 0 0-3.4 0zM12 9v4M12 17h.01")
+}

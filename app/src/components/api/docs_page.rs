@@ -1,0 +1,103 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+
+use super::browser::fetch_json;
+use super::docs_operation::OperationCard;
+use super::docs_overview::DocsOverview;
+use super::openapi_model::{parse, ApiDoc};
+use crate::components::ui::icons::IconSearch;
+
+/// The OpenAPI document this page renders.
+pub const OPENAPI_URL: &str = "/api/v1/openapi.json";
+
+fn anchor(tag: &str) -> String {
+    format!("tag-{}", tag.to_lowercase().replace(' ', "-"))
+}
+
+/// `/developers/api`: the REST API, rendered in the browser from the live OpenAPI document.
+#[component]
+pub fn ApiDocsPage() -> impl IntoView {
+    let doc = LocalResource::new(|| async { fetch_json(OPENAPI_URL).await.map(|v| parse(&v)) });
+    view! {
+        <Title text="API documentation"/>
+        <div class="page docs-page">
+            <header class="page-header">
+                <A href="/integrations/api" attr:class="back-link">"← API & Webhooks"</A>
+                <h1>"API documentation"</h1>
+                <p class="muted">
+                    "Call Plugboard from your own code: publish events, manage integrations, keys and admins. Generated from the live "
+                    <a href=OPENAPI_URL>"OpenAPI document"</a> "."
+                </p>
+            </header>
+            <Suspense fallback=|| view! { <div class="card"><p class="muted">"Loading the API reference..."</p></div> }>
+                {move || doc.get().map(|res| match res {
+                    Ok(doc) => view! {
+                        <div class="stack">
+                            <DocsOverview doc=doc.clone()/>
+                            <Endpoints doc/>
+                        </div>
+                    }.into_any(),
+                    Err(e) => view! {
+                        <div class="card"><p class="form-error" role="alert">{format!("The API reference could not be loaded. {e}")}</p></div>
+                    }.into_any(),
+                })}
+            </Suspense>
+        </div>
+    }
+}
+
+/// Every operation, grouped by tag, with a filter over path, summary and description.
+#[component]
+fn Endpoints(doc: ApiDoc) -> impl IntoView {
+    let filter = RwSignal::new(String::new());
+    let groups = StoredValue::new(doc.groups);
+    let visible = move || {
+        let q = filter.get().trim().to_lowercase();
+        groups.with_value(|groups| {
+            groups
+                .iter()
+                .map(|g| {
+                    (
+                        g.tag.clone(),
+                        g.operations
+                            .iter()
+                            .filter(|op| op.matches(&q))
+                            .cloned()
+                            .collect::<Vec<_>>(),
+                    )
+                })
+                .filter(|(_, ops)| !ops.is_empty())
+                .collect::<Vec<_>>()
+        })
+    };
+    let tags: Vec<String> = groups.with_value(|g| g.iter().map(|g| g.tag.clone()).collect());
+    view! {
+        <section class="docs-endpoints" aria-labelledby="docs-endpoints">
+            <div class="docs-endpoints-head">
+                <h2 class="section-title" id="docs-endpoints">"Endpoints"</h2>
+                <div class="search-field">
+                    <IconSearch/>
+                    <label for="docs-filter" class="visually-hidden">"Filter endpoints"</label>
+                    <input id="docs-filter" type="search" placeholder="Filter endpoints, e.g. publish"
+                        prop:value=move || filter.get() on:input=move |ev| filter.set(event_target_value(&ev))/>
+                </div>
+                <nav class="chips" aria-label="Endpoint groups">
+                    {tags.into_iter().map(|tag| view! { <a class="chip" href=format!("#{}", anchor(&tag))>{tag.clone()}</a> }).collect_view()}
+                </nav>
+            </div>
+            {move || {
+                let groups = visible();
+                if groups.is_empty() {
+                    return view! { <div class="card"><p class="muted">{format!("No endpoint matches “{}”.", filter.get())}</p></div> }.into_any();
+                }
+                groups.into_iter().map(|(tag, ops)| view! {
+                    <section class="docs-group" id=anchor(&tag) aria-label=tag.clone()>
+                        <h2 class="docs-group-title">{tag.clone()}</h2>
+                        {ops.into_iter().map(|op| view! { <OperationCard op/> }).collect_view()}
+                    </section>
+                }).collect_view().into_any()
+            }}
+        </section>
+    }
+}

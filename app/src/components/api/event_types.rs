@@ -1,0 +1,92 @@
+use leptos::prelude::*;
+
+use super::add_event_type_modal::AddEventTypeModal;
+use crate::components::ui::{use_toasts, Modal};
+use crate::events::{delete_event_type, list_event_types, EventTypeView};
+
+/// "Available Events": the event registry, built-in types and the company's own.
+#[component]
+pub fn EventTypes() -> impl IntoView {
+    let toasts = use_toasts();
+    let types = Resource::new(|| (), |_| list_event_types());
+    let adding = RwSignal::new(false);
+    let deleting = RwSignal::new(None::<String>);
+    let delete = Action::new(|name: &String| delete_event_type(name.clone()));
+    Effect::new(move |_| match delete.value().get() {
+        Some(Ok(())) => {
+            toasts.success("Event type deleted.");
+            deleting.set(None);
+            types.refetch();
+        }
+        Some(Err(e)) => toasts.error(e.to_string()),
+        None => {}
+    });
+    view! {
+        <section class="card" aria-labelledby="event-types-title" data-testid="event-types">
+            <div class="section-header">
+                <h2 class="section-title" id="event-types-title">"Available Events"</h2>
+                <button type="button" class="button button-secondary" on:click=move |_| adding.set(true)>"+ Add event type"</button>
+            </div>
+            <p class="section-intro">
+                "Your code publishes these with " <code class="mono">"POST /api/v1/events/publish"</code>
+                "; webhook endpoints subscribe to them. Add your own types next to the built-in ones."
+            </p>
+            <Transition fallback=|| view! { <p class="muted">"Loading event types..."</p> }>
+                {move || types.get().map(|res| match res {
+                    Ok(list) => view! {
+                        <ul class="event-list" data-testid="event-type-list">
+                            {list.into_iter().map(|t| view! { <EventTypeRow event_type=t on_delete=Callback::new(move |n| deleting.set(Some(n)))/> }).collect_view()}
+                        </ul>
+                    }.into_any(),
+                    Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                })}
+            </Transition>
+        </section>
+        <AddEventTypeModal open=adding on_added=Callback::new(move |_| types.refetch())/>
+        <Modal
+            open=Signal::derive(move || deleting.get().is_some())
+            title=Signal::derive(move || deleting.get().map(|n| format!("Delete {n}")).unwrap_or_default())
+            on_close=Callback::new(move |_| deleting.set(None))
+            size="sm"
+            footer=move || view! {
+                <button type="button" class="button button-secondary" on:click=move |_| deleting.set(None)>"Cancel"</button>
+                <button type="button" class="button button-danger" disabled=move || delete.pending().get()
+                    on:click=move |_| { if let Some(n) = deleting.get_untracked() { delete.dispatch(n); } }>"Delete event type"</button>
+            }
+        >
+            <p>"Publishing this type will be refused from now on. Events already published keep their type."</p>
+        </Modal>
+    }
+}
+
+#[component]
+fn EventTypeRow(event_type: EventTypeView, on_delete: Callback<String>) -> impl IntoView {
+    let EventTypeView {
+        name,
+        description,
+        example,
+        builtin,
+    } = event_type;
+    let example = serde_json::to_string_pretty(&example).unwrap_or_default();
+    let for_delete = name.clone();
+    view! {
+        <li class="event-row" data-testid="event-type" data-event-name=name.clone()>
+            <div class="event-main">
+                <code class="event-name">{name.clone()}</code>
+                {(!description.is_empty()).then(|| view! { <p class="muted">{description}</p> })}
+                <details class="event-example">
+                    <summary>"Example payload"</summary>
+                    <pre class="code-block-body"><code>{example}</code></pre>
+                </details>
+            </div>
+            {if builtin {
+                view! { <span class="pill pill-muted">"Built-in"</span> }.into_any()
+            } else {
+                view! {
+                    <button type="button" class="button button-danger-outline button-sm" aria-label=format!("Delete {name}")
+                        on:click=move |_| on_delete.run(for_delete.clone())>"Delete"</button>
+                }.into_any()
+            }}
+        </li>
+    }
+}
