@@ -5,3 +5,4 @@ pub mod pages;
 pub mod settings;
 pub mod shell;
 pub mod ui;
+pub mod webhooks;

@@ -1,0 +1,138 @@
+use std::collections::BTreeMap;
+
+use leptos::prelude::*;
+
+use super::format::ALL_EVENTS;
+use super::headers_editor::{HeaderRows, HeadersEditor};
+use crate::components::ui::{field_error, FormField};
+use crate::error::AppError;
+use crate::events::EventTypeView;
+use crate::webhooks::WebhookEndpointView;
+
+pub const DEFAULT_TIMEOUT: u32 = 15;
+
+/// What the add/edit form sends.
+#[derive(Clone)]
+pub struct Draft {
+    pub url: String,
+    pub description: String,
+    pub event_types: Vec<String>,
+    pub headers: BTreeMap<String, String>,
+    pub timeout_secs: u32,
+    pub enabled: bool,
+}
+
+/// The form's state, filled from an endpoint when editing.
+#[derive(Clone, Copy)]
+pub struct EndpointForm {
+    url: RwSignal<String>,
+    description: RwSignal<String>,
+    events: RwSignal<Vec<String>>,
+    headers: HeaderRows,
+    timeout: RwSignal<String>,
+    enabled: RwSignal<bool>,
+}
+
+impl EndpointForm {
+    pub fn new(from: Option<&WebhookEndpointView>) -> Self {
+        let empty = BTreeMap::new();
+        Self {
+            url: RwSignal::new(from.map(|e| e.url.clone()).unwrap_or_default()),
+            description: RwSignal::new(from.map(|e| e.description.clone()).unwrap_or_default()),
+            events: RwSignal::new(from.map(|e| e.event_types.clone()).unwrap_or_default()),
+            headers: HeaderRows::new(from.map(|e| &e.headers).unwrap_or(&empty)),
+            timeout: RwSignal::new(from.map_or(DEFAULT_TIMEOUT, |e| e.timeout_secs).to_string()),
+            enabled: RwSignal::new(from.is_none_or(|e| e.enabled)),
+        }
+    }
+
+    fn all(&self) -> bool {
+        self.events.with(|e| e.iter().any(|t| t == ALL_EVENTS))
+    }
+
+    pub fn draft(&self) -> Draft {
+        Draft {
+            url: self.url.get_untracked().trim().to_string(),
+            description: self.description.get_untracked(),
+            event_types: if self.all() {
+                vec![ALL_EVENTS.to_string()]
+            } else {
+                self.events.get_untracked()
+            },
+            headers: self.headers.collect(),
+            // Not a number: 0, which the server refuses with the allowed range.
+            timeout_secs: self.timeout.get_untracked().trim().parse().unwrap_or(0),
+            enabled: self.enabled.get_untracked(),
+        }
+    }
+}
+
+/// The fields of the add/edit dialog; `error` is the last save's.
+#[component]
+pub fn EndpointFields(
+    form: EndpointForm,
+    event_types: Signal<Vec<EventTypeView>>,
+    error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let fe = move |field: &'static str| Signal::derive(move || field_error(error.get(), field));
+    let events_error = fe("event_types");
+    let timeout_error = fe("timeout_secs");
+    let all = move || form.all();
+    let checkbox = move |name: String, description: String| {
+        let is_all = name == ALL_EVENTS;
+        let greyed = move || !is_all && all();
+        let value = name.clone();
+        let toggled = name.clone();
+        view! {
+            <label class="wh-event-option" class:wh-event-option-off=greyed>
+                <input type="checkbox" disabled=greyed
+                    prop:checked=move || form.events.with(|e| e.contains(&value)) || greyed()
+                    on:change=move |ev| {
+                        let on = event_target_checked(&ev);
+                        form.events.update(|e| {
+                            e.retain(|x| *x != toggled);
+                            if on { e.push(toggled.clone()); }
+                        });
+                    }/>
+                <span class="wh-event-option-text">
+                    <span class="wh-mono">{if is_all { "All events (*)".to_string() } else { name.clone() }}</span>
+                    {(!description.is_empty()).then(|| view! { <span class="muted">{description}</span> })}
+                </span>
+            </label>
+        }
+    };
+    view! {
+        <FormField id="webhook-url" label="Endpoint URL" value=form.url input_type="url" required=true
+            hint="Where we POST each event, e.g. https://api.example.com/webhooks." error=fe("url")/>
+        <FormField id="webhook-description" label="Description (optional)" value=form.description
+            error=fe("description")/>
+        <fieldset class="field wh-fieldset" class:field-invalid=move || events_error.get().is_some()
+            aria-describedby="webhook-events-error">
+            <legend class="required">"Events to subscribe"</legend>
+            <div class="wh-event-options" data-testid="event-options">
+                {checkbox(ALL_EVENTS.to_string(), "Every event type, including ones added later.".to_string())}
+                {move || event_types.get().into_iter().map(|t| checkbox(t.name, t.description)).collect_view()}
+            </div>
+            <p class="field-error" id="webhook-events-error" role="alert">{move || events_error.get()}</p>
+        </fieldset>
+        <HeadersEditor rows=form.headers error=fe("headers")/>
+        <div class="wh-field-pair">
+            <div class="field" class:field-invalid=move || timeout_error.get().is_some()>
+                <label for="webhook-timeout">"Timeout (seconds)"</label>
+                <input id="webhook-timeout" type="number" min="1" max="30" step="1" inputmode="numeric"
+                    aria-describedby="webhook-timeout-hint webhook-timeout-error" bind:value=form.timeout/>
+                <p class="field-hint" id="webhook-timeout-hint">"1 to 30; slower answers count as failures."</p>
+                <p class="field-error" id="webhook-timeout-error" role="alert">{move || timeout_error.get()}</p>
+            </div>
+            <div class="field wh-enabled">
+                <span class="wh-label">"Delivery"</span>
+                <label class="wh-switch">
+                    <input type="checkbox" role="switch" aria-describedby="webhook-enabled-hint" bind:checked=form.enabled/>
+                    <span class="wh-switch-track" aria-hidden="true"></span>
+                    <span>"Enabled"</span>
+                </label>
+                <p class="field-hint" id="webhook-enabled-hint">"While disabled, no events are sent to it."</p>
+            </div>
+        </div>
+    }
+}

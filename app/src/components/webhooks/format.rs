@@ -1,0 +1,80 @@
+//! Labels, badges and times shared by the webhook components.
+
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+
+use crate::webhooks::{DeliveryStatus, EndpointStatus};
+
+/// Subscribing to this means every event type.
+pub const ALL_EVENTS: &str = "*";
+
+/// A moment in UTC, rendered the same on the server and in the browser:
+/// "Mar 4, 2025, 14:05:09 UTC".
+pub fn moment(at: &DateTime<Utc>) -> String {
+    at.format("%b %-d, %Y, %H:%M:%S UTC").to_string()
+}
+
+/// "200 OK", "503 Service Unavailable", or just the number for unknown codes.
+pub fn status_line(code: u16) -> String {
+    match http::StatusCode::from_u16(code)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+    {
+        Some(reason) => format!("{code} {reason}"),
+        None => code.to_string(),
+    }
+}
+
+/// The colour class of an HTTP status: success, redirect/client error, server error.
+pub fn code_class(code: u16) -> &'static str {
+    match code {
+        200..=299 => "wh-code wh-code-ok",
+        300..=499 => "wh-code wh-code-warn",
+        _ => "wh-code wh-code-bad",
+    }
+}
+
+/// An HTTP status code as a coloured chip.
+pub fn code_chip(code: u16) -> impl IntoView {
+    view! { <span class=code_class(code) data-testid="status-code">{status_line(code)}</span> }
+}
+
+pub fn endpoint_badge(status: EndpointStatus, reason: Option<String>) -> impl IntoView {
+    let (class, label) = match status {
+        EndpointStatus::Active => ("wh-badge wh-badge-ok", "Active"),
+        EndpointStatus::Failing => ("wh-badge wh-badge-warn", "Failing"),
+        EndpointStatus::Disabled => ("wh-badge wh-badge-off", "Disabled"),
+    };
+    view! { <span class=class title=reason data-testid="endpoint-status">{label}</span> }
+}
+
+pub fn delivery_badge(status: DeliveryStatus) -> impl IntoView {
+    let (class, label) = match status {
+        DeliveryStatus::Succeeded => ("wh-badge wh-badge-ok", "Succeeded"),
+        DeliveryStatus::Pending => ("wh-badge wh-badge-warn", "Pending"),
+        DeliveryStatus::Failed => ("wh-badge wh-badge-bad", "Failed"),
+    };
+    view! { <span class=class data-testid="delivery-status">{label}</span> }
+}
+
+/// Subscribed event types as chips; `*` reads "All events".
+pub fn event_chips(types: &[String]) -> impl IntoView {
+    let chips = if types.iter().any(|t| t == ALL_EVENTS) {
+        vec![view! { <li class="wh-chip wh-chip-all">"All events"</li> }.into_any()]
+    } else {
+        types
+            .iter()
+            .map(|t| view! { <li class="wh-chip">{t.clone()}</li> }.into_any())
+            .collect()
+    };
+    view! { <ul class="wh-chips" aria-label="Subscribed events">{chips}</ul> }
+}
+
+/// JSON bodies indented for reading; anything else as it came.
+pub fn pretty_body(body: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(body)
+        .ok()
+        .filter(|v| v.is_object() || v.is_array())
+        .and_then(|v| serde_json::to_string_pretty(&v).ok())
+        .unwrap_or_else(|| body.to_string())
+}

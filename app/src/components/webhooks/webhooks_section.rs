@@ -1,0 +1,141 @@
+use leptos::prelude::*;
+use send_wrapper::SendWrapper;
+use uuid::Uuid;
+
+use super::delete_modal::DeleteEndpointModal;
+use super::delivery_log::DeliveryLog;
+use super::endpoint_modal::EndpointModal;
+use super::endpoint_row::{EndpointRow, RowAction};
+use super::test_modal::TestModal;
+use crate::components::ui::icons::IconWebhook;
+use crate::components::ui::{use_toasts, EmptyState};
+use crate::events::list_event_types;
+use crate::webhooks::{list_webhooks, update_webhook, WebhookEndpointView};
+
+/// How often the list refreshes itself (status, last delivery, failures).
+const POLL_MS: u32 = 10_000;
+
+/// Which dialog is open.
+#[derive(Clone)]
+enum Dialog {
+    Add,
+    Edit(WebhookEndpointView),
+    Test(WebhookEndpointView),
+    Logs(WebhookEndpointView),
+    Delete(WebhookEndpointView),
+}
+
+/// The "Webhooks" block of the API & Webhooks tab.
+#[component]
+pub fn WebhooksSection() -> impl IntoView {
+    let toasts = use_toasts();
+    let endpoints = Resource::new(|| (), |_| list_webhooks());
+    // Only the dialogs need the registry: fetched in the browser, after hydration.
+    let types = LocalResource::new(list_event_types);
+    let event_types = Signal::derive(move || types.get().and_then(Result::ok).unwrap_or_default());
+    let dialog = RwSignal::new(None::<Dialog>);
+    let toggling = RwSignal::new(None::<Uuid>);
+    let toggle = Action::new(|e: &WebhookEndpointView| {
+        let e = e.clone();
+        update_webhook(
+            e.id,
+            e.url,
+            Some(e.description),
+            e.event_types,
+            Some(e.headers),
+            Some(e.timeout_secs),
+            Some(!e.enabled),
+        )
+    });
+    Effect::new(move |_| match toggle.value().get() {
+        Some(Ok(e)) => {
+            let done = if e.enabled { "enabled" } else { "disabled" };
+            toasts.success(format!("Webhook endpoint {done}."));
+            toggling.set(None);
+            endpoints.refetch();
+        }
+        Some(Err(e)) => {
+            toggling.set(None);
+            toasts.error(e.to_string());
+        }
+        None => {}
+    });
+    // Browser only: keep statuses fresh while the tab is open.
+    Effect::new(move |_| {
+        let interval = gloo_timers::callback::Interval::new(POLL_MS, move || endpoints.refetch());
+        let interval = SendWrapper::new(interval);
+        on_cleanup(move || drop(interval));
+    });
+    let on_action = Callback::new(move |action: RowAction| {
+        // The registry may have grown since the page loaded (custom event types).
+        if !matches!(action, RowAction::Toggle(_)) {
+            types.refetch();
+        }
+        match action {
+            RowAction::Edit(e) => dialog.set(Some(Dialog::Edit(e))),
+            RowAction::Test(e) => dialog.set(Some(Dialog::Test(e))),
+            RowAction::Logs(e) => dialog.set(Some(Dialog::Logs(e))),
+            RowAction::Delete(e) => dialog.set(Some(Dialog::Delete(e))),
+            RowAction::Toggle(e) => {
+                toggling.set(Some(e.id));
+                toggle.dispatch(e);
+            }
+        }
+    });
+    let close = Callback::new(move |_| {
+        dialog.set(None);
+        endpoints.refetch();
+    });
+    let changed = Callback::new(move |_| endpoints.refetch());
+    let add = move |_| {
+        types.refetch();
+        dialog.set(Some(Dialog::Add));
+    };
+
+    view! {
+        <section class="card wh-section" aria-labelledby="webhooks-title" data-testid="webhooks">
+            <div class="section-header">
+                <h2 class="section-title" id="webhooks-title">"Webhooks"</h2>
+                <button type="button" class="button button-primary" on:click=add>"+ Add Webhook Endpoint"</button>
+            </div>
+            <p class="section-intro">"Receive real-time updates when events occur."</p>
+            <Transition fallback=|| view! { <p class="muted">"Loading webhook endpoints..."</p> }>
+                {move || {
+                    // Rebuild the list only when it goes from empty to not (or fails); rows
+                    // themselves are keyed on their content, so a refresh keeps focus in place.
+                    let shape = Memo::new(move |_| endpoints.get().map(|r| r.map(|l| l.is_empty())));
+                    move || shape.get().map(|res| match res {
+                        Ok(true) => view! {
+                            <EmptyState icon=view! { <IconWebhook/> }.into_any() title="No webhook endpoints yet"
+                                message="Add an endpoint and we will sign and deliver each event you subscribe to, with retries and a delivery log."/>
+                        }.into_any(),
+                        Ok(false) => view! {
+                            <ul class="wh-list" data-testid="webhook-endpoints">
+                                <For
+                                    each=move || endpoints.get().and_then(Result::ok).unwrap_or_default()
+                                    key=|e| serde_json::to_string(e).unwrap_or_default()
+                                    let:endpoint
+                                >
+                                    {
+                                        let id = endpoint.id;
+                                        view! { <EndpointRow endpoint on_action busy=Signal::derive(move || toggling.get() == Some(id))/> }
+                                    }
+                                </For>
+                            </ul>
+                        }.into_any(),
+                        Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                    })
+                }}
+            </Transition>
+        </section>
+        {move || dialog.get().map(|d| match d {
+            Dialog::Add => view! { <EndpointModal endpoint=None event_types on_close=close on_saved=changed/> }.into_any(),
+            Dialog::Edit(e) => view! { <EndpointModal endpoint=Some(e) event_types on_close=close on_saved=changed/> }.into_any(),
+            Dialog::Test(e) => view! { <TestModal endpoint=e event_types on_close=close on_sent=changed/> }.into_any(),
+            Dialog::Logs(e) => view! { <DeliveryLog endpoint=e event_types on_close=close/> }.into_any(),
+            Dialog::Delete(e) => view! {
+                <DeleteEndpointModal endpoint=e on_close=close on_deleted=Callback::new(move |_| close.run(()))/>
+            }.into_any(),
+        })}
+    }
+}
