@@ -69,6 +69,10 @@ export default defineConfig({
         ...provider("SLACK"),
         SLACK_API_BASE_URL: `${controlURL}/slack/api`,
         ...provider("SALESFORCE"),
+        // Webhook specs deliver to a receiver on 127.0.0.1 over plain http, with quick retries.
+        PLUGBOARD_ALLOW_HTTP_WEBHOOKS: "true",
+        PLUGBOARD_ALLOW_PRIVATE_WEBHOOKS: "true",
+        PLUGBOARD_WEBHOOK_RETRY_SCHEDULE: "0,1,1",
       },
     },
   ],
