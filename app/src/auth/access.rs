@@ -170,9 +170,18 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
     if !path.starts_with("/api/") {
         // Pages: the server functions their resources call while rendering act for the
         // session's admin (no API keys, no rate limit).
-        let principal = match caller_from_headers(&state, req.headers()).await {
-            Ok(Some(admin)) => Principal::Admin(admin),
-            _ => Principal::Anonymous,
+        // Static files (the wasm bundle, styles, images) need no lookup.
+        let is_asset = path.starts_with("/pkg/")
+            || path
+                .rsplit('/')
+                .next()
+                .is_some_and(|last| last.contains('.'));
+        let principal = match is_asset {
+            true => Principal::Anonymous,
+            false => match caller_from_headers(&state, req.headers()).await {
+                Ok(Some(admin)) => Principal::Admin(admin),
+                _ => Principal::Anonymous,
+            },
         };
         req.extensions_mut().insert(principal);
         return next.run(req).await;
