@@ -22,5 +22,6 @@ mod rich_text;
 mod secret_modal;
 
 pub use api_access::{ApiAccess, DOCS_PATH};
+pub use copy_button::CopyButton;
 pub use docs_page::ApiDocsPage;
 pub use event_types::EventTypes;

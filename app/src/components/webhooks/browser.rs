@@ -1,33 +1,8 @@
-//! Browser-only helpers (clipboard, the local clock). They touch `window`, so call them only
+//! Browser-only helpers (the local clock). They touch `window`, so call them only
 //! from event handlers and effects, never while rendering on the server.
 
 use chrono::{DateTime, Utc};
-use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
-
-/// Puts `text` on the clipboard (offered only to secure pages: https or localhost).
-pub async fn copy_text(text: &str) -> Result<(), String> {
-    let window = web_sys::window().ok_or("No browser window.")?;
-    let navigator = window.navigator();
-    let available = js_sys::Reflect::get(&navigator, &JsValue::from_str("clipboard"))
-        .map(|c| !c.is_undefined() && !c.is_null())
-        .unwrap_or(false);
-    if !available {
-        return Err(
-            "Copying needs a secure (https) page: select the text and copy it by hand.".into(),
-        );
-    }
-    JsFuture::from(navigator.clipboard().write_text(text))
-        .await
-        .map(|_| ())
-        .map_err(|e| {
-            let detail = e
-                .dyn_ref::<js_sys::Error>()
-                .map(|e| String::from(e.message()))
-                .unwrap_or_else(|| "unknown error".into());
-            format!("Could not copy: {detail}")
-        })
-}
+use wasm_bindgen::JsValue;
 
 /// A `datetime-local` value ("2025-03-04T14:05") for `hours_ago` hours before now, in the
 /// browser's time zone.

@@ -3,7 +3,6 @@
 
 mod attempt_detail;
 mod browser;
-mod copy_button;
 mod delete_modal;
 mod delivery_log;
 mod delivery_row;

@@ -3,8 +3,8 @@ use leptos::html;
 use leptos::prelude::*;
 use uuid::Uuid;
 
-use super::copy_button::CopyButton;
 use super::format::moment;
+use crate::components::api::CopyButton;
 use crate::components::ui::use_toasts;
 use crate::webhooks::{get_webhook, rotate_webhook_secret};
 
