@@ -59,7 +59,7 @@ pub async fn list(
           WHERE d.company_id = $1 AND d.endpoint_id = $2
             AND ($3::text IS NULL OR d.status = $3) AND ($4::text IS NULL OR ev.event_type = $4)
             AND ($5::timestamptz IS NULL OR d.created_at < $5)
-          ORDER BY d.created_at DESC LIMIT $6"
+          ORDER BY d.created_at DESC, d.id DESC LIMIT $6"
     ))
     .bind(company_id)
     .bind(filter.endpoint_id)

@@ -10,7 +10,8 @@ use uuid::Uuid;
 /// The channel idle workers in every process LISTEN on.
 pub const CHANNEL: &str = "plugboard_deliveries";
 
-/// Queues deliveries for events (`ids[i]` of type `types[i]`); returns how many.
+/// Queues deliveries for events (each row gets its own `created_at`, the delivery log's
+/// paging cursor, even within one batch) (`ids[i]` of type `types[i]`); returns how many.
 pub async fn enqueue(
     tx: &mut PgConnection,
     company_id: Uuid,
@@ -18,8 +19,8 @@ pub async fn enqueue(
     types: &[&str],
 ) -> Result<u64, sqlx::Error> {
     let queued = sqlx::query(
-        "INSERT INTO webhook_deliveries (id, company_id, endpoint_id, event_id, status, next_attempt_at)
-         SELECT gen_random_uuid(), $1, e.id, ev.id, 'pending', now()
+        "INSERT INTO webhook_deliveries (id, company_id, endpoint_id, event_id, status, next_attempt_at, created_at)
+         SELECT gen_random_uuid(), $1, e.id, ev.id, 'pending', now(), clock_timestamp()
            FROM unnest($2::uuid[], $3::text[]) AS ev(id, type)
            JOIN webhook_endpoints e
              ON e.company_id = $1 AND e.enabled AND (ev.type = ANY(e.event_types) OR '*' = ANY(e.event_types))",
