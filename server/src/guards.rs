@@ -1,6 +1,6 @@
 //! Request guards in front of the router.
 
-use app::auth::session::caller_from_headers;
+use app::auth::access::Principal;
 use app::server::AppState;
 use axum::extract::{Request, State};
 use axum::http::{header, Method, StatusCode};
@@ -12,25 +12,16 @@ use crate::router::json_error;
 /// Pages need a session: without one, a redirect to sign-in that comes back afterwards. The
 /// sign-in page itself sends signed-in admins on to the app. Server functions answer 401 JSON
 /// themselves; assets and the health check are public.
-pub async fn pages_require_session(
-    State(state): State<AppState>,
-    req: Request,
-    next: Next,
-) -> Response {
+pub async fn pages_require_session(req: Request, next: Next) -> Response {
     let path = req.uri().path();
     if req.method() != Method::GET || is_public(path) {
         return next.run(req).await;
     }
-    let signed_in = match caller_from_headers(&state, req.headers()).await {
-        Ok(caller) => caller.is_some(),
-        Err(_) => {
-            return (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "Service unavailable, try again shortly.",
-            )
-                .into_response()
-        }
-    };
+    // `authenticate` (the layer outside this one) already looked the session up.
+    let signed_in = matches!(
+        req.extensions().get::<Principal>(),
+        Some(Principal::Admin(_))
+    );
     let is_sign_in = path == "/signin";
     match (signed_in, is_sign_in) {
         (true, true) => Redirect::to("/integrations/connected").into_response(),

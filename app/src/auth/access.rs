@@ -169,7 +169,7 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
     let path = req.uri().path();
     if !path.starts_with("/api/") {
         // Pages: the server functions their resources call while rendering act for the
-        // session's admin (no API keys, no rate limit).
+        // session's admin (no API keys, no rate limit); the page guard reads the same principal.
         // Static files (the wasm bundle, styles, images) need no lookup.
         let is_asset = path.starts_with("/pkg/")
             || path
@@ -180,7 +180,14 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
             true => Principal::Anonymous,
             false => match caller_from_headers(&state, req.headers()).await {
                 Ok(Some(admin)) => Principal::Admin(admin),
-                _ => Principal::Anonymous,
+                Ok(None) => Principal::Anonymous,
+                Err(_) => {
+                    return (
+                        http::StatusCode::SERVICE_UNAVAILABLE,
+                        "Service unavailable, try again shortly.",
+                    )
+                        .into_response()
+                }
             },
         };
         req.extensions_mut().insert(principal);
