@@ -32,7 +32,6 @@ apt_install() {
 
 # --- Debian packages ---------------------------------------------------------------------
 missing=()
-command -v curl >/dev/null || missing+=(curl)
 command -v node >/dev/null || missing+=(nodejs)
 command -v npm >/dev/null || missing+=(npm)
 # The embedded database runs the machine's PostgreSQL server binaries.
@@ -56,12 +55,27 @@ fi
 
 if ! cargo leptos --version >/dev/null 2>&1; then
   # Its lock file pins cargo-util-schemas 0.14.2, which needs rustc 1.96; 0.14.1 builds on
-  # older compilers. Fetched from crates.io's static host, built from source (about 20 min).
+  # older compilers. So cargo fetches the source (through a throw-away manifest that depends
+  # on it), and we build that source with the adjusted lock (about 20 min).
   say "installing cargo-leptos $CARGO_LEPTOS_VERSION from source (about 20 minutes, once per machine)"
-  src="$(mktemp -d)"
-  curl -sSfL "https://static.crates.io/crates/cargo-leptos/cargo-leptos-$CARGO_LEPTOS_VERSION.crate" | tar xz -C "$src"
+  work="$(mktemp -d)"
+  mkdir -p "$work/fetch/src"
+  cat >"$work/fetch/Cargo.toml" <<TOML
+[package]
+name = "fetch-cargo-leptos"
+version = "0.0.0"
+edition = "2021"
+publish = false
+
+[dependencies]
+cargo-leptos = "=$CARGO_LEPTOS_VERSION"
+TOML
+  : >"$work/fetch/src/lib.rs"
+  (cd "$work/fetch" && cargo fetch --quiet)
+  src="$(ls -d "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/cargo-leptos-"$CARGO_LEPTOS_VERSION" | head -n1)"
+  cp -r "$src" "$work/cargo-leptos"
   (
-    cd "$src/cargo-leptos-$CARGO_LEPTOS_VERSION"
+    cd "$work/cargo-leptos"
     rm -f rust-toolchain.toml
     rustc_minor="$(rustc --version | sed -E 's/^rustc 1\.([0-9]+).*/\1/')"
     if grep -q 'name = "cargo-util-schemas"' Cargo.lock && ((rustc_minor < 96)); then
@@ -69,7 +83,7 @@ if ! cargo leptos --version >/dev/null 2>&1; then
     fi
     cargo install --path . --locked
   )
-  rm -rf "$src"
+  rm -rf "$work"
 fi
 
 # --- npm packages ------------------------------------------------------------------------

@@ -2,6 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::path;
+use leptos_router::SsrMode;
 
 use crate::components::api::ApiDocsPage;
 use crate::components::auth::SignInPage;
@@ -12,7 +13,7 @@ use crate::components::shell::AppShell;
 use crate::components::ui::{provide_toasts, ToastRegion};
 
 /// Applies a stored theme choice before first paint, so dark mode never flashes light.
-const THEME_BOOT_SCRIPT: &str = "try{var t=localStorage.getItem('pb-theme');if(t==='dark'||t==='light'){document.documentElement.setAttribute('data-theme',t);}}catch(e){}";
+pub const THEME_BOOT_SCRIPT: &str = "try{var t=localStorage.getItem('pb-theme');if(t==='dark'||t==='light'){document.documentElement.setAttribute('data-theme',t);}}catch(e){}";
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
@@ -51,7 +52,9 @@ pub fn App() -> impl IntoView {
         <Title formatter=|text: String| if text.is_empty() { "Plugboard".to_string() } else { format!("{text} · Plugboard") }/>
         <Router>
             <Routes fallback=|| view! { <NotFound/> }>
-                <Route path=path!("/signin") view=SignInPage/>
+                // Rendered whole before it is sent (no streamed parts), so the form is there and
+                // works before the script loads, or without it.
+                <Route path=path!("/signin") view=SignInPage ssr=SsrMode::Async/>
                 <ParentRoute path=path!("") view=AppShell>
                     <Route path=path!("") view=|| view! { <Redirect path="/integrations/connected"/> }/>
                     <Route path=path!("dashboard") view=DashboardPage/>

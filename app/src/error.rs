@@ -231,10 +231,17 @@ impl axum::response::IntoResponse for AppError {
     }
 }
 
-/// serde messages look like "missing field `email`" or "unknown variant `x`, expected ..." and
-/// usually carry the field in backticks.
+/// serde names the field in backticks in "missing field `email`", "unknown field `x`" and
+/// "duplicate field `x`". Other messages ("unknown variant `x`", "invalid type: string \"x\"")
+/// quote the value instead, which must never be reported as the field: those are "body".
 fn field_from_serde_message(msg: &str) -> String {
-    msg.split('`').nth(1).unwrap_or("body").to_string()
+    let names_field = ["missing field", "unknown field", "duplicate field"]
+        .iter()
+        .any(|start| msg.trim_start().starts_with(start));
+    match msg.split('`').nth(1) {
+        Some(field) if names_field => field.to_string(),
+        _ => "body".to_string(),
+    }
 }
 
 #[cfg(test)]
@@ -257,6 +264,14 @@ mod tests {
         let json = serde_json::to_value(AppError::Internal).unwrap();
         assert_eq!(json["error"]["code"], "internal");
         assert!(json["error"].get("field").is_none());
+    }
+
+    #[test]
+    fn a_value_quoted_by_serde_is_never_taken_for_the_field() {
+        let err = AppError::from_server_fn_error(ServerFnErrorErr::Args(
+            "unknown variant `hunter2`, expected `pending` or `failed`".into(),
+        ));
+        assert_eq!(err.field(), Some("body"));
     }
 
     #[test]

@@ -5,6 +5,7 @@
 pub mod api;
 pub mod api_keys;
 mod app;
+pub mod audit;
 pub mod auth;
 pub mod company;
 pub mod components;
@@ -19,4 +20,4 @@ pub mod server;
 pub mod validate;
 pub mod webhooks;
 
-pub use app::{shell, App};
+pub use app::{shell, App, THEME_BOOT_SCRIPT};

@@ -73,20 +73,55 @@ pub fn optional_text(
     Ok(value.to_string())
 }
 
-/// A same-site path to return to after sign-in; anything else (absolute or protocol-relative
-/// URLs, which would make an open redirect) falls back to the default page.
-pub fn local_redirect(next: Option<&str>) -> String {
-    match next {
-        Some(path)
-            if path.starts_with('/')
-                && !path.starts_with("//")
-                && !path.starts_with("/\\")
-                && !path.starts_with("/signin") =>
-        {
-            path.to_string()
-        }
-        _ => "/integrations/connected".to_string(),
+/// A timestamp the database can store and compare: years 1 to 9999. (PostgreSQL refuses dates
+/// before 4713 BC, and nothing here means anything outside this range.)
+pub fn timestamp(
+    field: &str,
+    value: chrono::DateTime<chrono::Utc>,
+) -> Result<chrono::DateTime<chrono::Utc>, AppError> {
+    use chrono::Datelike;
+    if (1..=9999).contains(&value.year()) {
+        Ok(value)
+    } else {
+        Err(AppError::bad_request(
+            field,
+            "Use a date between the years 1 and 9999.",
+        ))
     }
+}
+
+/// Where sign-in lands when `next` is missing or unsafe.
+pub const DEFAULT_LANDING: &str = "/integrations/connected";
+
+/// A same-origin path to return to after sign-in. `next` is resolved the way a browser resolves
+/// it (WHATWG URL parsing: tabs and newlines dropped, backslashes read as slashes, dot segments
+/// removed) against a stand-in origin; anything that leaves that origin, and the sign-in page
+/// itself, falls back to [`DEFAULT_LANDING`]. The result is the normalised path, so what the
+/// browser is sent to is exactly what was checked.
+pub fn local_redirect(next: Option<&str>) -> String {
+    const STAND_IN: &str = "http://plugboard.invalid/";
+    let resolved = next.filter(|n| n.starts_with('/')).and_then(|next| {
+        let base = url::Url::parse(STAND_IN).ok()?;
+        let url = base.join(next).ok()?;
+        (url.origin() == base.origin()).then_some(url)
+    });
+    let Some(url) = resolved else {
+        return DEFAULT_LANDING.to_string();
+    };
+    let mut path = url.path().to_string();
+    if let Some(query) = url.query() {
+        path.push('?');
+        path.push_str(query);
+    }
+    if let Some(fragment) = url.fragment() {
+        path.push('#');
+        path.push_str(fragment);
+    }
+    // "//host" would be protocol-relative; the sign-in page would loop.
+    if path.starts_with("//") || path == "/signin" || path.starts_with("/signin?") {
+        return DEFAULT_LANDING.to_string();
+    }
+    path
 }
 
 #[cfg(test)]
@@ -117,6 +152,17 @@ mod tests {
     }
 
     #[test]
+    fn timestamps_stay_in_the_range_the_database_stores() {
+        let ancient: chrono::DateTime<chrono::Utc> = "-5000-01-01T00:00:00Z".parse().unwrap();
+        assert_eq!(
+            timestamp("before", ancient).unwrap_err().field(),
+            Some("before")
+        );
+        let now = chrono::Utc::now();
+        assert_eq!(timestamp("before", now).unwrap(), now);
+    }
+
+    #[test]
     fn text_limits() {
         assert!(required_text("name", "Name", "   ", 10).is_err());
         assert!(required_text("name", "Name", "12345678901", 10).is_err());
@@ -127,17 +173,33 @@ mod tests {
     fn redirects_stay_on_site() {
         assert_eq!(local_redirect(Some("/settings")), "/settings");
         assert_eq!(
-            local_redirect(Some("//evil.example")),
-            "/integrations/connected"
+            local_redirect(Some("/webhooks?endpoint=1#log")),
+            "/webhooks?endpoint=1#log"
         );
-        assert_eq!(
-            local_redirect(Some("https://evil.example")),
-            "/integrations/connected"
-        );
-        assert_eq!(
-            local_redirect(Some("/\\evil.example")),
-            "/integrations/connected"
-        );
-        assert_eq!(local_redirect(None), "/integrations/connected");
+        assert_eq!(local_redirect(Some("/a/../settings")), "/settings");
+        assert_eq!(local_redirect(None), DEFAULT_LANDING);
+        // Known open-redirect forms: control characters a browser drops, backslashes it reads as
+        // slashes, schemes, and protocol-relative paths however they are spelled.
+        for bad in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil.example",
+            "\\/evil.example",
+            "/\t/evil.example/",
+            "/\n/evil.example/",
+            "/\r/evil.example/",
+            "/\t\\evil.example",
+            "\t//evil.example",
+            " //evil.example",
+            "/.//evil.example",
+            "///evil.example",
+            "/\\/evil.example",
+            "javascript:alert(1)",
+            "evil.example",
+            "http:evil.example",
+            "/signin?next=/settings",
+        ] {
+            assert_eq!(local_redirect(Some(bad)), DEFAULT_LANDING, "{bad:?}");
+        }
     }
 }

@@ -45,3 +45,38 @@ test("sign out, a wrong password is refused, the right one signs in", async ({ p
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page).toHaveURL(/\/integrations\/connected$/);
 });
+
+test("without JavaScript the sign-in form still works, and the password never lands in a URL", async ({ browser }) => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  const urls: string[] = [];
+  page.on("request", (request) => urls.push(request.url()));
+  await page.goto("/signin?next=%2Fsettings");
+  await page.getByLabel("Email").fill(ADMIN.email);
+  await page.getByLabel("Password", { exact: true }).fill("not the password");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByTestId("sign-in-error")).toHaveText("Email or password is incorrect.");
+  await page.getByLabel("Email").fill(ADMIN.email);
+  await page.getByLabel("Password", { exact: true }).fill(ADMIN.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/settings$/);
+  await expect(page.getByRole("heading", { name: "Settings", level: 1 })).toBeVisible();
+  const leaked = urls.filter((url) => url.includes("password") || url.includes("not%20the%20password"));
+  expect(leaked).toEqual([]);
+  await context.close();
+});
+
+test("pages carry a Content-Security-Policy and still hydrate under it", async ({ page }) => {
+  const violations: string[] = [];
+  page.on("console", (message) => {
+    if (/Content Security Policy|Refused to/.test(message.text())) violations.push(message.text());
+  });
+  const response = await page.goto("/signin");
+  expect(response?.headers()["content-security-policy"]).toContain("script-src 'self' 'nonce-");
+  await hydrated(page);
+  await signIn(page);
+  await page.goto("/settings");
+  await hydrated(page);
+  await expect(page.getByTestId("audit-log")).toContainText("Audit log");
+  expect(violations).toEqual([]);
+});

@@ -149,6 +149,8 @@ fn webhook_config() -> Result<WebhookConfig, ServerError> {
             })
             .collect::<Result<Vec<_>, _>>()?,
     };
+    let allow_private = flag("PLUGBOARD_ALLOW_PRIVATE_WEBHOOKS")?;
+    check_proxy(&env_var, allow_private, flag("PLUGBOARD_ALLOW_PROXY")?)?;
     if schedule.is_empty() || schedule.len() > 20 {
         return Err(ServerError::config(
             "PLUGBOARD_WEBHOOK_RETRY_SCHEDULE",
@@ -157,7 +159,7 @@ fn webhook_config() -> Result<WebhookConfig, ServerError> {
     }
     Ok(WebhookConfig {
         allow_http: flag("PLUGBOARD_ALLOW_HTTP_WEBHOOKS")?,
-        allow_private: flag("PLUGBOARD_ALLOW_PRIVATE_WEBHOOKS")?,
+        allow_private,
         workers: number("PLUGBOARD_WEBHOOK_WORKERS", defaults.workers as u64, 1, 64)? as usize,
         batch_size: number(
             "PLUGBOARD_WEBHOOK_BATCH_SIZE",
@@ -189,6 +191,42 @@ fn webhook_config() -> Result<WebhookConfig, ServerError> {
                 )?,
         ),
     })
+}
+
+/// The variables through which the HTTP client would send requests to a proxy.
+const PROXY_VARS: [&str; 6] = [
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+];
+
+/// Through a proxy, the private-address guard sees only the proxy's address, never the
+/// target's: refuse to start with one unless private targets are allowed anyway or
+/// `PLUGBOARD_ALLOW_PROXY` says the proxy itself keeps requests off internal addresses.
+fn check_proxy(
+    lookup: &dyn Fn(&str) -> Option<String>,
+    allow_private: bool,
+    allow_proxy: bool,
+) -> Result<(), ServerError> {
+    let set: Vec<&str> = PROXY_VARS
+        .into_iter()
+        .filter(|name| lookup(name).is_some())
+        .collect();
+    if set.is_empty() || allow_private || allow_proxy {
+        return Ok(());
+    }
+    Err(ServerError::config(
+        "PLUGBOARD_ALLOW_PROXY",
+        format!(
+            "{} is set, so outgoing requests would go through a proxy, where the check that keeps \
+             webhooks off private and internal addresses cannot see their targets. Unset it, or \
+             set PLUGBOARD_ALLOW_PROXY=true if the proxy itself refuses internal addresses.",
+            set.join(" and ")
+        ),
+    ))
 }
 
 fn rate_limits() -> Result<RateLimitConfig, ServerError> {
@@ -318,4 +356,22 @@ fn embedded_master_key(dir: &Path) -> Result<MasterKey, ServerError> {
     file.write_all(STANDARD.encode(key).as_bytes())?;
     tracing::info!(path = %path.display(), "generated a master key for the embedded database; back it up with the data");
     Ok(key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_proxy_is_refused_unless_accepted() {
+        let with_proxy =
+            |name: &str| (name == "https_proxy").then(|| "http://proxy:3128".to_string());
+        let without = |_: &str| None;
+        let err = check_proxy(&with_proxy, false, false).unwrap_err();
+        assert!(err.to_string().contains("https_proxy"), "{err}");
+        assert!(err.to_string().contains("PLUGBOARD_ALLOW_PROXY"), "{err}");
+        assert!(check_proxy(&with_proxy, false, true).is_ok());
+        assert!(check_proxy(&with_proxy, true, false).is_ok());
+        assert!(check_proxy(&without, false, false).is_ok());
+    }
 }

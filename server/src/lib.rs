@@ -8,6 +8,7 @@ pub mod db;
 pub mod embedded_pg;
 pub mod error;
 pub mod guards;
+pub mod headers;
 pub mod maintenance;
 pub mod router;
 pub mod worker;
@@ -27,6 +28,10 @@ pub async fn serve(
     state: AppState,
     mut shutdown: watch::Receiver<bool>,
 ) -> Result<(), ServerError> {
+    let sealed = app::webhooks::endpoints::seal_legacy_headers(&state.pool, &state.cipher).await?;
+    if sealed > 0 {
+        tracing::info!("sealed the custom header values of {sealed} webhook endpoints");
+    }
     let maintenance = tokio::spawn(maintenance::run(state.clone(), shutdown.clone()));
     let refresher = tokio::spawn(maintenance::refresh_tokens(state.clone(), shutdown.clone()));
     let key_usage = tokio::spawn(maintenance::record_key_usage(

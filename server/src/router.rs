@@ -9,7 +9,8 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use axum::{middleware, Json, Router};
-use leptos::prelude::provide_context;
+use leptos::nonce::Nonce;
+use leptos::prelude::{provide_context, use_context};
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::compression::CompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -23,12 +24,13 @@ use axum::extract::Query;
 use axum::http::HeaderMap;
 use axum::response::Redirect;
 
-use crate::guards;
+use crate::{guards, headers};
 
 pub fn build_router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
     let context_state = state.clone();
+    let csp = headers::Csp::new();
     Router::new()
         .route("/healthz", get(healthz))
         .route(CALLBACK_PATH, get(oauth_callback))
@@ -39,17 +41,28 @@ pub fn build_router(state: AppState) -> Router {
         .leptos_routes_with_context(
             &state,
             routes,
-            move || provide_context(context_state.clone()),
+            move || {
+                provide_context(context_state.clone());
+                // The nonce `headers::protect` put in this response's policy.
+                let nonce = use_context::<http::request::Parts>()
+                    .and_then(|parts| parts.extensions.get::<headers::CspNonce>().cloned());
+                if let Some(nonce) = nonce {
+                    provide_context(Nonce::from_value(nonce.0));
+                }
+            },
             move || shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn(guards::pages_require_session))
+        // Inside `authenticate`: bodies are read only within the caller's rate limit.
+        .layer(middleware::from_fn(guards::check_api_input))
         .layer(middleware::from_fn_with_state(state.clone(), authenticate))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             guards::reject_cross_site_posts,
         ))
+        .layer(middleware::from_fn_with_state(csp, headers::protect))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -102,7 +115,9 @@ async fn oauth_callback(
         ))
         .into_response(),
         Err(failure) => {
-            tracing::info!(code = failure.code, detail = %failure.detail, "OAuth connection failed");
+            // The detail is the provider's text: logged quoted and escaped (Debug), so a
+            // newline in it cannot forge a log line.
+            tracing::info!(code = failure.code, detail = ?failure.detail, "OAuth connection failed");
             let mut target = url::form_urlencoded::Serializer::new(String::new());
             target.append_pair("oauth_error", failure.code);
             target.append_pair("detail", &failure.detail);

@@ -4,7 +4,6 @@
 //! LISTEN/NOTIFY, on other processes'; a one-second poll picks up retries as they fall due and
 //! the claims of crashed processes once their lease has run out.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use app::server::AppState;
@@ -132,7 +131,7 @@ async fn work(state: AppState, mut shutdown: watch::Receiver<bool>) {
 }
 
 /// Sends a batch concurrently and decides each outcome.
-async fn deliver(
+pub async fn deliver(
     state: &AppState,
     jobs: Vec<Job>,
 ) -> Vec<(Job, attempt::Attempt, outcome::Outcome)> {
@@ -150,27 +149,35 @@ async fn deliver(
         .await
 }
 
-type ClaimRow = (
-    Uuid,
-    Uuid,
-    Uuid,
-    Uuid,
-    i32,
-    String,
-    sqlx::types::Json<BTreeMap<String, String>>,
-    i32,
-    Vec<u8>,
-    Option<Vec<u8>>,
-    String,
-    serde_json::Value,
-    DateTime<Utc>,
-);
+#[derive(sqlx::FromRow)]
+struct ClaimRow {
+    delivery_id: Uuid,
+    company_id: Uuid,
+    endpoint_id: Uuid,
+    event_id: Uuid,
+    attempts: i32,
+    url: String,
+    sealed_headers: Option<Vec<u8>>,
+    timeout_secs: i32,
+    secret: Vec<u8>,
+    previous_secret: Option<Vec<u8>>,
+    event_type: String,
+    data: serde_json::Value,
+    event_created_at: DateTime<Utc>,
+}
+
+/// Claims a delivery may take beyond its attempts, for attempts whose outcome was never
+/// recorded (a crash mid-send): enough to ride out a restart, never a retry loop.
+const LOST_CLAIM_ALLOWANCE: usize = 2;
 
 /// Claims up to `limit` due deliveries of enabled endpoints: each gets this claim's id, its
-/// attempt count goes up, and its due time moves past the lease.
+/// attempt count goes up, and its due time moves past the lease. A delivery that has been
+/// claimed as often as it may be without an outcome is failed here instead, so that nothing
+/// can be retried forever.
 pub async fn claim(state: &AppState, limit: usize) -> Result<Vec<Job>, sqlx::Error> {
     let claim_id = Uuid::new_v4();
     let lease = state.config.webhooks.lease.as_secs_f64();
+    let max_claims = state.config.webhooks.retry_schedule.len() + LOST_CLAIM_ALLOWANCE;
     let rows: Vec<ClaimRow> = sqlx::query_as(
         "WITH due AS (
             SELECT d.id FROM webhook_deliveries d
@@ -178,54 +185,47 @@ pub async fn claim(state: &AppState, limit: usize) -> Result<Vec<Job>, sqlx::Err
              WHERE d.status = 'pending' AND d.next_attempt_at <= now()
              ORDER BY d.next_attempt_at
              LIMIT $1
-             FOR UPDATE OF d SKIP LOCKED)
+             FOR UPDATE OF d SKIP LOCKED),
+         given_up AS (
+            UPDATE webhook_deliveries d
+               SET status = 'failed', claim_id = NULL, completed_at = now(),
+                   last_error = format('Gave up after %s attempts whose outcome was never recorded.', d.attempts)
+              FROM due
+             WHERE d.id = due.id AND d.attempts >= $4
+            RETURNING d.id)
          UPDATE webhook_deliveries d
             SET claim_id = $2, attempts = d.attempts + 1, next_attempt_at = now() + make_interval(secs => $3)
            FROM due, webhook_endpoints e, events ev
-          WHERE d.id = due.id AND e.id = d.endpoint_id AND ev.id = d.event_id
-         RETURNING d.id, d.company_id, d.endpoint_id, d.event_id, d.attempts, e.url, e.headers, e.timeout_secs, e.secret,
-                   CASE WHEN e.previous_secret_until > now() THEN e.previous_secret END,
-                   ev.event_type, ev.data, ev.created_at",
+          WHERE d.id = due.id AND d.attempts < $4 AND e.id = d.endpoint_id AND ev.id = d.event_id
+         RETURNING d.id AS delivery_id, d.company_id, d.endpoint_id, d.event_id, d.attempts, e.url,
+                   e.sealed_headers, e.timeout_secs, e.secret,
+                   CASE WHEN e.previous_secret_until > now() THEN e.previous_secret END AS previous_secret,
+                   ev.event_type, ev.data, ev.created_at AS event_created_at",
     )
     .bind(i64::try_from(limit).unwrap_or(i64::MAX))
     .bind(claim_id)
     .bind(lease)
+    .bind(i32::try_from(max_claims).unwrap_or(i32::MAX))
     .fetch_all(&state.pool)
     .await?;
     Ok(rows
         .into_iter()
-        .map(
-            |(
-                delivery_id,
-                company_id,
-                endpoint_id,
-                event_id,
-                attempt,
-                url,
-                headers,
-                timeout_secs,
-                secret,
-                previous_secret,
-                event_type,
-                data,
-                event_created_at,
-            )| Job {
-                delivery_id,
-                claim_id,
-                company_id,
-                endpoint_id,
-                event_id,
-                event_type,
-                event_created_at,
-                data,
-                attempt,
-                url,
-                headers: headers.0,
-                timeout_secs,
-                secret,
-                previous_secret,
-            },
-        )
+        .map(|row| Job {
+            delivery_id: row.delivery_id,
+            claim_id,
+            company_id: row.company_id,
+            endpoint_id: row.endpoint_id,
+            event_id: row.event_id,
+            event_type: row.event_type,
+            event_created_at: row.event_created_at,
+            data: row.data,
+            attempt: row.attempts,
+            url: row.url,
+            sealed_headers: row.sealed_headers,
+            timeout_secs: row.timeout_secs,
+            secret: row.secret,
+            previous_secret: row.previous_secret,
+        })
         .collect())
 }
 

@@ -58,12 +58,13 @@ pub struct IssuedApiKey {
     pub secret: String,
 }
 
-/// The company's API keys, newest first, with the API's base URL.
+/// The company's API keys, newest first, with the API's base URL. An API key sees only the
+/// keys whose every scope it holds.
 #[server(prefix = "/api/v1/api_keys", endpoint = "list", input = server_fn::codec::GetUrl, client = ApiClient,
          input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn list_api_keys() -> Result<ApiKeyList, AppError> {
     let caller = crate::auth::access::require(Scope::ApiKeysRead).await?;
-    service::list(&crate::server::app_state()?, caller.company_id).await
+    service::list(&crate::server::app_state()?, &caller).await
 }
 
 /// Creates a key. The response holds the full key; it cannot be retrieved again.
@@ -79,17 +80,12 @@ pub async fn create_api_key(
     let state = crate::server::app_state()?;
     let new = service::NewKey::validate(&name, scopes, expires_in_days)?;
     service::ensure_may_grant(&caller, &new.scopes)?;
-    service::create(
-        &state.pool,
-        caller.company_id,
-        caller.user_id(),
-        &caller.label(),
-        new,
-    )
-    .await
+    let actor = crate::audit::service::Actor::of(&caller);
+    service::create(&state.pool, caller.company_id, &actor, new).await
 }
 
-/// Issues a new key in place of the old one. The old key stops working at once, or after
+/// Issues a new key in place of the old one. An API key may regenerate, disable or delete
+/// only keys whose every scope it holds. The old key stops working at once, or after
 /// `grace_period_secs` (at most 7 days) so deployments can switch over.
 #[server(prefix = "/api/v1/api_keys", endpoint = "regenerate", input = server_fn::codec::Json, client = ApiClient,
          input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
@@ -99,13 +95,7 @@ pub async fn regenerate_api_key(
 ) -> Result<IssuedApiKey, AppError> {
     let caller = crate::auth::access::require(Scope::ApiKeysWrite).await?;
     let state = crate::server::app_state()?;
-    service::regenerate(
-        &state,
-        caller.company_id,
-        id,
-        grace_period_secs.unwrap_or(0),
-    )
-    .await
+    service::regenerate(&state, &caller, id, grace_period_secs.unwrap_or(0)).await
 }
 
 /// Enables or disables a key; a disabled key is refused at once.
@@ -113,7 +103,7 @@ pub async fn regenerate_api_key(
          input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn set_api_key_enabled(id: Uuid, enabled: bool) -> Result<ApiKeyView, AppError> {
     let caller = crate::auth::access::require(Scope::ApiKeysWrite).await?;
-    service::set_enabled(&crate::server::app_state()?, caller.company_id, id, enabled).await
+    service::set_enabled(&crate::server::app_state()?, &caller, id, enabled).await
 }
 
 /// Deletes a key for good.
@@ -121,5 +111,5 @@ pub async fn set_api_key_enabled(id: Uuid, enabled: bool) -> Result<ApiKeyView, 
          input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn delete_api_key(id: Uuid) -> Result<(), AppError> {
     let caller = crate::auth::access::require(Scope::ApiKeysWrite).await?;
-    service::delete(&crate::server::app_state()?, caller.company_id, id).await
+    service::delete(&crate::server::app_state()?, &caller, id).await
 }

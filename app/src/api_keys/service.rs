@@ -6,6 +6,8 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::{ApiKeyList, ApiKeyStatus, ApiKeyView, IssuedApiKey};
+use crate::audit::service::{self as audit, Actor, Change};
+use crate::audit::AuditAction;
 use crate::auth::access::Caller;
 use crate::auth::key_cache::{KEY_PREFIX, KEY_RANDOM_LEN};
 use crate::auth::scope::{grants, Scope};
@@ -58,16 +60,31 @@ impl NewKey {
 
 /// An API key may only hand out scopes it holds itself, so no key can mint a stronger one.
 pub fn ensure_may_grant(caller: &Caller, scopes: &[Scope]) -> Result<(), AppError> {
-    let Some(held) = caller.scopes() else {
-        return Ok(());
-    };
-    match scopes.iter().find(|s| !grants(held, **s)) {
+    match missing_scope(caller, scopes) {
         Some(s) => Err(AppError::Forbidden(format!(
             "An API key cannot grant the `{}` scope it does not hold.",
             s.as_str()
         ))),
         None => Ok(()),
     }
+}
+
+/// An API key may only see, regenerate, disable or delete keys whose every scope it holds:
+/// otherwise `api_keys:write` would be a way to take over a stronger key.
+fn ensure_may_manage(caller: &Caller, target: &[Scope]) -> Result<(), AppError> {
+    match missing_scope(caller, target) {
+        Some(s) => Err(AppError::Forbidden(format!(
+            "This key holds the `{}` scope, which your API key does not; only a key holding all of its scopes (or an admin) can manage it.",
+            s.as_str()
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// The first of `scopes` the caller lacks; admins lack none.
+fn missing_scope(caller: &Caller, scopes: &[Scope]) -> Option<Scope> {
+    let held = caller.scopes()?;
+    scopes.iter().copied().find(|s| !grants(held, *s))
 }
 
 /// A fresh key: the prefix and 48 base62 characters from the OS's CSPRNG.
@@ -140,17 +157,23 @@ fn view(row: ViewRow) -> ApiKeyView {
     }
 }
 
-pub async fn list(state: &AppState, company_id: Uuid) -> Result<ApiKeyList, AppError> {
+/// The keys the caller may see: all of them for an admin, for an API key those whose scopes
+/// it holds.
+pub async fn list(state: &AppState, caller: &Caller) -> Result<ApiKeyList, AppError> {
     let rows: Vec<ViewRow> = sqlx::query_as(&format!(
         "{SELECT_VIEW} WHERE company_id = $1 ORDER BY created_at DESC"
     ))
-    .bind(company_id)
+    .bind(caller.company_id)
     .fetch_all(&state.pool)
     .await
     .map_err(db_error)?;
     Ok(ApiKeyList {
         api_base_url: api_base_url(state),
-        keys: rows.into_iter().map(view).collect(),
+        keys: rows
+            .into_iter()
+            .map(view)
+            .filter(|key| missing_scope(caller, &key.scopes).is_none())
+            .collect(),
     })
 }
 
@@ -172,17 +195,17 @@ pub async fn get(pool: &PgPool, company_id: Uuid, id: Uuid) -> Result<ApiKeyView
         .ok_or_else(|| AppError::NotFound("No such API key.".into()))
 }
 
-/// Stores a new key; `created_by` is the admin, if an admin created it.
+/// Stores a new key, recording who created it.
 pub async fn create(
     pool: &PgPool,
     company_id: Uuid,
-    created_by: Option<Uuid>,
-    created_by_label: &str,
+    actor: &Actor,
     new: NewKey,
 ) -> Result<IssuedApiKey, AppError> {
     let id = Uuid::new_v4();
     let secret = generate_secret();
     let scopes: Vec<&str> = new.scopes.iter().map(|s| s.as_str()).collect();
+    let mut tx = pool.begin().await.map_err(db_error)?;
     sqlx::query(
         "INSERT INTO api_keys (id, company_id, name, scopes, key_hash, preview, expires_at, created_by, created_by_label)
          VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(days => $7), $8, $9)",
@@ -194,9 +217,9 @@ pub async fn create(
     .bind(tokens::sha256(&secret))
     .bind(preview(&secret))
     .bind(new.expires_in_days.map(|d| d as i32))
-    .bind(created_by)
-    .bind(created_by_label)
-    .execute(pool)
+    .bind(actor.user_id())
+    .bind(actor.label())
+    .execute(&mut *tx)
     .await
     .map_err(|e| {
         if is_unique_violation(&e) {
@@ -205,6 +228,11 @@ pub async fn create(
             db_error(e)
         }
     })?;
+    let change = Change::new(AuditAction::ApiKeyCreated, id, &new.name).with_details(
+        serde_json::json!({ "scopes": scopes, "expires_in_days": new.expires_in_days }),
+    );
+    audit::record(&mut tx, company_id, actor, change).await?;
+    tx.commit().await.map_err(db_error)?;
     tracing::info!(%company_id, key = %id, "API key created");
     Ok(IssuedApiKey {
         key: get(pool, company_id, id).await?,
@@ -212,9 +240,16 @@ pub async fn create(
     })
 }
 
+/// The key, if the caller may manage it (404 for another company's key, 403 for a stronger one).
+async fn manageable(state: &AppState, caller: &Caller, id: Uuid) -> Result<ApiKeyView, AppError> {
+    let key = get(&state.pool, caller.company_id, id).await?;
+    ensure_may_manage(caller, &key.scopes)?;
+    Ok(key)
+}
+
 pub async fn regenerate(
     state: &AppState,
-    company_id: Uuid,
+    caller: &Caller,
     id: Uuid,
     grace_period_secs: u32,
 ) -> Result<IssuedApiKey, AppError> {
@@ -224,8 +259,11 @@ pub async fn regenerate(
             "The grace period can be at most 7 days (604800 seconds).",
         ));
     }
+    let key = manageable(state, caller, id).await?;
+    let company_id = caller.company_id;
     let secret = generate_secret();
     let grace = (grace_period_secs > 0).then_some(f64::from(grace_period_secs));
+    let mut tx = state.pool.begin().await.map_err(db_error)?;
     let updated = sqlx::query(
         "UPDATE api_keys
             SET previous_key_hash = CASE WHEN $4::float8 IS NULL THEN NULL ELSE key_hash END,
@@ -238,12 +276,16 @@ pub async fn regenerate(
     .bind(tokens::sha256(&secret))
     .bind(grace)
     .bind(preview(&secret))
-    .execute(&state.pool)
+    .execute(&mut *tx)
     .await
     .map_err(db_error)?;
     if updated.rows_affected() == 0 {
         return Err(AppError::NotFound("No such API key.".into()));
     }
+    let change = Change::new(AuditAction::ApiKeyRegenerated, id, &key.name)
+        .with_details(serde_json::json!({ "grace_period_secs": grace_period_secs }));
+    audit::record(&mut tx, company_id, &Actor::of(caller), change).await?;
+    tx.commit().await.map_err(db_error)?;
     state.access.keys.forget(id);
     tracing::info!(%company_id, key = %id, grace_period_secs, "API key regenerated");
     Ok(IssuedApiKey {
@@ -254,34 +296,57 @@ pub async fn regenerate(
 
 pub async fn set_enabled(
     state: &AppState,
-    company_id: Uuid,
+    caller: &Caller,
     id: Uuid,
     enabled: bool,
 ) -> Result<ApiKeyView, AppError> {
+    let key = manageable(state, caller, id).await?;
+    let company_id = caller.company_id;
+    let mut tx = state.pool.begin().await.map_err(db_error)?;
     let updated = sqlx::query("UPDATE api_keys SET enabled = $3 WHERE company_id = $1 AND id = $2")
         .bind(company_id)
         .bind(id)
         .bind(enabled)
-        .execute(&state.pool)
+        .execute(&mut *tx)
         .await
         .map_err(db_error)?;
     if updated.rows_affected() == 0 {
         return Err(AppError::NotFound("No such API key.".into()));
     }
+    if key.enabled != enabled {
+        let action = match enabled {
+            true => AuditAction::ApiKeyEnabled,
+            false => AuditAction::ApiKeyDisabled,
+        };
+        audit::record(
+            &mut tx,
+            company_id,
+            &Actor::of(caller),
+            Change::new(action, id, &key.name),
+        )
+        .await?;
+    }
+    tx.commit().await.map_err(db_error)?;
     state.access.keys.forget(id);
     get(&state.pool, company_id, id).await
 }
 
-pub async fn delete(state: &AppState, company_id: Uuid, id: Uuid) -> Result<(), AppError> {
+pub async fn delete(state: &AppState, caller: &Caller, id: Uuid) -> Result<(), AppError> {
+    let key = manageable(state, caller, id).await?;
+    let company_id = caller.company_id;
+    let mut tx = state.pool.begin().await.map_err(db_error)?;
     let deleted = sqlx::query("DELETE FROM api_keys WHERE company_id = $1 AND id = $2")
         .bind(company_id)
         .bind(id)
-        .execute(&state.pool)
+        .execute(&mut *tx)
         .await
         .map_err(db_error)?;
     if deleted.rows_affected() == 0 {
         return Err(AppError::NotFound("No such API key.".into()));
     }
+    let change = Change::new(AuditAction::ApiKeyDeleted, id, &key.name);
+    audit::record(&mut tx, company_id, &Actor::of(caller), change).await?;
+    tx.commit().await.map_err(db_error)?;
     state.access.keys.forget(id);
     tracing::info!(%company_id, key = %id, "API key deleted");
     Ok(())
@@ -301,7 +366,7 @@ pub async fn create_for_company_named(
         .ok_or_else(|| {
             AppError::NotFound(format!("No company named \u{201c}{company}\u{201d}."))
         })?;
-    create(pool, company_id, None, "Command line", new).await
+    create(pool, company_id, &Actor::command_line(), new).await
 }
 
 #[cfg(test)]

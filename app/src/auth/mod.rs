@@ -75,21 +75,32 @@ pub async fn get_setup_status() -> Result<SetupStatus, AppError> {
     })
 }
 
-/// Creates the first company and its admin, and signs them in.
-#[server(prefix = "/api/v1/auth", endpoint = "setup", input = server_fn::codec::Json, client = ApiClient,
+/// Creates the first company and its admin, and signs them in. Takes a form body
+/// (`application/x-www-form-urlencoded`) so that the setup page works before its script loads;
+/// `confirm_password`, when sent, must equal `password`.
+#[server(prefix = "/api/v1/auth", endpoint = "setup", input = server_fn::codec::PostUrl, client = ApiClient,
          input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn complete_setup(
     company_name: String,
-    name: String,
+    #[server(default)] name: String,
     email: String,
     password: String,
+    #[server(default)] confirm_password: Option<String>,
 ) -> Result<CurrentUser, AppError> {
+    if confirm_password.is_some_and(|c| c != password) {
+        return Err(AppError::bad_request(
+            "confirm_password",
+            "Passwords do not match.",
+        ));
+    }
     let state = crate::server::app_state()?;
     service::complete_setup(&state, &company_name, &name, &email, password).await
 }
 
-/// Signs an admin in: sets the session cookie (HttpOnly) and the CSRF cookie. Throttled per account and per address.
-#[server(prefix = "/api/v1/auth", endpoint = "sign_in", input = server_fn::codec::Json, client = ApiClient,
+/// Signs an admin in: sets the session cookie (HttpOnly) and the CSRF cookie. Throttled per
+/// account and per address. Takes a form body (`application/x-www-form-urlencoded`), so the
+/// sign-in page works before its script loads.
+#[server(prefix = "/api/v1/auth", endpoint = "sign_in", input = server_fn::codec::PostUrl, client = ApiClient,
          input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn sign_in(email: String, password: String) -> Result<CurrentUser, AppError> {
     let state = crate::server::app_state()?;

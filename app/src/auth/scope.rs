@@ -39,11 +39,13 @@ pub enum Scope {
     CompanyRead,
     #[serde(rename = "company:write")]
     CompanyWrite,
+    #[serde(rename = "audit:read")]
+    AuditRead,
 }
 
 impl Scope {
     /// Every scope, in the order the UI lists them.
-    pub const EVERY: [Scope; 11] = [
+    pub const EVERY: [Scope; 12] = [
         Scope::All,
         Scope::EventsWrite,
         Scope::EventsRead,
@@ -55,6 +57,7 @@ impl Scope {
         Scope::ApiKeysWrite,
         Scope::CompanyRead,
         Scope::CompanyWrite,
+        Scope::AuditRead,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -70,6 +73,7 @@ impl Scope {
             Scope::ApiKeysWrite => "api_keys:write",
             Scope::CompanyRead => "company:read",
             Scope::CompanyWrite => "company:write",
+            Scope::AuditRead => "audit:read",
         }
     }
 
@@ -90,7 +94,10 @@ impl Scope {
             Scope::ApiKeysRead => "List API keys",
             Scope::ApiKeysWrite => "Create, regenerate, disable and delete API keys",
             Scope::CompanyRead => "Read company settings and admins",
-            Scope::CompanyWrite => "Rename the company and manage admins",
+            Scope::CompanyWrite => {
+                "Rename the company (admins are managed only by signed-in admins)"
+            }
+            Scope::AuditRead => "Read the audit log of security-relevant changes",
         }
     }
 }

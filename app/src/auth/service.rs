@@ -8,7 +8,18 @@ use crate::error::AppError;
 use crate::server::{db_error, AppState};
 use crate::validate;
 
-/// Checks the throttle, then the password, and starts a session on success.
+/// At most this many accounts (one per company) are checked for one email.
+const MAX_ACCOUNTS_PER_EMAIL: i64 = 20;
+
+#[derive(sqlx::FromRow)]
+struct Account {
+    user_id: Uuid,
+    company_id: Uuid,
+    password_hash: String,
+}
+
+/// Reserves a failed attempt in the throttle (so parallel guesses count before any is checked),
+/// then checks the password and starts a session on success.
 pub async fn sign_in(
     state: &AppState,
     ip: &str,
@@ -19,32 +30,46 @@ pub async fn sign_in(
     if password.is_empty() {
         return Err(AppError::bad_request("password", "Enter your password."));
     }
-    throttle::check(&state.pool, &state.config.sign_in_throttle, &email, ip).await?;
+    let attempt =
+        throttle::reserve(&state.pool, &state.config.sign_in_throttle, &email, ip).await?;
 
-    let account: Option<(Uuid, String, Option<Uuid>)> = sqlx::query_as(
-        "SELECT u.id, u.password_hash,
-                (SELECT m.company_id FROM memberships m WHERE m.user_id = u.id
-                  ORDER BY m.created_at LIMIT 1)
-           FROM users u WHERE lower(u.email) = lower($1)",
+    // An email may have an account in several companies (accounts are per company). All are
+    // checked at once, so the time taken hardly depends on how many there are; the oldest
+    // account whose password matches signs in.
+    let accounts: Vec<Account> = sqlx::query_as(
+        "SELECT u.id AS user_id, u.company_id, u.password_hash
+           FROM users u JOIN memberships m ON m.user_id = u.id AND m.company_id = u.company_id
+          WHERE lower(u.email) = lower($1)
+          ORDER BY u.created_at, u.id LIMIT $2",
     )
     .bind(&email)
-    .fetch_optional(&state.pool)
+    .bind(MAX_ACCOUNTS_PER_EMAIL)
+    .fetch_all(&state.pool)
     .await
     .map_err(db_error)?;
-
-    let (user_id, hash, company_id) = match account {
-        Some((id, hash, company)) => (Some(id), Some(hash), company),
-        None => (None, None, None),
+    let checks: Vec<_> = if accounts.is_empty() {
+        vec![passwords::verify(password, None)]
+    } else {
+        accounts
+            .iter()
+            .map(|a| passwords::verify(password.clone(), Some(a.password_hash.clone())))
+            .collect()
     };
-    let password_ok = passwords::verify(password, hash).await?;
-    match (user_id, company_id, password_ok) {
-        (Some(user_id), Some(company_id), true) => {
-            throttle::record(&state.pool, &email, ip, true).await?;
-            session::start(state, user_id, company_id).await?;
-            current_user(state, user_id, company_id).await
+    let results = futures::future::join_all(checks).await;
+    let mut matched = None;
+    for (account, ok) in accounts.iter().zip(&results) {
+        if *ok.as_ref().map_err(Clone::clone)? {
+            matched = Some(account);
+            break;
         }
-        _ => {
-            throttle::record(&state.pool, &email, ip, false).await?;
+    }
+    match matched {
+        Some(account) => {
+            throttle::succeeded(&state.pool, attempt, &email).await?;
+            session::start(state, account.user_id, account.company_id).await?;
+            current_user(state, account.user_id, account.company_id).await
+        }
+        None => {
             tracing::info!(%ip, "failed sign-in");
             Err(AppError::InvalidCredentials)
         }

@@ -7,14 +7,34 @@ use crate::error::AppError;
 use crate::server::config::SignInThrottle;
 use crate::server::db_error;
 
+/// A failed attempt recorded before the password is checked; cleared if it succeeds.
+#[derive(Debug, Clone, Copy)]
+pub struct Reservation(i64);
+
 /// Refuses with 429 (and how long to wait) when the account or the address has used up its
-/// failures in the window.
-pub async fn check(
+/// failures in the window; otherwise records this attempt as failed before the password is
+/// checked. The check and the record are one step under a lock per account and per address,
+/// so parallel guesses cannot all pass the check before any is counted.
+pub async fn reserve(
     pool: &PgPool,
     limits: &SignInThrottle,
     email: &str,
     ip: &str,
-) -> Result<(), AppError> {
+) -> Result<Reservation, AppError> {
+    let mut tx = pool.begin().await.map_err(db_error)?;
+    // Both locks, always in the same order, so two sign-ins never wait on each other in a cycle.
+    let mut keys = [
+        format!("sign-in:email:{}", email.to_lowercase()),
+        format!("sign-in:ip:{ip}"),
+    ];
+    keys.sort();
+    for key in &keys {
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+            .bind(key)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+    }
     let window = limits.window.as_secs_f64();
     let (by_email, by_ip, email_wait, ip_wait): (i64, i64, Option<f64>, Option<f64>) =
         sqlx::query_as(
@@ -34,37 +54,48 @@ pub async fn check(
         .bind(email)
         .bind(ip)
         .bind(window)
-        .fetch_one(pool)
+        .fetch_one(&mut *tx)
         .await
         .map_err(db_error)?;
     let wait = if by_email >= limits.per_account {
-        email_wait
+        Some(email_wait)
     } else if by_ip >= limits.per_ip {
-        ip_wait
+        Some(ip_wait)
     } else {
-        return Ok(());
+        None
     };
-    Err(AppError::TooManyRequests {
-        retry_after_secs: wait.unwrap_or(1.0).ceil().max(1.0) as u64,
-    })
+    if let Some(wait) = wait {
+        return Err(AppError::TooManyRequests {
+            retry_after_secs: wait.unwrap_or(1.0).ceil().max(1.0) as u64,
+        });
+    }
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO sign_in_attempts (email, ip, succeeded) VALUES ($1, $2, false) RETURNING id",
+    )
+    .bind(email)
+    .bind(ip)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(db_error)?;
+    tx.commit().await.map_err(db_error)?;
+    Ok(Reservation(id))
 }
 
-pub async fn record(pool: &PgPool, email: &str, ip: &str, succeeded: bool) -> Result<(), AppError> {
-    if succeeded {
-        // A successful sign-in clears the account's failures; they still count for the
-        // addresses they came from.
-        sqlx::query("UPDATE sign_in_attempts SET email = '' WHERE lower(email) = lower($1) AND NOT succeeded")
-            .bind(email)
-            .execute(pool)
-            .await
-            .map_err(db_error)?;
-        return Ok(());
-    }
-    sqlx::query("INSERT INTO sign_in_attempts (email, ip, succeeded) VALUES ($1, $2, false)")
-        .bind(email)
-        .bind(ip)
-        .execute(pool)
+/// The reserved attempt succeeded: it no longer counts, and the account's earlier failures are
+/// cleared (they still count for the addresses they came from).
+pub async fn succeeded(pool: &PgPool, attempt: Reservation, email: &str) -> Result<(), AppError> {
+    let mut tx = pool.begin().await.map_err(db_error)?;
+    sqlx::query("UPDATE sign_in_attempts SET succeeded = true WHERE id = $1")
+        .bind(attempt.0)
+        .execute(&mut *tx)
         .await
         .map_err(db_error)?;
-    Ok(())
+    sqlx::query(
+        "UPDATE sign_in_attempts SET email = '' WHERE lower(email) = lower($1) AND NOT succeeded",
+    )
+    .bind(email)
+    .execute(&mut *tx)
+    .await
+    .map_err(db_error)?;
+    tx.commit().await.map_err(db_error)
 }

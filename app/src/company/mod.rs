@@ -43,11 +43,13 @@ pub async fn get_company_settings() -> Result<CompanySettings, AppError> {
 pub async fn rename_company(name: String) -> Result<CompanySettings, AppError> {
     let caller = crate::auth::access::require(crate::auth::scope::Scope::CompanyWrite).await?;
     let state = crate::server::app_state()?;
-    service::rename(&state.pool, caller.company_id, &name).await?;
+    let actor = crate::audit::service::Actor::of(&caller);
+    service::rename(&state.pool, caller.company_id, &actor, &name).await?;
     service::settings(&state.pool, caller.company_id, caller.user_id()).await
 }
 
-/// Adds an admin with an initial password, which they can change after signing in.
+/// Adds an admin with an initial password, which they can change after signing in. Only a
+/// signed-in admin can do this: no API key can create a person who could then mint keys.
 #[server(prefix = "/api/v1/company", endpoint = "add_admin", input = server_fn::codec::Json, client = ApiClient,
          input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn add_admin(
@@ -55,18 +57,36 @@ pub async fn add_admin(
     name: String,
     password: String,
 ) -> Result<AdminSummary, AppError> {
-    let caller = crate::auth::access::require(crate::auth::scope::Scope::CompanyWrite).await?;
+    let caller = crate::auth::access::require_admin().await?;
     let state = crate::server::app_state()?;
-    service::add_admin(&state.pool, caller.company_id, &email, &name, password).await
+    let actor = crate::audit::service::Actor::of(&(&caller).into());
+    service::add_admin(
+        &state.pool,
+        caller.company_id,
+        &actor,
+        &email,
+        &name,
+        password,
+    )
+    .await
 }
 
 /// Removes an admin from the company (not yourself, and never the last one); their sessions end.
+/// Only a signed-in admin can do this.
 #[server(prefix = "/api/v1/company", endpoint = "remove_admin", input = server_fn::codec::Json, client = ApiClient,
          input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn remove_admin(user_id: Uuid) -> Result<(), AppError> {
-    let caller = crate::auth::access::require(crate::auth::scope::Scope::CompanyWrite).await?;
+    let caller = crate::auth::access::require_admin().await?;
     let state = crate::server::app_state()?;
-    service::remove_admin(&state.pool, caller.company_id, caller.user_id(), user_id).await
+    let actor = crate::audit::service::Actor::of(&(&caller).into());
+    service::remove_admin(
+        &state.pool,
+        caller.company_id,
+        &actor,
+        caller.user_id,
+        user_id,
+    )
+    .await
 }
 
 /// Changes the caller's own password and signs out their other sessions.

@@ -4,6 +4,8 @@ use sqlx::{PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
 use super::{AdminSummary, CompanySettings};
+use crate::audit::service::{self as audit, Actor, Change};
+use crate::audit::AuditAction;
 use crate::auth::passwords;
 use crate::auth::session::Admin;
 use crate::error::AppError;
@@ -88,6 +90,8 @@ pub async fn create_admin_in_company(
         }
     };
     let user_id = insert_admin(&mut tx, company_id, &email, "", &hash).await?;
+    let change = Change::new(AuditAction::AdminAdded, user_id, &email);
+    audit::record(&mut tx, company_id, &Actor::command_line(), change).await?;
     tx.commit().await.map_err(db_error)?;
     Ok((company_id, user_id))
 }
@@ -128,20 +132,38 @@ pub async fn settings(
     })
 }
 
-pub async fn rename(pool: &PgPool, company_id: Uuid, name: &str) -> Result<(), AppError> {
+pub async fn rename(
+    pool: &PgPool,
+    company_id: Uuid,
+    actor: &Actor,
+    name: &str,
+) -> Result<(), AppError> {
     let name = validate::required_text("name", "Company name", name, MAX_COMPANY_NAME)?;
+    let mut tx = pool.begin().await.map_err(db_error)?;
+    let previous: String =
+        sqlx::query_scalar("SELECT name FROM companies WHERE id = $1 FOR UPDATE")
+            .bind(company_id)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db_error)?;
     sqlx::query("UPDATE companies SET name = $2 WHERE id = $1")
         .bind(company_id)
-        .bind(name)
-        .execute(pool)
+        .bind(&name)
+        .execute(&mut *tx)
         .await
         .map_err(db_error)?;
-    Ok(())
+    if previous != name {
+        let change = Change::new(AuditAction::CompanyRenamed, company_id, &name)
+            .with_details(serde_json::json!({ "previous_name": previous }));
+        audit::record(&mut tx, company_id, actor, change).await?;
+    }
+    tx.commit().await.map_err(db_error)
 }
 
 pub async fn add_admin(
     pool: &PgPool,
     company_id: Uuid,
+    actor: &Actor,
     email: &str,
     name: &str,
     password: String,
@@ -152,6 +174,8 @@ pub async fn add_admin(
     let hash = passwords::hash(password).await?;
     let mut tx = pool.begin().await.map_err(db_error)?;
     let user_id = insert_admin(&mut tx, company_id, &email, &name, &hash).await?;
+    let change = Change::new(AuditAction::AdminAdded, user_id, &email);
+    audit::record(&mut tx, company_id, actor, change).await?;
     tx.commit().await.map_err(db_error)?;
     Ok(AdminSummary {
         user_id,
@@ -166,26 +190,37 @@ pub async fn add_admin(
 pub async fn remove_admin(
     pool: &PgPool,
     company_id: Uuid,
-    caller_id: Option<Uuid>,
+    actor: &Actor,
+    caller_id: Uuid,
     user_id: Uuid,
 ) -> Result<(), AppError> {
-    if Some(user_id) == caller_id {
+    if user_id == caller_id {
         return Err(AppError::conflict(
             "user_id",
             "You cannot remove yourself. Ask another admin to do it.",
         ));
     }
     let mut tx = pool.begin().await.map_err(db_error)?;
-    let removed = sqlx::query("DELETE FROM memberships WHERE company_id = $1 AND user_id = $2")
+    // Removals in one company wait for each other: two admins removing each other at once
+    // must not both see the other as "remaining".
+    sqlx::query("SELECT id FROM companies WHERE id = $1 FOR UPDATE")
         .bind(company_id)
-        .bind(user_id)
         .execute(&mut *tx)
         .await
         .map_err(db_error)?;
-    if removed.rows_affected() == 0 {
+    let removed: Option<String> = sqlx::query_scalar(
+        "WITH gone AS (DELETE FROM memberships WHERE company_id = $1 AND user_id = $2 RETURNING user_id)
+         SELECT u.email FROM users u JOIN gone ON gone.user_id = u.id",
+    )
+    .bind(company_id)
+    .bind(user_id)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(db_error)?;
+    let Some(email) = removed else {
         return Err(AppError::NotFound("No such admin in your company.".into()));
-    }
-    // An API key may remove admins too, but never the last one.
+    };
+    // Never the last one.
     let remaining: i64 =
         sqlx::query_scalar("SELECT count(*) FROM memberships WHERE company_id = $1")
             .bind(company_id)
@@ -198,12 +233,15 @@ pub async fn remove_admin(
             "A company needs at least one admin.",
         ));
     }
-    // The account existed only for this membership unless it belongs to another company.
-    sqlx::query("DELETE FROM users WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM memberships WHERE user_id = $1)")
+    // The account belongs to this company only.
+    sqlx::query("DELETE FROM users WHERE id = $1 AND company_id = $2")
         .bind(user_id)
+        .bind(company_id)
         .execute(&mut *tx)
         .await
         .map_err(db_error)?;
+    let change = Change::new(AuditAction::AdminRemoved, user_id, &email);
+    audit::record(&mut tx, company_id, actor, change).await?;
     tx.commit().await.map_err(db_error)?;
     Ok(())
 }
@@ -241,6 +279,9 @@ pub async fn change_password(
         .execute(&mut *tx)
         .await
         .map_err(db_error)?;
+    let actor = Actor::of(&crate::auth::access::Caller::from(caller));
+    let change = Change::new(AuditAction::PasswordChanged, caller.user_id, &caller.email);
+    audit::record(&mut tx, caller.company_id, &actor, change).await?;
     tx.commit().await.map_err(db_error)
 }
 
@@ -259,9 +300,12 @@ async fn insert_admin(
     name: &str,
     password_hash: &str,
 ) -> Result<Uuid, AppError> {
+    // Accounts belong to one company, and an email is unique within it: whether the address
+    // has an account in another company is none of this company's business.
     let user_id: Uuid = sqlx::query_scalar(
-        "INSERT INTO users (email, name, password_hash) VALUES ($1, $2, $3) RETURNING id",
+        "INSERT INTO users (company_id, email, name, password_hash) VALUES ($1, $2, $3, $4) RETURNING id",
     )
+    .bind(company_id)
     .bind(email)
     .bind(name)
     .bind(password_hash)
@@ -269,7 +313,7 @@ async fn insert_admin(
     .await
     .map_err(|e| {
         if is_unique_violation(&e) {
-            AppError::conflict("email", "An account with this email already exists.")
+            AppError::conflict("email", "This company already has an admin with this email.")
         } else {
             db_error(e)
         }

@@ -11,6 +11,8 @@ use super::catalogue::Provider;
 use super::credentials::Credentials;
 use super::types::{ConnectionStatus, ConnectionView, ProviderView};
 use super::{oauth, settings};
+use crate::audit::service::{self as audit, Actor, Change};
+use crate::audit::AuditAction;
 use crate::auth::access::Caller;
 use crate::error::AppError;
 use crate::server::{db_error, is_unique_violation, AppState};
@@ -153,6 +155,7 @@ pub async fn insert(
     let id = Uuid::new_v4();
     let sealed = new.credentials.seal(&state.cipher, caller.company_id, id)?;
     let config = settings::defaults(&new.provider.def.config_schema);
+    let mut tx = state.pool.begin().await.map_err(db_error)?;
     // Who connected it is copied as text, so the card still says so after the admin is removed.
     sqlx::query(
         "INSERT INTO connections (id, company_id, provider, allow_multiple, status, account_label, connection_info,
@@ -171,7 +174,7 @@ pub async fn insert(
     .bind(new.provider_data)
     .bind(caller.user_id())
     .bind(caller.label())
-    .execute(&state.pool)
+    .execute(&mut *tx)
     .await
     .map_err(|e| {
         if is_unique_violation(&e) {
@@ -183,6 +186,14 @@ pub async fn insert(
             db_error(e)
         }
     })?;
+    let target = match new.account_label.is_empty() {
+        true => new.provider.def.name.clone(),
+        false => format!("{} ({})", new.provider.def.name, new.account_label),
+    };
+    let change = Change::new(AuditAction::IntegrationConnected, id, &target)
+        .with_details(serde_json::json!({ "provider": new.provider.def.slug }));
+    audit::record(&mut tx, caller.company_id, &Actor::of(caller), change).await?;
+    tx.commit().await.map_err(db_error)?;
     tracing::info!(company_id = %caller.company_id, provider = %new.provider.def.slug, connection = %id, "connected");
     Ok(id)
 }
@@ -230,12 +241,24 @@ pub async fn disconnect(state: &AppState, caller: &Caller, id: Uuid) -> Result<(
             }
         }
     }
-    sqlx::query("DELETE FROM connections WHERE company_id = $1 AND id = $2")
+    let mut tx = state.pool.begin().await.map_err(db_error)?;
+    let deleted = sqlx::query("DELETE FROM connections WHERE company_id = $1 AND id = $2")
         .bind(caller.company_id)
         .bind(id)
-        .execute(&state.pool)
+        .execute(&mut *tx)
         .await
         .map_err(db_error)?;
+    if deleted.rows_affected() > 0 {
+        let name = state
+            .catalogue
+            .get(&slug)
+            .map(|p| p.def.name.clone())
+            .unwrap_or_else(|| slug.clone());
+        let change = Change::new(AuditAction::IntegrationDisconnected, id, &name)
+            .with_details(serde_json::json!({ "provider": slug }));
+        audit::record(&mut tx, caller.company_id, &Actor::of(caller), change).await?;
+    }
+    tx.commit().await.map_err(db_error)?;
     tracing::info!(company_id = %caller.company_id, provider = %slug, connection = %id, "disconnected");
     Ok(())
 }

@@ -74,7 +74,8 @@ pub fn document(api_base_url: &str) -> OpenApi {
         .build()
 }
 
-const INTRO: &str = "Every endpoint takes JSON (reads take query parameters) and answers JSON. \
+const INTRO: &str = "Every endpoint takes JSON (reads take query parameters; sign-in and setup take \
+a form body) and answers JSON. \
 Errors are always `{\"error\": {\"code\", \"message\", \"field\"}}`. API keys are limited to 1,000 requests \
 an hour and 100 a minute (publishing has its own 200 a second); each response carries \
 `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset` (seconds until the quota is whole), \
@@ -113,10 +114,14 @@ fn operation(op: &Operation, method: &http::Method) -> utoipa::openapi::path::Op
             );
         }
     } else {
+        let content_type = match op.form_body {
+            true => "application/x-www-form-urlencoded",
+            false => "application/json",
+        };
         let body = RequestBodyBuilder::new()
             .required(Some(Required::True))
             .content(
-                "application/json",
+                content_type,
                 ContentBuilder::new()
                     .schema(Some(body_schema(&op.input)))
                     .build(),

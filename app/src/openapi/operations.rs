@@ -5,7 +5,7 @@ use utoipa::openapi::{RefOr, Schema};
 use utoipa::ToSchema;
 
 use crate::auth::scope::Scope;
-use crate::{api_keys, auth, company, events, integrations, notifications, webhooks};
+use crate::{api_keys, audit, auth, company, events, integrations, notifications, webhooks};
 
 /// Who may call an operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,6 +32,9 @@ pub struct Operation {
     pub output: Output,
     /// Named schemas the input and output refer to.
     pub schemas: Schemas,
+    /// The body is a form (`application/x-www-form-urlencoded`) rather than JSON: the
+    /// functions behind the sign-in and setup pages, which post before their script loads.
+    pub form_body: bool,
 }
 
 pub enum Output {
@@ -55,7 +58,13 @@ impl Operation {
             input: F::schema(),
             output,
             schemas,
+            form_body: false,
         }
+    }
+
+    fn with_form_body(mut self) -> Self {
+        self.form_body = true;
+        self
     }
 
     /// A function returning one `T`.
@@ -99,8 +108,8 @@ pub fn operations() -> Vec<Operation> {
     vec![
         Operation::one::<auth::GetCurrentUser, auth::CurrentUser>("Auth", Admin),
         Operation::one::<auth::GetSetupStatus, auth::SetupStatus>("Auth", Public),
-        Operation::one::<auth::CompleteSetup, auth::CurrentUser>("Auth", Public),
-        Operation::one::<auth::SignIn, auth::CurrentUser>("Auth", Public),
+        Operation::one::<auth::CompleteSetup, auth::CurrentUser>("Auth", Public).with_form_body(),
+        Operation::one::<auth::SignIn, auth::CurrentUser>("Auth", Public).with_form_body(),
         Operation::nothing::<auth::SignOut>("Auth", Admin),
         Operation::one::<company::GetCompanySettings, company::CompanySettings>(
             "Company",
@@ -110,9 +119,10 @@ pub fn operations() -> Vec<Operation> {
             "Company",
             s(CompanyWrite),
         ),
-        Operation::one::<company::AddAdmin, company::AdminSummary>("Company", s(CompanyWrite)),
-        Operation::nothing::<company::RemoveAdmin>("Company", s(CompanyWrite)),
+        Operation::one::<company::AddAdmin, company::AdminSummary>("Company", Admin),
+        Operation::nothing::<company::RemoveAdmin>("Company", Admin),
         Operation::nothing::<company::ChangePassword>("Company", Admin),
+        Operation::one::<audit::ListAuditLog, audit::AuditPage>("Company", s(AuditRead)),
         Operation::one::<notifications::ListNotifications, notifications::NotificationFeed>(
             "Notifications",
             Admin,
@@ -179,9 +189,13 @@ pub fn operations() -> Vec<Operation> {
             "Webhooks",
             s(WebhooksWrite),
         ),
-        Operation::one::<webhooks::GetWebhook, webhooks::EndpointWithSecret>(
+        Operation::one::<webhooks::GetWebhook, webhooks::WebhookEndpointView>(
             "Webhooks",
             s(WebhooksRead),
+        ),
+        Operation::one::<webhooks::GetWebhookSecrets, webhooks::EndpointSecrets>(
+            "Webhooks",
+            s(WebhooksWrite),
         ),
         Operation::one::<webhooks::UpdateWebhook, webhooks::WebhookEndpointView>(
             "Webhooks",

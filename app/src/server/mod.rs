@@ -7,6 +7,7 @@ pub mod crypto;
 pub mod respond;
 pub mod state;
 pub mod tokens;
+pub mod untrusted;
 
 pub use config::Config;
 pub use state::{app_state, AppState};

@@ -7,14 +7,17 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE};
 use uuid::Uuid;
 
-use super::endpoints::open_secret;
+use super::endpoints::{open_headers, open_secret};
 use super::signing;
 use super::url_guard::{self, UrlPolicy};
 use crate::events::publish::public_id;
 use crate::server::crypto::Cipher;
+use crate::server::untrusted::{into_storable, storable};
 
 /// Bodies kept in the log are cut here.
 pub const LOG_BODY_LIMIT: usize = 64 * 1024;
+/// What the attempt log shows instead of a custom header's value (they often carry credentials).
+pub const REDACTED: &str = "[redacted]";
 
 /// A claimed delivery with everything needed to send it.
 #[derive(Debug, Clone)]
@@ -30,14 +33,16 @@ pub struct Job {
     /// This attempt's number, from 1.
     pub attempt: i32,
     pub url: String,
-    pub headers: BTreeMap<String, String>,
+    /// The endpoint's custom headers, sealed.
+    pub sealed_headers: Option<Vec<u8>>,
     pub timeout_secs: i32,
     pub secret: Vec<u8>,
     /// The previous secret while a rotation runs.
     pub previous_secret: Option<Vec<u8>>,
 }
 
-/// What one attempt sent and got back.
+/// What one attempt sent and got back, as stored: custom header values redacted, and the
+/// receiver's answer made storable (it is untrusted input).
 #[derive(Debug, Clone)]
 pub struct Attempt {
     pub started_at: DateTime<Utc>,
@@ -56,6 +61,19 @@ impl Attempt {
     pub fn succeeded(&self) -> bool {
         self.response_status
             .is_some_and(|s| (200..300).contains(&s))
+    }
+
+    /// The attempt without what the receiver sent back, for when the database refused to store
+    /// it: the status (and so the outcome) stays, the reason is logged in its place.
+    pub fn without_answer(&self, refused: &dyn std::fmt::Display) -> Attempt {
+        Attempt {
+            response_headers: None,
+            response_body: None,
+            error: Some(storable(&format!(
+                "The receiver's answer could not be stored: {refused}"
+            ))),
+            ..self.clone()
+        }
     }
 }
 
@@ -94,7 +112,7 @@ pub async fn send(
         retry_after: None,
     };
     let prepared = prepare(cipher, policy, job, &msg_id, timestamp, body.as_bytes());
-    let (url, headers) = match prepared {
+    let (url, headers, custom) = match prepared {
         Ok(ready) => ready,
         Err(error) => {
             attempt.error = Some(error);
@@ -103,7 +121,13 @@ pub async fn send(
     };
     attempt.request_headers = headers
         .iter()
-        .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or_default().to_string()))
+        .map(|(k, v)| {
+            let value = match custom.contains(k) {
+                true => REDACTED.to_string(),
+                false => storable(v.to_str().unwrap_or_default()),
+            };
+            (k.to_string(), value)
+        })
         .collect();
     let result = client
         .post(url)
@@ -122,8 +146,8 @@ pub async fn send(
                     .iter()
                     .map(|(k, v)| {
                         (
-                            k.to_string(),
-                            String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                            storable(k.as_str()),
+                            into_storable(String::from_utf8_lossy(v.as_bytes()).into_owned()),
                         )
                     })
                     .collect(),
@@ -152,7 +176,8 @@ pub async fn send(
                     }
                 }
             }
-            attempt.response_body = Some(truncate(&String::from_utf8_lossy(&kept)));
+            kept.truncate(LOG_BODY_LIMIT);
+            attempt.response_body = Some(into_storable(truncate(&String::from_utf8_lossy(&kept))));
         }
         Err(e) => {
             attempt.error = Some(if e.is_timeout() {
@@ -162,11 +187,13 @@ pub async fn send(
             });
         }
     }
+    attempt.error = attempt.error.map(into_storable);
     attempt.duration_ms = i32::try_from(clock.elapsed().as_millis()).unwrap_or(i32::MAX);
     attempt
 }
 
-/// The URL and headers of a request, or why it cannot be sent.
+/// The URL and headers of a request (with the names of the custom ones), or why it cannot be
+/// sent.
 fn prepare(
     cipher: &Cipher,
     policy: UrlPolicy,
@@ -174,7 +201,7 @@ fn prepare(
     msg_id: &str,
     timestamp: i64,
     body: &[u8],
-) -> Result<(reqwest::Url, HeaderMap), String> {
+) -> Result<(reqwest::Url, HeaderMap, Vec<HeaderName>), String> {
     let url = reqwest::Url::parse(&job.url).map_err(|e| format!("invalid URL: {e}"))?;
     url_guard::check_literal_host(&url, policy)?;
     let mut keys = Vec::new();
@@ -188,12 +215,21 @@ fn prepare(
     }
     let signature =
         signing::signature_header(&keys, msg_id, timestamp, body).map_err(|e| e.to_string())?;
+    let custom_headers = open_headers(
+        cipher,
+        job.company_id,
+        job.endpoint_id,
+        job.sealed_headers.as_deref(),
+    )
+    .map_err(|_| "the custom headers could not be decrypted".to_string())?;
     let mut headers = HeaderMap::new();
-    for (name, value) in &job.headers {
+    let mut custom = Vec::new();
+    for (name, value) in &custom_headers {
         if let (Ok(name), Ok(value)) = (
             HeaderName::from_bytes(name.as_bytes()),
             HeaderValue::from_str(value),
         ) {
+            custom.push(name.clone());
             headers.insert(name, value);
         }
     }
@@ -207,7 +243,7 @@ fn prepare(
         let value = HeaderValue::from_str(&value).map_err(|e| e.to_string())?;
         headers.insert(HeaderName::from_static(name), value);
     }
-    Ok((url, headers))
+    Ok((url, headers, custom))
 }
 
 /// An error and its causes, e.g. "error sending request: refused: x resolves to a private address".

@@ -54,6 +54,10 @@ pub async fn list(
     filter: Filter,
 ) -> Result<DeliveryPage, AppError> {
     let limit = i64::from(filter.limit.unwrap_or(20).clamp(1, 100));
+    let before = filter
+        .before
+        .map(|b| crate::validate::timestamp("before", b))
+        .transpose()?;
     let rows: Vec<DeliveryRow> = sqlx::query_as(&format!(
         "{SELECT_DELIVERY}
           WHERE d.company_id = $1 AND d.endpoint_id = $2
@@ -65,7 +69,7 @@ pub async fn list(
     .bind(filter.endpoint_id)
     .bind(filter.status.map(status_text))
     .bind(filter.event_type.filter(|t| !t.is_empty()))
-    .bind(filter.before)
+    .bind(before)
     .bind(limit)
     .fetch_all(pool)
     .await
@@ -227,6 +231,7 @@ pub async fn retry_failed(
     endpoint_id: Uuid,
     since: DateTime<Utc>,
 ) -> Result<RetriedCount, AppError> {
+    let since = crate::validate::timestamp("since", since)?;
     endpoints::get(state, company_id, endpoint_id).await?;
     let retried = sqlx::query(
         "UPDATE webhook_deliveries SET status = 'pending', attempts = 0, next_attempt_at = now(), completed_at = NULL
@@ -260,15 +265,17 @@ pub async fn send_test(
             format!("Unknown event type `{event_type}`."),
         ));
     };
-    type EndpointRow = (
-        String,
-        sqlx::types::Json<BTreeMap<String, String>>,
-        i32,
-        Vec<u8>,
-        Option<Vec<u8>>,
-    );
-    let (url, headers, timeout_secs, secret, previous_secret): EndpointRow = sqlx::query_as(
-        "SELECT url, headers, timeout_secs, secret, CASE WHEN previous_secret_until > now() THEN previous_secret END
+    #[derive(sqlx::FromRow)]
+    struct EndpointRow {
+        url: String,
+        sealed_headers: Option<Vec<u8>>,
+        timeout_secs: i32,
+        secret: Vec<u8>,
+        previous_secret: Option<Vec<u8>>,
+    }
+    let endpoint: EndpointRow = sqlx::query_as(
+        "SELECT url, sealed_headers, timeout_secs, secret,
+                CASE WHEN previous_secret_until > now() THEN previous_secret END AS previous_secret
            FROM webhook_endpoints WHERE company_id = $1 AND id = $2",
     )
     .bind(company_id)
@@ -313,11 +320,11 @@ pub async fn send_test(
         event_created_at: created_at,
         data: kind.example,
         attempt: 1,
-        url,
-        headers: headers.0,
-        timeout_secs,
-        secret,
-        previous_secret,
+        url: endpoint.url,
+        sealed_headers: endpoint.sealed_headers,
+        timeout_secs: endpoint.timeout_secs,
+        secret: endpoint.secret,
+        previous_secret: endpoint.previous_secret,
     };
     let sent = attempt::send(
         &state.webhook_http,

@@ -43,8 +43,9 @@ pub struct WebhookEndpointView {
     pub description: String,
     /// Subscribed event types; `*` means all.
     pub event_types: Vec<String>,
-    /// Sent with every delivery.
-    pub headers: BTreeMap<String, String>,
+    /// Custom headers sent with every delivery, by name. Their values are sealed at rest and
+    /// read back only with `webhooks:write` (`GET /api/v1/webhooks/secrets`).
+    pub header_names: Vec<String>,
     pub timeout_secs: u32,
     pub enabled: bool,
     pub status: EndpointStatus,
@@ -64,6 +65,13 @@ pub struct WebhookEndpointView {
 pub struct EndpointWithSecret {
     pub endpoint: WebhookEndpointView,
     pub secret: String,
+}
+
+/// What an endpoint keeps sealed: its signing secret and its custom header values.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct EndpointSecrets {
+    pub secret: String,
+    pub headers: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -158,18 +166,29 @@ pub async fn create_webhook(
         enabled,
     };
     let checked = endpoints::validate(&state, caller.company_id, input).await?;
-    endpoints::create(&state, caller.company_id, checked).await
+    let actor = crate::audit::service::Actor::of(&caller);
+    endpoints::create(&state, caller.company_id, &actor, checked).await
 }
 
-/// One endpoint, with its signing secret.
+/// One endpoint (without its secrets: see `secrets`).
 #[server(prefix = "/api/v1/webhooks", endpoint = "get", input = server_fn::codec::GetUrl, client = ApiClient,
          input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
-pub async fn get_webhook(id: Uuid) -> Result<EndpointWithSecret, AppError> {
+pub async fn get_webhook(id: Uuid) -> Result<WebhookEndpointView, AppError> {
     let caller = caller!(WebhooksRead);
-    endpoints::get_with_secret(&crate::server::app_state()?, caller.company_id, id).await
+    endpoints::get(&crate::server::app_state()?, caller.company_id, id).await
 }
 
-/// Replaces an endpoint's settings. Enabling a disabled endpoint clears its failure counts.
+/// An endpoint's signing secret and custom header values. Needs `webhooks:write`: whoever can
+/// read them can forge deliveries or use the credentials the headers carry.
+#[server(prefix = "/api/v1/webhooks", endpoint = "secrets", input = server_fn::codec::GetUrl, client = ApiClient,
+         input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
+pub async fn get_webhook_secrets(id: Uuid) -> Result<EndpointSecrets, AppError> {
+    let caller = caller!(WebhooksWrite);
+    endpoints::secrets(&crate::server::app_state()?, caller.company_id, id).await
+}
+
+/// Replaces an endpoint's settings; without `headers` the custom headers stay as they are.
+/// Enabling a disabled endpoint clears its failure counts.
 #[server(prefix = "/api/v1/webhooks", endpoint = "update", input = server_fn::codec::Json, client = ApiClient,
          input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn update_webhook(
@@ -192,7 +211,8 @@ pub async fn update_webhook(
         enabled,
     };
     let checked = endpoints::validate(&state, caller.company_id, input).await?;
-    endpoints::update(&state, caller.company_id, id, checked).await
+    let actor = crate::audit::service::Actor::of(&caller);
+    endpoints::update(&state, caller.company_id, &actor, id, checked).await
 }
 
 /// Deletes an endpoint with its delivery log.
@@ -200,7 +220,8 @@ pub async fn update_webhook(
          input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn delete_webhook(id: Uuid) -> Result<(), AppError> {
     let caller = caller!(WebhooksWrite);
-    endpoints::delete(&crate::server::app_state()?, caller.company_id, id).await
+    let actor = crate::audit::service::Actor::of(&caller);
+    endpoints::delete(&crate::server::app_state()?, caller.company_id, &actor, id).await
 }
 
 /// Sends a sample event of `event_type` (its registry example) now and returns the attempt.
@@ -222,7 +243,8 @@ pub async fn test_webhook(id: Uuid, event_type: String) -> Result<DeliveryView, 
          input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn rotate_webhook_secret(id: Uuid) -> Result<EndpointWithSecret, AppError> {
     let caller = caller!(WebhooksWrite);
-    endpoints::rotate_secret(&crate::server::app_state()?, caller.company_id, id).await
+    let actor = crate::audit::service::Actor::of(&caller);
+    endpoints::rotate_secret(&crate::server::app_state()?, caller.company_id, &actor, id).await
 }
 
 /// An endpoint's deliveries, newest first, with their attempts. Filter by `status`

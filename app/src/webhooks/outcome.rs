@@ -69,7 +69,50 @@ pub struct Disabled {
 
 /// Records attempts whose claims still hold (a claim that outlived its lease and was taken over
 /// records nothing), then updates the endpoints' health; returns endpoints it disabled.
+///
+/// A batch is one transaction. If it fails, each attempt is recorded on its own, so one row the
+/// database refuses cannot lose the others' outcomes (and send them again after the lease); a
+/// row refused even alone is recorded without the receiver's answer, with the reason.
 pub async fn record(
+    pool: &PgPool,
+    config: &WebhookConfig,
+    results: &[(Job, Attempt, Outcome)],
+) -> Result<Vec<Disabled>, sqlx::Error> {
+    let batch_error = match record_together(pool, config, results).await {
+        Ok(disabled) => return Ok(disabled),
+        Err(e) => e,
+    };
+    tracing::warn!(
+        "recording {} delivery attempts together failed ({batch_error}); recording them one by one",
+        results.len()
+    );
+    let mut disabled = Vec::new();
+    let mut last_error = None;
+    for result in results {
+        let one = std::slice::from_ref(result);
+        let recorded = match record_together(pool, config, one).await {
+            Ok(done) => Ok(done),
+            Err(e) => {
+                tracing::warn!(delivery = %result.0.delivery_id, "recording an attempt failed ({e}); recording it without the answer");
+                let stripped = (result.0.clone(), result.1.without_answer(&e), result.2);
+                record_together(pool, config, std::slice::from_ref(&stripped)).await
+            }
+        };
+        match recorded {
+            Ok(done) => disabled.extend(done),
+            Err(e) => {
+                tracing::error!(delivery = %result.0.delivery_id, "recording an attempt: {e}");
+                last_error = Some(e);
+            }
+        }
+    }
+    match last_error {
+        Some(e) => Err(e),
+        None => Ok(disabled),
+    }
+}
+
+async fn record_together(
     pool: &PgPool,
     config: &WebhookConfig,
     results: &[(Job, Attempt, Outcome)],

@@ -17,42 +17,65 @@ pub struct UrlPolicy {
     pub allow_private: bool,
 }
 
-/// Addresses a webhook must not reach: this host, private networks, link-local (including the
-/// cloud metadata service at 169.254.169.254), shared and reserved ranges.
+/// Addresses a webhook must not reach: every range of IANA's special-purpose address registries
+/// that is not globally reachable (this host, private networks, link-local and the cloud
+/// metadata service at 169.254.169.254, shared, benchmarking, documentation, reserved), and the
+/// IPv6 forms that embed an IPv4 address (mapped, compatible, NAT64, 6to4), judged by the
+/// address they embed.
 pub fn is_forbidden(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => forbidden_v4(v4),
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => forbidden_v4(v4),
-            None => forbidden_v6(v6),
-        },
+        IpAddr::V6(v6) => forbidden_v6(v6),
     }
 }
 
 fn forbidden_v4(ip: Ipv4Addr) -> bool {
-    let [a, b, ..] = ip.octets();
-    ip.is_loopback()
-        || ip.is_private()
-        || ip.is_link_local()
+    let [a, b, c, _] = ip.octets();
+    ip.is_loopback() // 127/8
+        || ip.is_private() // 10/8, 172.16/12, 192.168/16
+        || ip.is_link_local() // 169.254/16
         || ip.is_unspecified()
         || ip.is_broadcast()
-        || ip.is_multicast()
-        || ip.is_documentation()
-        || a == 0
-        || (a == 100 && (64..128).contains(&b)) // shared address space (CGNAT)
-        || (a == 192 && b == 0 && ip.octets()[2] == 0) // IETF protocol assignments
-        || a >= 240 // reserved
+        || ip.is_multicast() // 224/4
+        || ip.is_documentation() // 192.0.2/24, 198.51.100/24, 203.0.113/24
+        || a == 0 // "this network"
+        || (a == 100 && (64..128).contains(&b)) // 100.64/10 shared address space (CGNAT)
+        || (a == 192 && b == 0 && c == 0) // 192.0.0/24 IETF protocol assignments
+        || (a == 192 && b == 88 && c == 99) // 192.88.99/24 6to4 relay anycast (deprecated)
+        || (a == 198 && (b & 0xfe) == 18) // 198.18/15 benchmarking
+        || a >= 240 // 240/4 reserved
 }
 
 fn forbidden_v6(ip: Ipv6Addr) -> bool {
-    let first = ip.segments()[0];
-    ip.is_loopback()
-        || ip.is_unspecified()
-        || ip.is_multicast()
-        || (first & 0xfe00) == 0xfc00 // unique local
-        || (first & 0xffc0) == 0xfe80 // link-local
-        || first == 0x2001 && ip.segments()[1] == 0xdb8 // documentation
-        || first == 0x64 && ip.segments()[1] == 0xff9b // NAT64 to anything, including private v4
+    let s = ip.segments();
+    // ::ffff:a.b.c.d (IPv4-mapped) and 64:ff9b::a.b.c.d (NAT64, RFC 6052): the IPv4 address
+    // decides.
+    if let Some(v4) = ip.to_ipv4_mapped() {
+        return forbidden_v4(v4);
+    }
+    if s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+        return forbidden_v4(embedded_v4(s[6], s[7]));
+    }
+    // 2002:a.b.c.d::/48 (6to4) carries its IPv4 address next.
+    if s[0] == 0x2002 {
+        return forbidden_v4(embedded_v4(s[1], s[2]));
+    }
+    // Only 2000::/3 is global unicast. Everything else is special: ::/128, ::1, ::/96
+    // IPv4-compatible, ::ffff:0:0:0/96 IPv4-translated, 64:ff9b:1::/48 local NAT64,
+    // 100::/64 discard, 5f00::/16 SRv6, fc00::/7 unique local, fe80::/10 link-local,
+    // fec0::/10 site-local, ff00::/8 multicast.
+    if s[0] & 0xe000 != 0x2000 {
+        return true;
+    }
+    // 2001::/23 IETF protocol assignments (Teredo 2001::/32, benchmarking, ORCHID) and
+    // 2001:db8::/32 documentation; 3fff::/20 documentation.
+    (s[0] == 0x2001 && (s[1] < 0x200 || s[1] == 0xdb8)) || (s[0] == 0x3fff && s[1] < 0x1000)
+}
+
+fn embedded_v4(high: u16, low: u16) -> Ipv4Addr {
+    let [a, b] = high.to_be_bytes();
+    let [c, d] = low.to_be_bytes();
+    Ipv4Addr::new(a, b, c, d)
 }
 
 fn refused(message: impl Into<String>) -> AppError {
@@ -174,10 +197,42 @@ mod tests {
             "fe80::1",
             "::ffff:127.0.0.1",
             "::ffff:169.254.169.254",
+            // Special-purpose ranges and IPv4-embedding forms a probe got through before.
+            "::127.0.0.1",
+            "::ffff:0:127.0.0.1",
+            "2002:7f00:1::1",
+            "2002:c0a8:101::1",
+            "2001::1",
+            "2001:0:4136:e378:8000:63bf:3fff:fdd2",
+            "fec0::1",
+            "100::1",
+            "198.18.0.1",
+            "198.19.255.254",
+            "192.88.99.1",
+            "64:ff9b::10.0.0.1",
+            "64:ff9b::a9fe:a9fe",
+            "64:ff9b:1::1",
+            "2001:db8::1",
+            "3fff::1",
+            "5f00::1",
+            "ff02::1",
+            "255.255.255.255",
+            "240.0.0.1",
+            "192.0.0.8",
+            "::",
         ] {
             assert!(is_forbidden(bad.parse().unwrap()), "{bad}");
         }
-        for good in ["93.184.216.34", "1.1.1.1", "2606:4700:4700::1111"] {
+        for good in [
+            "93.184.216.34",
+            "1.1.1.1",
+            "2606:4700:4700::1111",
+            "2a00:1450:4001:80b::200e",
+            "64:ff9b::93.184.216.34",
+            "2002:5db8:d822::1",
+            "198.20.0.1",
+            "::ffff:93.184.216.34",
+        ] {
             assert!(!is_forbidden(good.parse().unwrap()), "{good}");
         }
     }

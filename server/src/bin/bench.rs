@@ -72,9 +72,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         vec![app::auth::scope::Scope::All],
         None,
     )?;
-    let key = app::api_keys::service::create(&pool, company_id, None, "bench", new_key)
-        .await?
-        .secret;
+    let key = app::api_keys::service::create(
+        &pool,
+        company_id,
+        &app::audit::service::Actor::command_line(),
+        new_key,
+    )
+    .await?
+    .secret;
     let client = Api { http, base, key };
 
     let one = client

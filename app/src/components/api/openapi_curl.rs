@@ -91,6 +91,12 @@ fn body_arg(body: &Value) -> String {
     text.replace('\'', "'\\''")
 }
 
+/// A request body example, as JSON or as form fields.
+pub enum Body<'a> {
+    Json(&'a Value),
+    Form(&'a Value),
+}
+
 /// The curl command for one operation.
 pub fn curl(
     server: &str,
@@ -99,7 +105,7 @@ pub fn curl(
     access: &Access,
     session_cookie: &str,
     query: &[(String, Value)],
-    body: Option<&Value>,
+    body: Option<Body<'_>>,
 ) -> String {
     let mut url = format!("{server}{path}");
     if !query.is_empty() {
@@ -134,9 +140,26 @@ pub fn curl(
             }
         }
     }
-    if post {
-        lines.push("  -H \"Content-Type: application/json\"".into());
-        lines.push(format!("  -d '{}'", body_arg(body.unwrap_or(&json!({})))));
+    match (post, body) {
+        (true, Some(Body::Form(fields))) => {
+            for (name, value) in fields.as_object().into_iter().flatten() {
+                let value = match value {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                let field = format!("{name}={value}").replace('\'', "'\\''");
+                lines.push(format!("  --data-urlencode '{field}'"));
+            }
+        }
+        (true, body) => {
+            let json = match body {
+                Some(Body::Json(v)) => v.clone(),
+                _ => json!({}),
+            };
+            lines.push("  -H \"Content-Type: application/json\"".into());
+            lines.push(format!("  -d '{}'", body_arg(&json)));
+        }
+        (false, _) => {}
     }
     lines.join(" \\\n")
 }

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::openapi_curl::{curl, placeholder};
+use super::openapi_curl::{curl, placeholder, Body};
 use super::openapi_model::{Access, Op};
 use super::openapi_schema::{describe, fields, text, type_label, Field};
 
@@ -123,7 +123,12 @@ pub fn operation(
                 .collect()
         })
         .unwrap_or_default();
-    let body_schema = op.pointer("/requestBody/content/application~1json/schema");
+    let form_body = op
+        .pointer("/requestBody/content/application~1x-www-form-urlencoded/schema")
+        .is_some();
+    let body_schema = op
+        .pointer("/requestBody/content/application~1json/schema")
+        .or_else(|| op.pointer("/requestBody/content/application~1x-www-form-urlencoded/schema"));
     let body = body_schema.map(|s| fields(doc, s)).unwrap_or_default();
     let ok_schema = op.pointer("/responses/200/content/application~1json/schema");
     let response_type = ok_schema.map(type_label).unwrap_or_default();
@@ -161,7 +166,10 @@ pub fn operation(
         &access,
         session_cookie,
         &query,
-        body_example.as_ref(),
+        body_example.as_ref().map(|b| match form_body {
+            true => Body::Form(b),
+            false => Body::Json(b),
+        }),
     );
     Op {
         id: text(op, "operationId"),

@@ -2,6 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use super::admins_section::AdminsSection;
+use super::audit_log_section::AuditLogSection;
 use super::change_password_form::ChangePasswordForm;
 use super::company_name_form::CompanyNameForm;
 use crate::company::get_company_settings;
@@ -14,7 +15,7 @@ pub fn SettingsPage() -> impl IntoView {
         <div class="page">
             <header class="page-header">
                 <h1>"Settings"</h1>
-                <p class="muted">"Your company, its admins and your password."</p>
+                <p class="muted">"Your company, its admins, your password and the audit log."</p>
             </header>
             <div class="stack">
                 <Suspense fallback=|| view! { <div class="card"><p class="muted">"Loading..."</p></div> }>
@@ -27,6 +28,7 @@ pub fn SettingsPage() -> impl IntoView {
                     })}
                 </Suspense>
                 <ChangePasswordForm/>
+                <AuditLogSection/>
             </div>
         </div>
     }

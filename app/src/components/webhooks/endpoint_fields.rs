@@ -34,16 +34,29 @@ pub struct EndpointForm {
 }
 
 impl EndpointForm {
+    /// The form, filled from `from` when editing: header names only, until [`Self::fill_headers`]
+    /// brings their values.
     pub fn new(from: Option<&WebhookEndpointView>) -> Self {
-        let empty = BTreeMap::new();
+        let names: BTreeMap<String, String> = from
+            .map(|e| {
+                e.header_names
+                    .iter()
+                    .map(|n| (n.clone(), String::new()))
+                    .collect()
+            })
+            .unwrap_or_default();
         Self {
             url: RwSignal::new(from.map(|e| e.url.clone()).unwrap_or_default()),
             description: RwSignal::new(from.map(|e| e.description.clone()).unwrap_or_default()),
             events: RwSignal::new(from.map(|e| e.event_types.clone()).unwrap_or_default()),
-            headers: HeaderRows::new(from.map(|e| &e.headers).unwrap_or(&empty)),
+            headers: HeaderRows::new(&names),
             timeout: RwSignal::new(from.map_or(DEFAULT_TIMEOUT, |e| e.timeout_secs).to_string()),
             enabled: RwSignal::new(from.is_none_or(|e| e.enabled)),
         }
+    }
+
+    pub fn fill_headers(&self, values: &BTreeMap<String, String>) {
+        self.headers.fill(values);
     }
 
     fn all(&self) -> bool {

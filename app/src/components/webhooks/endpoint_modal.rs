@@ -5,7 +5,9 @@ use super::endpoint_fields::{Draft, EndpointFields, EndpointForm};
 use super::secret_panel::{SecretField, SecretPanel};
 use crate::components::ui::{form_error, use_toasts, Modal};
 use crate::events::EventTypeView;
-use crate::webhooks::{create_webhook, update_webhook, EndpointWithSecret, WebhookEndpointView};
+use crate::webhooks::{
+    create_webhook, get_webhook_secrets, update_webhook, EndpointWithSecret, WebhookEndpointView,
+};
 
 const FIELDS: [&str; 5] = [
     "url",
@@ -35,6 +37,21 @@ pub fn EndpointModal(
     let id = endpoint.as_ref().map(|e| e.id);
     let previous_until = endpoint.as_ref().and_then(|e| e.previous_secret_until);
     let created = RwSignal::new(None::<EndpointWithSecret>);
+    // Editing: the secret and the custom header values are sealed and come separately.
+    let secrets = LocalResource::new(move || async move {
+        match id {
+            Some(id) => Some(get_webhook_secrets(id).await),
+            None => None,
+        }
+    });
+    let secrets = Signal::derive(move || secrets.get().flatten());
+    Effect::new(move |_| {
+        if let Some(Ok(loaded)) = secrets.get() {
+            form.fill_headers(&loaded.headers);
+        }
+    });
+    // Saving before the values arrive would send the headers without them.
+    let loading = Signal::derive(move || id.is_some() && secrets.with(Option::is_none));
     let save = Action::new(move |d: &Draft| {
         let d = d.clone();
         async move {
@@ -95,7 +112,7 @@ pub fn EndpointModal(
             } else {
                 view! {
                     <button type="button" class="button button-secondary" on:click=move |_| on_close.run(())>"Cancel"</button>
-                    <button type="submit" form="webhook-form" class="button button-primary" disabled=move || save.pending().get()>
+                    <button type="submit" form="webhook-form" class="button button-primary" disabled=move || save.pending().get() || loading.get()>
                         {if id.is_some() { "Save changes" } else { "Create Webhook" }}
                     </button>
                 }.into_any()
@@ -112,7 +129,7 @@ pub fn EndpointModal(
                         <section class="wh-security" aria-labelledby="webhook-security-title">
                             <h3 id="webhook-security-title">"Security"</h3>
                             {match id {
-                                Some(endpoint_id) => view! { <SecretPanel endpoint_id previous_until/> }.into_any(),
+                                Some(endpoint_id) => view! { <SecretPanel endpoint_id previous_until fetched=secrets/> }.into_any(),
                                 None => view! {
                                     <p class="field-hint wh-secret-later">
                                         "Signing secret (auto-generated): a " <code class="wh-mono">"whsec_…"</code>

@@ -29,6 +29,17 @@ impl HeaderRows {
         this
     }
 
+    /// Fills in the stored values (loaded apart from the endpoint, which carries names only).
+    pub fn fill(&self, values: &BTreeMap<String, String>) {
+        for row in self.rows.get_untracked() {
+            if let Some(value) = values.get(&row.name.get_untracked()) {
+                if row.value.get_untracked().is_empty() {
+                    row.value.set(value.clone());
+                }
+            }
+        }
+    }
+
     fn push(&self, name: String, value: String) {
         let key = self.next.get_value();
         self.next.set_value(key + 1);
@@ -70,7 +81,7 @@ pub fn HeadersEditor(
         <fieldset class="field wh-fieldset" class:field-invalid=move || error.get().is_some()
             aria-describedby="webhook-headers-error">
             <legend>"Custom headers"</legend>
-            <p class="field-hint">"Sent with every delivery, e.g. an authorization token your receiver expects."</p>
+            <p class="field-hint">"Sent with every delivery, e.g. an authorization token your receiver expects. Values are encrypted at rest and hidden in the delivery log."</p>
             <ul class="wh-header-rows" data-testid="header-rows">
                 <For each=move || rows.rows.get() key=|r| r.key let:row>
                     <li class="wh-header-row">

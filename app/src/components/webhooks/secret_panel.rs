@@ -6,7 +6,8 @@ use uuid::Uuid;
 use super::format::moment;
 use crate::components::api::CopyButton;
 use crate::components::ui::use_toasts;
-use crate::webhooks::{get_webhook, rotate_webhook_secret};
+use crate::error::AppError;
+use crate::webhooks::{rotate_webhook_secret, EndpointSecrets};
 
 pub const SECRET_HINT: &str = "Use this to verify webhook signatures";
 
@@ -55,10 +56,14 @@ pub fn SecretField(
 }
 
 /// The edit dialog's Security block: the current secret (masked) and a confirmed rotation.
+/// `fetched` is the endpoint's secrets, loaded by the dialog (which also needs the headers).
 #[component]
-pub fn SecretPanel(endpoint_id: Uuid, previous_until: Option<DateTime<Utc>>) -> impl IntoView {
+pub fn SecretPanel(
+    endpoint_id: Uuid,
+    previous_until: Option<DateTime<Utc>>,
+    fetched: Signal<Option<Result<EndpointSecrets, AppError>>>,
+) -> impl IntoView {
     let toasts = use_toasts();
-    let fetched = LocalResource::new(move || get_webhook(endpoint_id));
     let rotated = RwSignal::new(None::<String>);
     let grace_until = RwSignal::new(previous_until);
     let confirming = RwSignal::new(false);

@@ -42,7 +42,7 @@ pub fn WebhooksSection() -> impl IntoView {
             e.url,
             Some(e.description),
             e.event_types,
-            Some(e.headers),
+            None,
             Some(e.timeout_secs),
             Some(!e.enabled),
         )

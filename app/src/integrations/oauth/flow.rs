@@ -91,8 +91,6 @@ pub struct CallbackQuery {
 
 #[derive(sqlx::FromRow)]
 struct ClaimedState {
-    company_id: Uuid,
-    session_id: Uuid,
     provider: String,
     pkce_verifier: Option<Vec<u8>>,
     fresh: bool,
@@ -134,36 +132,44 @@ pub async fn complete(
         ));
     };
     let state_hash = tokens::sha256(state_token);
-    // Deleting claims the state: a replayed callback finds nothing.
+    // Deleting claims the state: a replayed callback finds nothing. Only the session that
+    // started the flow can claim it, so a callback opened in someone else's browser (a forged
+    // link) cannot burn the real admin's attempt.
     let row: Option<ClaimedState> = sqlx::query_as(
-        "DELETE FROM oauth_states WHERE state_hash = $1
-         RETURNING company_id, session_id, provider, pkce_verifier, expires_at > now() AS fresh",
+        "DELETE FROM oauth_states WHERE state_hash = $1 AND company_id = $2 AND session_id = $3
+         RETURNING provider, pkce_verifier, expires_at > now() AS fresh",
     )
     .bind(&state_hash)
+    .bind(caller.company_id)
+    .bind(caller.session_id)
     .fetch_optional(&state.pool)
     .await
     .map_err(|e| internal(db_error(e)))?;
     let Some(ClaimedState {
-        company_id,
-        session_id,
         provider: slug,
         pkce_verifier: sealed_verifier,
         fresh,
     }) = row
     else {
-        return Err(failure(
-            None,
-            "invalid_state",
-            "This sign-in attempt is unknown or was already used.",
-        ));
+        let foreign: Option<String> =
+            sqlx::query_scalar("SELECT provider FROM oauth_states WHERE state_hash = $1")
+                .bind(&state_hash)
+                .fetch_optional(&state.pool)
+                .await
+                .map_err(|e| internal(db_error(e)))?;
+        return Err(match foreign {
+            Some(slug) => failure(
+                Some(&slug),
+                "invalid_state",
+                "This sign-in attempt belongs to another session.",
+            ),
+            None => failure(
+                None,
+                "invalid_state",
+                "This sign-in attempt is unknown or was already used.",
+            ),
+        });
     };
-    if company_id != caller.company_id || session_id != caller.session_id {
-        return Err(failure(
-            Some(&slug),
-            "invalid_state",
-            "This sign-in attempt belongs to another session.",
-        ));
-    }
     if !fresh {
         return Err(failure(
             Some(&slug),

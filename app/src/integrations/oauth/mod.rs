@@ -110,11 +110,13 @@ fn lookup(fields: &serde_json::Map<String, serde_json::Value>, path: &str) -> Op
     }
 }
 
+/// The provider's error, as text that can be stored and shown (it is untrusted input).
 fn describe_server_error(resp: &BasicErrorResponse) -> String {
-    match resp.error_description() {
+    let text = match resp.error_description() {
         Some(desc) => format!("{}: {desc}", resp.error()),
         None => resp.error().to_string(),
-    }
+    };
+    crate::server::untrusted::into_storable(text)
 }
 
 fn describe_token_error<RE: std::error::Error + 'static>(

@@ -112,7 +112,8 @@ pub async fn access_token(
             ))
         }
         Err(other) => {
-            tracing::warn!(connection = %id, "token refresh failed: {}", describe_token_error(&other));
+            // Provider text goes into the log as a quoted, escaped field: it cannot forge lines.
+            tracing::warn!(connection = %id, error = ?describe_token_error(&other), "token refresh failed");
             Err(AppError::Network(format!(
                 "Could not reach {} to refresh access.",
                 provider.def.name

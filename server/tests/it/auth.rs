@@ -1,8 +1,6 @@
 //! Sign-in, sessions, CSRF and first-run setup, through HTTP against a real server and database.
 
-mod common;
-
-use common::{error_of, TestApp, PASSWORD};
+use crate::common::{error_of, TestApp, PASSWORD};
 use serde_json::{json, Value};
 use sqlx::PgPool;
 
@@ -22,7 +20,7 @@ async fn first_run_setup_creates_company_and_admin_once(pool: PgPool) {
     assert_eq!(status["needs_setup"], false);
     // A second setup is refused and creates nothing.
     let res = visitor
-        .post_without_csrf(
+        .post_form(
             "/api/v1/auth/setup",
             json!({"company_name": "Evil", "name": "", "email": "eve@evil.test", "password": PASSWORD}),
         )
@@ -44,7 +42,7 @@ async fn racing_setups_create_exactly_one_company(pool: PgPool) {
     let attempts = (0..4).map(|i| {
         let b = app.browser();
         async move {
-            b.post_without_csrf(
+            b.post_form(
                 "/api/v1/auth/setup",
                 json!({"company_name": format!("Co {i}"), "name": "", "email": format!("a{i}@x.test"), "password": PASSWORD}),
             )
@@ -120,7 +118,11 @@ async fn session_cookie_is_secure_behind_https(pool: PgPool) {
     let res = browser
         .client
         .post(browser.url("/api/v1/auth/setup"))
-        .json(&json!({"company_name": "Acme", "name": "", "email": "ada@acme.test", "password": PASSWORD}))
+        .form(&[
+            ("company_name", "Acme"),
+            ("email", "ada@acme.test"),
+            ("password", PASSWORD),
+        ])
         .send()
         .await
         .unwrap();

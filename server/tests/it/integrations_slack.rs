@@ -1,14 +1,12 @@
 //! Slack's channel list comes from Slack's API (a stand-in on 127.0.0.1) with the stored token,
 //! after a real OAuth connection without PKCE and with comma-separated scopes.
 
-mod common;
-
 use std::collections::HashMap;
 
+use crate::common::oauth_provider::OAuthProvider;
+use crate::common::{error_of, TestApp};
 use axum::routing::get;
 use axum::{Json, Router};
-use common::oauth_provider::OAuthProvider;
-use common::{error_of, TestApp};
 use serde_json::{json, Value};
 use sqlx::PgPool;
 

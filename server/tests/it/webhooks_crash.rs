@@ -2,17 +2,15 @@
 //! publishing burst and started again; every event whose publish was acknowledged reaches the
 //! endpoint (claims held by the dead process come due again when their lease runs out).
 
-mod common;
-
 use std::collections::HashSet;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::common::receiver::{Receiver, Reply};
 use app::api_keys::service::{create, NewKey};
 use app::auth::scope::Scope;
-use common::receiver::{Receiver, Reply};
 use serde_json::{json, Value};
 use sqlx::PgPool;
 
@@ -54,7 +52,7 @@ async fn wait_healthy(client: &reqwest::Client, base: &str, child: &mut Child) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn every_acknowledged_event_is_delivered_across_a_sigkill(pool: PgPool) {
-    let database_url = common::database_url(&pool).await;
+    let database_url = crate::common::database_url(&pool).await;
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -66,15 +64,14 @@ async fn every_acknowledged_event_is_delivered_across_a_sigkill(pool: PgPool) {
         &pool,
         "Durable",
         "ada@durable.test",
-        common::PASSWORD.into(),
+        crate::common::PASSWORD.into(),
     )
     .await
     .unwrap();
     let key = create(
         &pool,
         company_id,
-        None,
-        "test",
+        &app::audit::service::Actor::command_line(),
         NewKey::validate("burst", vec![Scope::All], None).unwrap(),
     )
     .await

@@ -1,13 +1,11 @@
 //! Publishing events over REST with an API key: stored before the answer, idempotent for 24
 //! hours, checked against the registry (422) and the payload limit (413).
 
-mod common;
-
-use common::{create_key, error_of, KeyClient, TestApp};
+use crate::common::{create_key, error_of, KeyClient, TestApp};
 use serde_json::{json, Value};
 use sqlx::PgPool;
 
-async fn publisher(app: &TestApp) -> (common::Browser, KeyClient) {
+async fn publisher(app: &TestApp) -> (crate::common::Browser, KeyClient) {
     let admin = app.setup("Acme", "ada@acme.test").await;
     let (_, secret) = create_key(&admin, "backend", &["events:write", "events:read"]).await;
     (admin, KeyClient::new(app, &secret))

@@ -1,11 +1,9 @@
 //! Rate limits: per API key (hourly and per minute, reported in `X-RateLimit-*` headers, 429 with
 //! `Retry-After` past them), a separate quota for publishing, and per address for anonymous calls.
 
-mod common;
-
 use std::num::NonZeroU32;
 
-use common::{create_key, error_of, KeyClient, TestApp};
+use crate::common::{create_key, error_of, KeyClient, TestApp};
 use serde_json::json;
 use sqlx::PgPool;
 

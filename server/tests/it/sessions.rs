@@ -1,8 +1,6 @@
 //! Sessions after sign-in: sign-out, idle and absolute expiry, and CSRF on state changes.
 
-mod common;
-
-use common::{error_of, TestApp, PASSWORD};
+use crate::common::{error_of, TestApp, PASSWORD};
 use serde_json::json;
 use sqlx::PgPool;
 

@@ -1,9 +1,7 @@
 //! A session acts for its own company only: every call with another company's ids fails and
 //! changes nothing.
 
-mod common;
-
-use common::{error_of, TestApp, PASSWORD};
+use crate::common::{error_of, TestApp, PASSWORD};
 use serde_json::{json, Value};
 use sqlx::PgPool;
 use uuid::Uuid;

@@ -135,7 +135,7 @@ impl TestApp {
     pub async fn setup(&self, company: &str, email: &str) -> Browser {
         let browser = self.browser();
         let res = browser
-            .post_without_csrf(
+            .post_form(
                 "/api/v1/auth/setup",
                 json!({"company_name": company, "name": "First Admin", "email": email, "password": PASSWORD}),
             )
@@ -190,11 +190,23 @@ impl Browser {
     }
 
     pub async fn sign_in(&self, email: &str, password: &str) -> Response {
-        self.post_without_csrf(
+        self.post_form(
             "/api/v1/auth/sign_in",
             json!({"email": email, "password": password}),
         )
         .await
+    }
+
+    /// A form post (sign-in and setup take form bodies) as the app's script sends it: it asks
+    /// for JSON back.
+    pub async fn post_form(&self, path: &str, fields: Value) -> Response {
+        self.client
+            .post(self.url(path))
+            .header("accept", "application/json")
+            .form(&form_pairs(&fields))
+            .send()
+            .await
+            .expect("request")
     }
 
     /// A POST as the app's own page sends it: JSON body plus the session's CSRF token.
@@ -232,6 +244,22 @@ impl Browser {
             .await
             .expect("request")
     }
+}
+
+/// A JSON object's fields as form fields.
+pub fn form_pairs(fields: &Value) -> Vec<(String, String)> {
+    fields
+        .as_object()
+        .expect("form fields are an object")
+        .iter()
+        .map(|(k, v)| {
+            let v = v
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| v.to_string());
+            (k.clone(), v)
+        })
+        .collect()
 }
 
 /// The JSON error body every failure carries: (status, code, field).

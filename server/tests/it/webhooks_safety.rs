@@ -1,13 +1,11 @@
 //! Webhooks that must not go out, or not twice: SSRF refusals at save and at delivery time, two
 //! worker pools on one database, batch publishing, and log retention.
 
-mod common;
-
 use std::collections::HashMap;
 use std::time::Duration;
 
-use common::receiver::{Receiver, Reply};
-use common::{error_of, TestApp};
+use crate::common::receiver::{Receiver, Reply};
+use crate::common::{error_of, TestApp};
 use serde_json::{json, Value};
 use sqlx::PgPool;
 use uuid::Uuid;

@@ -3,14 +3,12 @@
 //! with only that scope gets through, no credentials get 401, and admin-only functions refuse
 //! every key.
 
-mod common;
-
 use std::collections::BTreeSet;
 
+use crate::common::TestApp;
 use app::api_keys::service::{create, NewKey};
 use app::auth::scope::Scope;
 use app::openapi::{operations, Access};
-use common::TestApp;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use sqlx::PgPool;
@@ -24,7 +22,9 @@ fn sample_arguments(path: &str) -> Value {
         "/api/v1/auth/setup" => {
             json!({"company_name": "X", "name": "X", "email": "x@x.test", "password": "long enough password"})
         }
-        "/api/v1/auth/sign_in" => json!({"email": "ada@acme.test", "password": common::PASSWORD}),
+        "/api/v1/auth/sign_in" => {
+            json!({"email": "ada@acme.test", "password": crate::common::PASSWORD})
+        }
         "/api/v1/company/rename" => json!({"name": "Acme Renamed"}),
         "/api/v1/company/add_admin" => {
             json!({"email": format!("{id}@acme.test"), "name": "New", "password": "long enough password"})
@@ -57,7 +57,10 @@ fn sample_arguments(path: &str) -> Value {
         "/api/v1/webhooks/update" => {
             json!({"id": id, "url": "https://93.184.216.34/hook", "event_types": ["*"]})
         }
-        "/api/v1/webhooks/get" | "/api/v1/webhooks/delete" | "/api/v1/webhooks/rotate_secret" => {
+        "/api/v1/webhooks/get"
+        | "/api/v1/webhooks/secrets"
+        | "/api/v1/webhooks/delete"
+        | "/api/v1/webhooks/rotate_secret" => {
             json!({"id": id})
         }
         "/api/v1/webhooks/test" => json!({"id": id, "event_type": "message.sent"}),
@@ -93,6 +96,8 @@ async fn call(app: &TestApp, key: Option<&str>, path: &str, get: bool) -> Status
             })
             .collect();
         client.get(url).query(&query)
+    } else if ["/api/v1/auth/sign_in", "/api/v1/auth/setup"].contains(&path) {
+        client.post(url).form(&crate::common::form_pairs(&args))
     } else {
         client.post(url).json(&args)
     };
@@ -104,10 +109,15 @@ async fn call(app: &TestApp, key: Option<&str>, path: &str, get: bool) -> Status
 
 async fn key(app: &TestApp, company_id: Uuid, scopes: Vec<Scope>) -> String {
     let new = NewKey::validate(&format!("k{}", Uuid::new_v4().simple()), scopes, None).unwrap();
-    create(&app.pool, company_id, None, "test", new)
-        .await
-        .unwrap()
-        .secret
+    create(
+        &app.pool,
+        company_id,
+        &app::audit::service::Actor::command_line(),
+        new,
+    )
+    .await
+    .unwrap()
+    .secret
 }
 
 #[sqlx::test(migrations = "../migrations")]

@@ -1,9 +1,7 @@
 //! Connecting with API keys and catch-hook URLs, settings validation, Slack's channel list
 //! from its API, tenant isolation, and no plaintext credential in a database dump.
 
-mod common;
-
-use common::{dump_database, error_of, TestApp};
+use crate::common::{dump_database, error_of, TestApp};
 use serde_json::{json, Value};
 use sqlx::PgPool;
 

@@ -2,11 +2,9 @@
 //! without cookies or CSRF, refused when disabled, expired or regenerated, confined to their
 //! company, and created from the command line.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{create_key, database_url, dump_database, error_of, KeyClient, TestApp};
+use crate::common::{create_key, database_url, dump_database, error_of, KeyClient, TestApp};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use sqlx::PgPool;

@@ -1,12 +1,10 @@
 //! Token refresh against the real OAuth server: ahead of expiry, once for concurrent callers,
 //! keeping rotated refresh tokens; a refused refresh marks the connection and notifies.
 
-mod common;
-
+use crate::common::oauth_flow::*;
+use crate::common::oauth_provider::OAuthProvider;
 use app::integrations::credentials::Credentials;
 use app::integrations::oauth::{self, REFRESH_AHEAD};
-use common::oauth_flow::*;
-use common::oauth_provider::OAuthProvider;
 use serde_json::Value;
 use sqlx::PgPool;
 

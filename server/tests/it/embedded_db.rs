@@ -6,8 +6,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use serde_json::json;
-
 const PASSWORD: &str = "correct horse battery";
 
 fn workspace_root() -> PathBuf {
@@ -83,7 +81,11 @@ async fn embedded_database_keeps_data_across_kill_9_and_stops_on_sigterm() {
     );
     let res = client
         .post(format!("{base}/api/v1/auth/setup"))
-        .json(&json!({"company_name": "Durable", "name": "", "email": "ada@durable.test", "password": PASSWORD}))
+        .form(&[
+            ("company_name", "Durable"),
+            ("email", "ada@durable.test"),
+            ("password", PASSWORD),
+        ])
         .send()
         .await
         .unwrap();
@@ -98,7 +100,7 @@ async fn embedded_database_keeps_data_across_kill_9_and_stops_on_sigterm() {
     wait_healthy(&client, port, &mut second).await;
     let res = client
         .post(format!("{base}/api/v1/auth/sign_in"))
-        .json(&json!({"email": "ada@durable.test", "password": PASSWORD}))
+        .form(&[("email", "ada@durable.test"), ("password", PASSWORD)])
         .send()
         .await
         .unwrap();
@@ -145,14 +147,14 @@ async fn embedded_database_keeps_data_across_kill_9_and_stops_on_sigterm() {
     assert!(String::from_utf8_lossy(&created.stdout).contains("Created admin bob@durable.test"));
     let res = client
         .post(format!("{base}/api/v1/auth/sign_in"))
-        .json(&json!({"email": "bob@durable.test", "password": PASSWORD}))
+        .form(&[("email", "bob@durable.test"), ("password", PASSWORD)])
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), 200, "the CLI-created admin can sign in");
     let again = admin_create();
     assert!(!again.status.success());
-    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already has an admin with this email"));
 
     // SIGTERM: a graceful exit that also stops PostgreSQL.
     let killed = Command::new("kill")

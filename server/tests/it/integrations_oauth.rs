@@ -2,12 +2,10 @@
 //! (oauth2-mock-server): PKCE, state checks, denial, failed exchange, and revocation on
 //! disconnect.
 
-mod common;
-
+use crate::common::oauth_flow::*;
+use crate::common::oauth_provider::OAuthProvider;
+use crate::common::{error_of, TestApp};
 use app::integrations::credentials::Credentials;
-use common::oauth_flow::*;
-use common::oauth_provider::OAuthProvider;
-use common::{error_of, TestApp};
 use serde_json::{json, Value};
 use sqlx::PgPool;
 
@@ -87,7 +85,9 @@ async fn a_state_from_another_session_or_too_old_is_refused(pool: PgPool) {
     // Another browser of the same admin cannot finish this browser's flow.
     let callback_url = authorize(&admin, "salesforce").await;
     let other_tab = app.browser();
-    other_tab.sign_in("ada@acme.test", common::PASSWORD).await;
+    other_tab
+        .sign_in("ada@acme.test", crate::common::PASSWORD)
+        .await;
     let landed = callback(&other_tab, &callback_url).await;
     assert!(landed.contains("oauth_error=invalid_state"), "{landed}");
 

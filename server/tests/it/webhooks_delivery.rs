@@ -2,12 +2,10 @@
 //! accepts, the retry schedule, Retry-After, 410, timeouts, auto-disable with a notification,
 //! secret rotation, redelivery, fan-out, and test sends.
 
-mod common;
-
 use std::time::Duration;
 
-use common::receiver::{Receiver, Reply};
-use common::{Browser, TestApp};
+use crate::common::receiver::{Receiver, Reply};
+use crate::common::{Browser, TestApp};
 use serde_json::{json, Value};
 use sqlx::PgPool;
 
@@ -80,8 +78,7 @@ async fn wait_delivery(admin: &Browser, endpoint: &str, check: impl Fn(&Value) -
 async fn endpoint_view(admin: &Browser, id: &str) -> Value {
     admin
         .get_json(&format!("/api/v1/webhooks/get?id={id}"))
-        .await["endpoint"]
-        .clone()
+        .await
 }
 
 fn fast_retries(c: &mut app::server::Config) {
@@ -454,5 +451,8 @@ async fn a_test_send_answers_with_the_outcome(pool: PgPool) {
             json!({"id": endpoint, "event_type": "nope.nope"}),
         )
         .await;
-    assert_eq!(common::error_of(res).await.2.as_deref(), Some("event_type"));
+    assert_eq!(
+        crate::common::error_of(res).await.2.as_deref(),
+        Some("event_type")
+    );
 }

@@ -1,0 +1,88 @@
+//! Response headers that protect pages and API answers: a Content-Security-Policy for pages
+//! (scripts only from this origin, the hydration scripts by a per-response nonce, the theme
+//! boot script by its hash, wasm allowed to compile), and `Cache-Control: no-store` on
+//! everything that is not a static asset, since pages and API answers carry private data and
+//! secrets shown once.
+
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue};
+use axum::middleware::Next;
+use axum::response::Response;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::Engine;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+/// The nonce of this response's inline scripts; `leptos_axum` reads it back through the
+/// request's parts (see the router's context).
+#[derive(Debug, Clone)]
+pub struct CspNonce(pub String);
+
+/// What the policy needs to know once: the hash of the inline theme script.
+#[derive(Debug, Clone)]
+pub struct Csp {
+    theme_script_hash: String,
+}
+
+impl Csp {
+    pub fn new() -> Self {
+        let digest = Sha256::digest(app::THEME_BOOT_SCRIPT.as_bytes());
+        Self {
+            theme_script_hash: STANDARD.encode(digest),
+        }
+    }
+
+    fn policy(&self, nonce: &str) -> String {
+        format!(
+            "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'sha256-{hash}' 'wasm-unsafe-eval'; \
+             style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; \
+             object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+            hash = self.theme_script_hash
+        )
+    }
+}
+
+impl Default for Csp {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn is_asset(path: &str) -> bool {
+    path.starts_with("/pkg/")
+        || path
+            .rsplit('/')
+            .next()
+            .is_some_and(|last| last.contains('.'))
+}
+
+pub async fn protect(State(csp): State<Csp>, mut req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    if is_asset(&path) {
+        return next.run(req).await;
+    }
+    let page = !path.starts_with("/api/");
+    let nonce = page.then(|| {
+        let mut bytes = [0u8; 16];
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        URL_SAFE_NO_PAD.encode(bytes)
+    });
+    if let Some(nonce) = &nonce {
+        req.extensions_mut().insert(CspNonce(nonce.clone()));
+    }
+    let mut response = next.run(req).await;
+    let headers = response.headers_mut();
+    headers
+        .entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
+    let html = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if let (Some(nonce), true) = (nonce, html) {
+        if let Ok(value) = HeaderValue::from_str(&csp.policy(&nonce)) {
+            headers.insert(header::CONTENT_SECURITY_POLICY, value);
+        }
+    }
+    response
+}

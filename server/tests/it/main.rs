@@ -1,0 +1,24 @@
+//! The integration tests: one binary (Leptos test binaries are large and slow to link), one
+//! module per area, each test on its own database (`#[sqlx::test]`).
+
+mod common;
+
+mod api_errors;
+mod api_keys;
+mod api_scopes;
+mod auth;
+mod embedded_db;
+mod events;
+mod integrations_connect;
+mod integrations_oauth;
+mod integrations_slack;
+mod integrations_tokens;
+mod openapi;
+mod rate_limits;
+mod security;
+mod sessions;
+mod site_settings;
+mod tenancy;
+mod webhooks_crash;
+mod webhooks_delivery;
+mod webhooks_safety;
