@@ -33,13 +33,14 @@ pub fn email(field: &str, value: &str) -> Result<String, AppError> {
     }
 }
 
-/// Trimmed text of 1..=max characters.
+/// Text of at most `max` characters (counted as sent), trimmed, not empty.
 pub fn required_text(
     field: &str,
     label: &str,
     value: &str,
     max: usize,
 ) -> Result<String, AppError> {
+    let sent = value.chars().count();
     let value = value.trim();
     if value.is_empty() {
         return Err(AppError::bad_request(
@@ -47,7 +48,7 @@ pub fn required_text(
             format!("{label} is required."),
         ));
     }
-    if value.chars().count() > max {
+    if sent > max {
         return Err(AppError::bad_request(
             field,
             format!("{label} must be at most {max} characters."),
@@ -56,15 +57,16 @@ pub fn required_text(
     Ok(value.to_string())
 }
 
-/// Trimmed text of at most `max` characters; may be empty.
+/// Text of at most `max` characters (counted as sent), trimmed; may be empty.
 pub fn optional_text(
     field: &str,
     label: &str,
     value: &str,
     max: usize,
 ) -> Result<String, AppError> {
+    let sent = value.chars().count();
     let value = value.trim();
-    if value.chars().count() > max {
+    if sent > max {
         return Err(AppError::bad_request(
             field,
             format!("{label} must be at most {max} characters."),
@@ -73,20 +75,49 @@ pub fn optional_text(
     Ok(value.to_string())
 }
 
-/// A timestamp the database can store and compare: years 1 to 9999. (PostgreSQL refuses dates
-/// before 4713 BC, and nothing here means anything outside this range.)
+/// A timestamp the database can store and compare: years 0 to 9999, as RFC 3339 writes them.
+/// (PostgreSQL refuses dates before 4713 BC, and nothing here means anything outside this.)
 pub fn timestamp(
     field: &str,
     value: chrono::DateTime<chrono::Utc>,
 ) -> Result<chrono::DateTime<chrono::Utc>, AppError> {
     use chrono::Datelike;
-    if (1..=9999).contains(&value.year()) {
+    if (0..=9999).contains(&value.year()) {
         Ok(value)
     } else {
         Err(AppError::bad_request(
             field,
-            "Use a date between the years 1 and 9999.",
+            "Use a date between the years 0 and 9999.",
         ))
+    }
+}
+
+/// An absolute URL as RFC 3986 writes it: ASCII, no spaces or control characters, only the
+/// characters a URI may hold (international domains in punycode, the rest percent-encoded).
+/// The WHATWG parser would quietly repair more; what it repaired is not what was checked.
+pub fn uri_text<'a>(field: &str, value: &'a str) -> Result<&'a str, AppError> {
+    let value = value.trim();
+    let fits = value
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-._~:/?#[]@!$&'()*+,;=%".contains(c));
+    if !fits {
+        return Err(AppError::bad_request(
+            field,
+            "Enter the URL with no spaces or special characters (international domains in punycode).",
+        ));
+    }
+    Ok(value)
+}
+
+/// A page size: `default` when absent, else 1 to `max`.
+pub fn limit(field: &str, value: Option<u32>, default: u32, max: u32) -> Result<i64, AppError> {
+    match value {
+        None => Ok(i64::from(default)),
+        Some(n) if (1..=max).contains(&n) => Ok(i64::from(n)),
+        Some(_) => Err(AppError::bad_request(
+            field,
+            format!("`{field}` is 1 to {max}."),
+        )),
     }
 }
 

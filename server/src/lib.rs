@@ -9,6 +9,7 @@ pub mod embedded_pg;
 pub mod error;
 pub mod guards;
 pub mod headers;
+pub mod input;
 pub mod maintenance;
 pub mod router;
 pub mod worker;

@@ -24,17 +24,26 @@ use axum::extract::Query;
 use axum::http::HeaderMap;
 use axum::response::Redirect;
 
-use crate::{guards, headers};
+use std::sync::Arc;
+
+use crate::{guards, headers, input};
 
 pub fn build_router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
     let context_state = state.clone();
     let csp = headers::Csp::new();
+    // The document is built once; the input boundary reads each operation's arguments from it.
+    let api_base = app::api_keys::service::api_base_url(&state);
+    let openapi = Arc::new(app::openapi::document_json(&api_base, &state.catalogue));
+    let shapes: input::InputShapes = Arc::new(app::openapi::input_shapes(&openapi));
     Router::new()
         .route("/healthz", get(healthz))
         .route(CALLBACK_PATH, get(oauth_callback))
-        .route("/api/v1/openapi.json", get(openapi_json))
+        .route(
+            "/api/v1/openapi.json",
+            get(move || async move { Json(openapi.as_ref().clone()).into_response() }),
+        )
         // leptos_routes registers every server function at its own path; anything else under
         // /api gets the JSON error shape.
         .route("/api/{*rest}", any(api_not_found))
@@ -56,7 +65,7 @@ pub fn build_router(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn(guards::pages_require_session))
         // Inside `authenticate`: bodies are read only within the caller's rate limit.
-        .layer(middleware::from_fn(guards::check_api_input))
+        .layer(middleware::from_fn_with_state(shapes, input::check))
         .layer(middleware::from_fn_with_state(state.clone(), authenticate))
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -133,12 +142,6 @@ async fn oauth_callback(
             Redirect::to(&format!("/integrations/available?{}", target.finish())).into_response()
         }
     }
-}
-
-/// The OpenAPI 3.1 document of every server function; public, like any API reference.
-async fn openapi_json(State(state): State<AppState>) -> Response {
-    let base = app::api_keys::service::api_base_url(&state);
-    Json(app::openapi::document(&base)).into_response()
 }
 
 async fn healthz(State(state): State<AppState>) -> Response {

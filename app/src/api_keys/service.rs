@@ -29,8 +29,9 @@ impl NewKey {
         mut scopes: Vec<Scope>,
         expires_in_days: Option<u32>,
     ) -> Result<Self, AppError> {
+        let sent = name.chars().count();
         let name = name.trim();
-        if name.is_empty() || name.chars().count() > 100 {
+        if name.is_empty() || sent > 100 {
             return Err(AppError::bad_request(
                 "name",
                 "Name the key (1 to 100 characters).",

@@ -34,6 +34,16 @@ impl Actor {
         }
     }
 
+    /// An admin acting for themselves outside a signed-in call (first-run setup).
+    pub fn admin(user_id: Uuid, email: &str) -> Self {
+        Self {
+            kind: ActorKind::Admin,
+            id: Some(user_id),
+            label: email.to_string(),
+            ip: request_ip(),
+        }
+    }
+
     /// The admin behind the change, if a person made it.
     pub fn user_id(&self) -> Option<Uuid> {
         (self.kind == ActorKind::Admin).then_some(self.id).flatten()
@@ -142,7 +152,7 @@ pub async fn list(
     before: Option<i64>,
     limit: Option<u32>,
 ) -> Result<AuditPage, AppError> {
-    let limit = i64::from(limit.unwrap_or(50).clamp(1, 100));
+    let limit = crate::validate::limit("limit", limit, 50, 100)?;
     let rows: Vec<EntryRow> = sqlx::query_as(
         "SELECT id, occurred_at, actor_kind, actor_label, ip, action, target_id, target_label, details
            FROM audit_log

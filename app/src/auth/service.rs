@@ -30,6 +30,12 @@ pub async fn sign_in(
     if password.is_empty() {
         return Err(AppError::bad_request("password", "Enter your password."));
     }
+    if password.chars().count() > passwords::MAX_PASSWORD_LEN {
+        return Err(AppError::bad_request(
+            "password",
+            "Email or password is incorrect.",
+        ));
+    }
     let attempt =
         throttle::reserve(&state.pool, &state.config.sign_in_throttle, &email, ip).await?;
 

@@ -54,6 +54,9 @@ pub async fn create_first_company(
     }
     let company_id = insert_company(&mut tx, &company_name).await?;
     let user_id = insert_admin(&mut tx, company_id, &email, &name, &hash).await?;
+    let change = Change::new(AuditAction::AdminAdded, user_id, &email)
+        .with_details(serde_json::json!({ "first_run_setup": true }));
+    audit::record(&mut tx, company_id, &Actor::admin(user_id, &email), change).await?;
     tx.commit().await.map_err(db_error)?;
     tracing::info!(%company_id, "first-run setup complete");
     Ok((company_id, user_id))

@@ -20,6 +20,7 @@ pub const MAX_BATCH: usize = 1000;
 
 /// One event of a batch.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct EventInput {
     pub event_type: String,
     pub data: serde_json::Value,

@@ -49,7 +49,7 @@ impl NewEvent {
         }
         if idempotency_key
             .as_ref()
-            .is_some_and(|k| k.is_empty() || k.len() > 255)
+            .is_some_and(|k| k.is_empty() || k.chars().count() > 255)
         {
             return Err(AppError::bad_request(
                 format!("{field}idempotency_key"),

@@ -87,8 +87,9 @@ impl NewEventType {
                 format!("`{name}` is a built-in event type."),
             ));
         }
+        let sent = description.chars().count();
         let description = description.trim();
-        if description.chars().count() > 500 {
+        if sent > 500 {
             return Err(AppError::bad_request(
                 "description",
                 "Keep the description under 500 characters.",

@@ -102,7 +102,13 @@ pub async fn connect_webhook(
             ))
         }
     };
-    let url = url.trim();
+    let url = crate::validate::uri_text("url", url)?;
+    if url.chars().count() > crate::webhooks::url_guard::MAX_URL_LEN {
+        return Err(AppError::bad_request(
+            "url",
+            "Keep the URL under 2048 characters.",
+        ));
+    }
     let parsed = reqwest::Url::parse(url).map_err(|_| {
         AppError::bad_request("url", "Paste the full webhook URL, starting with https://.")
     })?;

@@ -234,6 +234,9 @@ fn responses(op: &Operation) -> utoipa::openapi::Responses {
         "400",
         error("A missing or invalid argument; `field` names it."),
     );
+    if op.path == "/api/v1/auth/sign_in" {
+        responses = responses.response("401", error("The email or password is incorrect."));
+    }
     if op.access != Access::Public {
         responses = responses
             .response(

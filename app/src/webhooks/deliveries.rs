@@ -53,7 +53,7 @@ pub async fn list(
     company_id: Uuid,
     filter: Filter,
 ) -> Result<DeliveryPage, AppError> {
-    let limit = i64::from(filter.limit.unwrap_or(20).clamp(1, 100));
+    let limit = crate::validate::limit("limit", filter.limit, 20, 100)?;
     let before = filter
         .before
         .map(|b| crate::validate::timestamp("before", b))

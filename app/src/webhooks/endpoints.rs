@@ -60,8 +60,10 @@ pub async fn validate(
     input: EndpointInput,
 ) -> Result<CheckedEndpoint, AppError> {
     let url = url_guard::check(&input.url, policy(state)).await?;
-    let description = input.description.unwrap_or_default().trim().to_string();
-    if description.chars().count() > 500 {
+    let description = input.description.unwrap_or_default();
+    let sent = description.chars().count();
+    let description = description.trim().to_string();
+    if sent > 500 {
         return Err(AppError::bad_request(
             "description",
             "Keep the description under 500 characters.",
@@ -123,13 +125,16 @@ fn check_headers(headers: &BTreeMap<String, String>) -> Result<(), AppError> {
     }
     for (name, value) in headers {
         let valid_name = http::HeaderName::from_bytes(name.as_bytes()).is_ok();
-        if !valid_name || RESERVED_HEADERS.contains(&name.to_ascii_lowercase().as_str()) {
+        if !valid_name
+            || name.len() > 256
+            || RESERVED_HEADERS.contains(&name.to_ascii_lowercase().as_str())
+        {
             return Err(AppError::bad_request(
                 "headers",
                 format!("`{name}` cannot be used as a custom header."),
             ));
         }
-        if http::HeaderValue::from_str(value).is_err() || value.len() > 4096 {
+        if http::HeaderValue::from_str(value).is_err() || value.chars().count() > 4096 {
             return Err(AppError::bad_request(
                 "headers",
                 format!("The value of `{name}` is not a valid header value."),

@@ -11,6 +11,9 @@ use reqwest::Url;
 
 use crate::error::AppError;
 
+/// The longest URL accepted (what browsers and proxies reliably carry).
+pub const MAX_URL_LEN: usize = 2048;
+
 #[derive(Debug, Clone, Copy, Default)]
 pub struct UrlPolicy {
     pub allow_http: bool,
@@ -84,7 +87,13 @@ fn refused(message: impl Into<String>) -> AppError {
 
 /// Checks a URL as an admin enters it, resolving its host.
 pub async fn check(raw: &str, policy: UrlPolicy) -> Result<Url, AppError> {
-    let url = Url::parse(raw.trim())
+    if raw.chars().count() > MAX_URL_LEN {
+        return Err(refused(format!(
+            "Keep the URL under {MAX_URL_LEN} characters."
+        )));
+    }
+    let raw = crate::validate::uri_text("url", raw)?;
+    let url = Url::parse(raw)
         .map_err(|_| refused("Enter an absolute URL, e.g. https://example.com/webhooks."))?;
     match url.scheme() {
         "https" => {}
@@ -241,7 +250,8 @@ mod tests {
     async fn urls_are_checked_for_scheme_host_and_address() {
         let strict = UrlPolicy::default();
         for (url, why) in [
-            ("not a url", "absolute"),
+            ("not a url", "spaces"),
+            ("example.com/hook", "absolute"),
             ("ftp://example.com/x", "http(s)"),
             ("http://example.com/x", "https"),
             ("https://127.0.0.1/x", "private"),

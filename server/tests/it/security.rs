@@ -815,6 +815,7 @@ async fn security_relevant_changes_are_in_the_audit_log(pool: PgPool) {
     assert_eq!(
         actions,
         vec![
+            "admin.added",
             "api_key.created",
             "api_key.regenerated",
             "api_key.deleted",
@@ -826,12 +827,13 @@ async fn security_relevant_changes_are_in_the_audit_log(pool: PgPool) {
             "api_key.created",
         ]
     );
-    let first = &log["entries"].as_array().unwrap().last().unwrap();
-    assert_eq!(first["actor"], "ada@acme.test");
-    assert_eq!(first["actor_kind"], "admin");
-    assert_eq!(first["target"], "deploys");
-    assert_eq!(first["ip"], "127.0.0.1");
-    assert_eq!(first["details"]["scopes"], json!(["events:write"]));
+    let entries = log["entries"].as_array().unwrap();
+    let key_created = &entries[entries.len() - 2];
+    assert_eq!(key_created["actor"], "ada@acme.test");
+    assert_eq!(key_created["actor_kind"], "admin");
+    assert_eq!(key_created["target"], "deploys");
+    assert_eq!(key_created["ip"], "127.0.0.1");
+    assert_eq!(key_created["details"]["scopes"], json!(["events:write"]));
     // Another company sees none of it: only its own admin, added from the command line.
     let other = app.other_company("Globex", "gus@globex.test").await;
     let theirs = other.get_json("/api/v1/audit/list").await;

@@ -29,6 +29,11 @@ fn start(database_url: &str, port: u16) -> Child {
         .env("PLUGBOARD_ALLOW_PRIVATE_WEBHOOKS", "true")
         .env("PLUGBOARD_WEBHOOK_LEASE_SECONDS", LEASE_SECS.to_string())
         .env("PLUGBOARD_PUBLISH_RATE_LIMIT_PER_SECOND", "100000")
+        // One worker sending ten at a time to a receiver that takes 50 ms: about 200
+        // deliveries a second, well behind the burst, so the kill always finds events that
+        // were acknowledged and not yet sent, whatever else the machine is doing.
+        .env("PLUGBOARD_WEBHOOK_WORKERS", "1")
+        .env("PLUGBOARD_WEBHOOK_BATCH_SIZE", "10")
         .env("RUST_LOG", "error")
         .stdout(Stdio::null())
         .spawn()
@@ -79,7 +84,7 @@ async fn every_acknowledged_event_is_delivered_across_a_sigkill(pool: PgPool) {
     .secret;
     let receiver = Receiver::start().await;
     // Slow enough that deliveries are in flight when the process dies.
-    receiver.set_default(Reply::status(200).delay(Duration::from_millis(20)));
+    receiver.set_default(Reply::status(200).delay(Duration::from_millis(50)));
 
     let mut server = start(&database_url, port);
     wait_healthy(&client, &base, &mut server).await;

@@ -271,11 +271,17 @@ async fn repeated_failed_deliveries_disable_the_endpoint_and_notify_admins(pool:
 
     // Enabling it again clears the failures; the next success keeps it active.
     receiver.set_default(Reply::status(200));
-    let mut body = endpoint_view(&admin, &endpoint).await;
-    body["enabled"] = json!(true);
-    body["id"] = json!(endpoint);
+    let view = endpoint_view(&admin, &endpoint).await;
+    let body = json!({"id": endpoint, "url": view["url"], "event_types": view["event_types"], "enabled": true});
     let res = admin.post("/api/v1/webhooks/update", body).await;
     assert_eq!(res.json::<Value>().await.unwrap()["status"], "active");
+    publish(&admin, "message.sent", json!({"n": 3})).await;
+    wait_delivery(&admin, &endpoint, |d| d["status"] == "succeeded").await;
+    let view = endpoint_view(&admin, &endpoint).await;
+    assert_eq!(
+        (view["status"].as_str(), view["failure_count"].as_u64()),
+        (Some("active"), Some(0))
+    );
 }
 
 #[sqlx::test(migrations = "../migrations")]
