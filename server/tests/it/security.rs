@@ -94,20 +94,8 @@ async fn a_nul_byte_in_one_answer_loses_no_outcome_in_its_batch(pool: PgPool) {
     nasty.set_default(reply);
     let fine = Receiver::start().await;
     for (admin, receiver) in [(&acme, &nasty), (&globex, &fine)] {
-        let res = admin
-            .post(
-                "/api/v1/webhooks/create",
-                json!({"url": receiver.url("/hook"), "event_types": ["*"]}),
-            )
-            .await;
-        assert_eq!(res.status(), 200);
-        let res = admin
-            .post(
-                "/api/v1/events/publish",
-                json!({"event_type": "message.sent", "data": {"text": "hi"}}),
-            )
-            .await;
-        assert_eq!(res.status(), 200);
+        admin.add_webhook(&receiver.url("/hook")).await;
+        admin.publish("message.sent", json!({"text": "hi"})).await;
     }
     let jobs = server::worker::claim(&app.state, 10).await.unwrap();
     assert_eq!(jobs.len(), 2, "one batch holds both deliveries");
@@ -148,19 +136,8 @@ async fn a_delivery_claimed_without_outcomes_is_given_up_not_retried_forever(poo
     let app = TestApp::spawn_with(pool, |c| c.webhooks.workers = 0).await;
     let admin = app.setup("Acme", "ada@acme.test").await;
     let receiver = Receiver::start().await;
-    let res = admin
-        .post(
-            "/api/v1/webhooks/create",
-            json!({"url": receiver.url("/hook"), "event_types": ["*"]}),
-        )
-        .await;
-    assert_eq!(res.status(), 200);
-    admin
-        .post(
-            "/api/v1/events/publish",
-            json!({"event_type": "message.sent", "data": {}}),
-        )
-        .await;
+    admin.add_webhook(&receiver.url("/hook")).await;
+    admin.publish("message.sent", json!({})).await;
     // As if every claim so far had died before recording (a poison row, or crashes).
     sqlx::query(
         "UPDATE webhook_deliveries SET attempts = 7, next_attempt_at = now() - interval '1 minute'",
@@ -256,12 +233,7 @@ async fn custom_header_values_are_sealed_at_rest_and_redacted_in_the_log(pool: P
         created["endpoint"]["header_names"],
         json!(["Authorization", "X-Team"])
     );
-    admin
-        .post(
-            "/api/v1/events/publish",
-            json!({"event_type": "message.sent", "data": {"text": "hi"}}),
-        )
-        .await;
+    admin.publish("message.sent", json!({"text": "hi"})).await;
     let got = receiver.wait_for(1, Duration::from_secs(15)).await;
     assert_eq!(
         got[0].header("authorization"),
@@ -319,13 +291,7 @@ async fn custom_header_values_are_sealed_at_rest_and_redacted_in_the_log(pool: P
 async fn reading_webhooks_does_not_reveal_their_signing_secrets(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let admin = app.setup("Acme", "ada@acme.test").await;
-    let res = admin
-        .post(
-            "/api/v1/webhooks/create",
-            json!({"url": "https://93.184.216.34/hook", "event_types": ["*"]}),
-        )
-        .await;
-    let created: Value = res.json().await.unwrap();
+    let created = admin.add_webhook("https://93.184.216.34/hook").await;
     let secret = created["secret"].as_str().unwrap().to_string();
     let id = created["endpoint"]["id"].as_str().unwrap().to_string();
     let (_, reader) = create_key(&admin, "reader", &["webhooks:read"]).await;
@@ -363,13 +329,7 @@ async fn nul_bytes_and_impossible_dates_are_refused_naming_the_field(pool: PgPoo
     })
     .await;
     let admin = app.setup("Acme", "ada@acme.test").await;
-    let res = admin
-        .post(
-            "/api/v1/webhooks/create",
-            json!({"url": "https://93.184.216.34/hook", "event_types": ["*"]}),
-        )
-        .await;
-    let endpoint = res.json::<Value>().await.unwrap()["endpoint"]["id"].clone();
+    let endpoint = admin.add_webhook("https://93.184.216.34/hook").await["endpoint"]["id"].clone();
     let nul = "x\u{0}y";
     let posts = [
         (
@@ -623,20 +583,9 @@ async fn one_row_the_database_refuses_does_not_lose_the_rest_of_its_batch(pool: 
     let app = TestApp::spawn_with(pool, |c| c.webhooks.workers = 0).await;
     let admin = app.setup("Acme", "ada@acme.test").await;
     let receiver = Receiver::start().await;
-    let res = admin
-        .post(
-            "/api/v1/webhooks/create",
-            json!({"url": receiver.url("/hook"), "event_types": ["*"]}),
-        )
-        .await;
-    assert_eq!(res.status(), 200);
+    admin.add_webhook(&receiver.url("/hook")).await;
     for n in 0..3 {
-        admin
-            .post(
-                "/api/v1/events/publish",
-                json!({"event_type": "message.sent", "data": {"n": n}}),
-            )
-            .await;
+        admin.publish("message.sent", json!({"n": n})).await;
     }
     let jobs = server::worker::claim(&app.state, 10).await.unwrap();
     let mut results = server::worker::deliver(&app.state, jobs).await;
@@ -775,13 +724,7 @@ async fn security_relevant_changes_are_in_the_audit_log(pool: PgPool) {
     admin
         .post("/api/v1/company/remove_admin", json!({"user_id": bob}))
         .await;
-    let res = admin
-        .post(
-            "/api/v1/webhooks/create",
-            json!({"url": "https://93.184.216.34/hook", "event_types": ["*"]}),
-        )
-        .await;
-    let endpoint = res.json::<Value>().await.unwrap()["endpoint"]["id"].clone();
+    let endpoint = admin.add_webhook("https://93.184.216.34/hook").await["endpoint"]["id"].clone();
     admin
         .post("/api/v1/webhooks/delete", json!({"id": endpoint}))
         .await;

@@ -218,6 +218,42 @@ impl Browser {
         req.send().await.expect("request")
     }
 
+    /// Registers a webhook endpoint for every event; returns what `create` answered (the
+    /// endpoint and its signing secret).
+    pub async fn add_webhook(&self, url: &str) -> Value {
+        let res = self
+            .post(
+                "/api/v1/webhooks/create",
+                json!({"url": url, "event_types": ["*"]}),
+            )
+            .await;
+        assert_eq!(
+            res.status(),
+            200,
+            "create endpoint: {}",
+            res.text().await.unwrap_or_default()
+        );
+        res.json().await.expect("json")
+    }
+
+    /// Publishes an event; returns its id.
+    pub async fn publish(&self, event_type: &str, data: Value) -> String {
+        let res = self
+            .post(
+                "/api/v1/events/publish",
+                json!({"event_type": event_type, "data": data}),
+            )
+            .await;
+        assert_eq!(
+            res.status(),
+            200,
+            "publish: {}",
+            res.text().await.unwrap_or_default()
+        );
+        let body: Value = res.json().await.expect("json");
+        body["id"].as_str().expect("id").to_string()
+    }
+
     /// A GET that must answer with JSON.
     pub async fn get_json(&self, path: &str) -> Value {
         self.get(path).await.json().await.expect("json body")
