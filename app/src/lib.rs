@@ -9,6 +9,7 @@ pub mod audit;
 pub mod auth;
 pub mod company;
 pub mod components;
+pub mod delivery;
 pub mod error;
 pub mod events;
 pub mod integrations;

@@ -29,7 +29,7 @@ pub async fn serve(
     state: AppState,
     mut shutdown: watch::Receiver<bool>,
 ) -> Result<(), ServerError> {
-    let sealed = app::webhooks::endpoints::seal_legacy_headers(&state.pool, &state.cipher).await?;
+    let sealed = app::webhooks::secrets::seal_legacy_headers(&state.pool, &state.cipher).await?;
     if sealed > 0 {
         tracing::info!("sealed the custom header values of {sealed} webhook endpoints");
     }

@@ -37,28 +37,7 @@ pub async fn record_key_usage(state: AppState, mut shutdown: watch::Receiver<boo
 
 /// Attempts, finished deliveries and their events older than the retention are deleted.
 pub async fn prune_delivery_logs(state: &AppState) -> Result<u64, sqlx::Error> {
-    let retention = state.config.webhooks.retention.as_secs_f64();
-    let attempts = sqlx::query(
-        "DELETE FROM webhook_attempts WHERE started_at < now() - make_interval(secs => $1)",
-    )
-    .bind(retention)
-    .execute(&state.pool)
-    .await?
-    .rows_affected();
-    sqlx::query(
-        "DELETE FROM webhook_deliveries WHERE status <> 'pending' AND completed_at < now() - make_interval(secs => $1)",
-    )
-    .bind(retention)
-    .execute(&state.pool)
-    .await?;
-    sqlx::query(
-        "DELETE FROM events e WHERE e.created_at < now() - make_interval(secs => $1)
-            AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id)",
-    )
-    .bind(retention)
-    .execute(&state.pool)
-    .await?;
-    Ok(attempts)
+    app::delivery::queue::prune(&state.pool, state.config.webhooks.retention).await
 }
 
 pub async fn prune(state: &AppState) -> Result<(), sqlx::Error> {

@@ -7,9 +7,9 @@ use uuid::Uuid;
 
 use super::{registry, EventInput, PublishedEvent, MAX_BATCH, MAX_PAYLOAD_BYTES};
 use crate::auth::access::Caller;
+use crate::delivery::queue;
 use crate::error::AppError;
 use crate::server::{db_error, AppState};
-use crate::webhooks::fanout;
 
 /// An event to publish, checked.
 pub struct NewEvent {
@@ -189,12 +189,12 @@ pub async fn publish(
         .execute(&mut *tx)
         .await
         .map_err(db_error)?;
-        let queued = fanout::enqueue(&mut tx, company_id, &new_ids, &types)
+        let queued = queue::enqueue(&mut tx, company_id, &new_ids, &types)
             .await
             .map_err(db_error)?;
         tx.commit().await.map_err(db_error)?;
         if queued > 0 {
-            fanout::announce(state);
+            queue::announce(state);
         }
     } else {
         tx.rollback().await.map_err(db_error)?;

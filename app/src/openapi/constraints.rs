@@ -6,16 +6,36 @@
 
 use serde_json::{json, Map, Value};
 
+/// The characters Rust's `char::is_whitespace` (and so `str::trim`) takes for white space, as a
+/// regex class body.
+macro_rules! white_space {
+    () => {
+        "\\u0009-\\u000d\\u0020\\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
+    };
+}
+
 use crate::events::registry;
 use crate::integrations::catalogue::Catalogue;
 use crate::integrations::AuthType;
 
 /// A string without NUL characters, which PostgreSQL cannot store.
 const NUL_FREE: &str = "^[^\\u0000]*$";
-/// Also with at least one non-space character (the server trims, then needs something).
-const PRESENT: &str = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$";
-/// One `@`, a non-empty local part, a dotted domain, no spaces (stricter than the server).
-const EMAIL: &str = "^[^@\\s\\u0000]+@[^@\\s.\\u0000]+(\\.[^@\\s.\\u0000]+)+$";
+/// Also with at least one character that is not white space as the server trims it (Unicode
+/// White_Space, spelled out: regex dialects disagree on `\\s`).
+const PRESENT: &str = concat!("^[^\\u0000]*[^\\u0000", white_space!(), "][^\\u0000]*$");
+/// One `@`, a non-empty local part, a dotted domain, no white space (stricter than the server).
+const EMAIL: &str = concat!(
+    "^[^@\\u0000",
+    white_space!(),
+    "]+@[^@.\\u0000",
+    white_space!(),
+    "]+(\\.[^@.\\u0000",
+    white_space!(),
+    "]+)+$"
+);
+/// An http(s) URL in the characters a URI may hold (as `validate::uri_text` accepts).
+const URL_HTTP: &str = "^https?://[A-Za-z0-9\\-._~:/?#\\[\\]@!$&'()*+,;=%]+$";
+const URL_HTTPS: &str = "^https://[A-Za-z0-9\\-._~:/?#\\[\\]@!$&'()*+,;=%]+$";
 /// `invoice.paid`: lower-case words joined by dots.
 const EVENT_TYPE: &str = "^[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)+$";
 /// An HTTP header name (RFC 9110 token).
@@ -88,7 +108,7 @@ fn endpoint_fields() -> Vec<(&'static str, Value)> {
     vec![
         (
             "url",
-            json!({"format": "uri", "pattern": "^https?://[^\\s\\u0000]+$", "maxLength": 2048}),
+            json!({"format": "uri", "pattern": URL_HTTP, "maxLength": 2048}),
         ),
         ("description", text(NUL_FREE, None, 500)),
         (
@@ -203,7 +223,7 @@ fn table(catalogue: &Catalogue) -> Vec<(&'static str, Vec<(&'static str, Value)>
                 ("slug", slugs(catalogue, Some(AuthType::Webhook))),
                 (
                     "url",
-                    json!({"format": "uri", "pattern": "^https://[^\\s\\u0000]+$", "maxLength": 2048}),
+                    json!({"format": "uri", "pattern": URL_HTTPS, "maxLength": 2048}),
                 ),
             ],
         ),

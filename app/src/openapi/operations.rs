@@ -201,6 +201,10 @@ pub fn operations() -> Vec<Operation> {
             "Webhooks",
             s(WebhooksWrite),
         ),
+        Operation::one::<webhooks::SetWebhookEnabled, webhooks::WebhookEndpointView>(
+            "Webhooks",
+            s(WebhooksWrite),
+        ),
         Operation::nothing::<webhooks::DeleteWebhook>("Webhooks", s(WebhooksWrite)),
         Operation::one::<webhooks::TestWebhook, webhooks::DeliveryView>(
             "Webhooks",

@@ -13,19 +13,23 @@ use crate::api::ApiClient;
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
-pub mod attempt;
+pub mod adapter;
 #[cfg(feature = "ssr")]
-pub mod deliveries;
+pub mod endpoint_input;
 #[cfg(feature = "ssr")]
 pub mod endpoints;
 #[cfg(feature = "ssr")]
-pub mod fanout;
+pub mod health;
 #[cfg(feature = "ssr")]
-pub mod outcome;
+pub mod resend;
+#[cfg(feature = "ssr")]
+pub mod secrets;
 #[cfg(feature = "ssr")]
 pub mod signing;
 #[cfg(feature = "ssr")]
 pub mod url_guard;
+
+pub use crate::delivery::{AttemptView, DeliveryPage, DeliveryStatus, DeliveryView, RetriedCount};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -74,59 +78,6 @@ pub struct EndpointSecrets {
     pub headers: BTreeMap<String, String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum DeliveryStatus {
-    Pending,
-    Succeeded,
-    Failed,
-}
-
-/// One attempt as sent and as answered.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct AttemptView {
-    pub attempt: u32,
-    pub started_at: DateTime<Utc>,
-    pub duration_ms: u32,
-    pub request_headers: BTreeMap<String, String>,
-    pub request_body: String,
-    pub response_status: Option<u16>,
-    pub response_headers: Option<BTreeMap<String, String>>,
-    /// Truncated at 64 KB.
-    pub response_body: Option<String>,
-    pub error: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct DeliveryView {
-    pub id: Uuid,
-    pub endpoint_id: Uuid,
-    pub event_id: String,
-    pub event_type: String,
-    pub status: DeliveryStatus,
-    pub attempts: u32,
-    pub next_attempt_at: Option<DateTime<Utc>>,
-    pub last_status_code: Option<u16>,
-    pub last_error: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub completed_at: Option<DateTime<Utc>>,
-    /// Newest first.
-    pub attempt_log: Vec<AttemptView>,
-}
-
-/// A page of deliveries, newest first; pass `next_before` as `before` for the next page.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct DeliveryPage {
-    pub deliveries: Vec<DeliveryView>,
-    pub next_before: Option<DateTime<Utc>>,
-}
-
-/// How many failed deliveries were queued again.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct RetriedCount {
-    pub retried: u32,
-}
-
 /// The caller, if it may act with `$scope` (server function bodies only exist with `ssr`).
 #[cfg_attr(not(feature = "ssr"), allow(unused_macros))]
 macro_rules! caller {
@@ -157,7 +108,7 @@ pub async fn create_webhook(
 ) -> Result<EndpointWithSecret, AppError> {
     let caller = caller!(WebhooksWrite);
     let state = crate::server::app_state()?;
-    let input = endpoints::EndpointInput {
+    let input = endpoint_input::EndpointInput {
         url,
         description,
         event_types,
@@ -165,7 +116,7 @@ pub async fn create_webhook(
         timeout_secs,
         enabled,
     };
-    let checked = endpoints::validate(&state, caller.company_id, input).await?;
+    let checked = endpoint_input::validate(&state, caller.company_id, input).await?;
     let actor = crate::audit::service::Actor::of(&caller);
     endpoints::create(&state, caller.company_id, &actor, checked).await
 }
@@ -184,7 +135,7 @@ pub async fn get_webhook(id: Uuid) -> Result<WebhookEndpointView, AppError> {
          input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn get_webhook_secrets(id: Uuid) -> Result<EndpointSecrets, AppError> {
     let caller = caller!(WebhooksWrite);
-    endpoints::secrets(&crate::server::app_state()?, caller.company_id, id).await
+    secrets::secrets(&crate::server::app_state()?, caller.company_id, id).await
 }
 
 /// Replaces an endpoint's settings; without `headers` the custom headers stay as they are.
@@ -202,7 +153,7 @@ pub async fn update_webhook(
 ) -> Result<WebhookEndpointView, AppError> {
     let caller = caller!(WebhooksWrite);
     let state = crate::server::app_state()?;
-    let input = endpoints::EndpointInput {
+    let input = endpoint_input::EndpointInput {
         url,
         description,
         event_types,
@@ -210,9 +161,26 @@ pub async fn update_webhook(
         timeout_secs,
         enabled,
     };
-    let checked = endpoints::validate(&state, caller.company_id, input).await?;
+    let checked = endpoint_input::validate(&state, caller.company_id, input).await?;
     let actor = crate::audit::service::Actor::of(&caller);
     endpoints::update(&state, caller.company_id, &actor, id, checked).await
+}
+
+/// Switches an endpoint on or off, without checking its URL again. Off, its pending deliveries
+/// wait (parked); on, they are due at once and the failure counts start from zero.
+#[server(prefix = "/api/v1/webhooks", endpoint = "set_enabled", input = server_fn::codec::Json, client = ApiClient,
+         input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
+pub async fn set_webhook_enabled(id: Uuid, enabled: bool) -> Result<WebhookEndpointView, AppError> {
+    let caller = caller!(WebhooksWrite);
+    let actor = crate::audit::service::Actor::of(&caller);
+    endpoints::set_enabled(
+        &crate::server::app_state()?,
+        caller.company_id,
+        &actor,
+        id,
+        enabled,
+    )
+    .await
 }
 
 /// Deletes an endpoint with its delivery log.
@@ -229,7 +197,7 @@ pub async fn delete_webhook(id: Uuid) -> Result<(), AppError> {
          input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn test_webhook(id: Uuid, event_type: String) -> Result<DeliveryView, AppError> {
     let caller = caller!(WebhooksWrite);
-    deliveries::send_test(
+    resend::send_test(
         &crate::server::app_state()?,
         caller.company_id,
         id,
@@ -244,7 +212,7 @@ pub async fn test_webhook(id: Uuid, event_type: String) -> Result<DeliveryView, 
 pub async fn rotate_webhook_secret(id: Uuid) -> Result<EndpointWithSecret, AppError> {
     let caller = caller!(WebhooksWrite);
     let actor = crate::audit::service::Actor::of(&caller);
-    endpoints::rotate_secret(&crate::server::app_state()?, caller.company_id, &actor, id).await
+    secrets::rotate_secret(&crate::server::app_state()?, caller.company_id, &actor, id).await
 }
 
 /// An endpoint's deliveries, newest first, with their attempts. Filter by `status`
@@ -259,14 +227,14 @@ pub async fn list_deliveries(
     limit: Option<u32>,
 ) -> Result<DeliveryPage, AppError> {
     let caller = caller!(WebhooksRead);
-    let filter = deliveries::Filter {
-        endpoint_id,
+    let filter = crate::delivery::log::Filter {
+        destination: crate::delivery::queue::Destination::webhook(endpoint_id),
         status,
         event_type,
         before,
         limit,
     };
-    deliveries::list(&crate::server::app_state()?.pool, caller.company_id, filter).await
+    crate::delivery::log::list(&crate::server::app_state()?.pool, caller.company_id, filter).await
 }
 
 /// Delivers a delivery's event to its endpoint again, as a new delivery.
@@ -274,7 +242,7 @@ pub async fn list_deliveries(
          input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn redeliver(delivery_id: Uuid) -> Result<DeliveryView, AppError> {
     let caller = caller!(WebhooksWrite);
-    deliveries::redeliver(&crate::server::app_state()?, caller.company_id, delivery_id).await
+    resend::redeliver(&crate::server::app_state()?, caller.company_id, delivery_id).await
 }
 
 /// Queues again every failed delivery of an endpoint created since `since`.
@@ -285,7 +253,7 @@ pub async fn retry_failed(
     since: DateTime<Utc>,
 ) -> Result<RetriedCount, AppError> {
     let caller = caller!(WebhooksWrite);
-    deliveries::retry_failed(
+    resend::retry_failed(
         &crate::server::app_state()?,
         caller.company_id,
         endpoint_id,

@@ -1,5 +1,6 @@
 //! Standard Webhooks signatures: `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, keyed with the
-//! bytes of a `whsec_<base64>` secret.
+//! bytes of a `whsec_<base64>` secret; and an endpoint's sealed credentials (its signing secrets
+//! and custom header values), each bound to its company and endpoint.
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
@@ -7,7 +8,12 @@ use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::Sha256;
 
+use std::collections::BTreeMap;
+
+use uuid::Uuid;
+
 use crate::error::AppError;
+use crate::server::crypto::Cipher;
 
 pub const SECRET_PREFIX: &str = "whsec_";
 
@@ -54,6 +60,64 @@ pub fn signature_header(
         .map(|key| sign(key, msg_id, timestamp, body))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(signatures.join(" "))
+}
+
+/// The associated data that binds a sealed secret to its endpoint.
+pub fn secret_aad(company_id: Uuid, endpoint_id: Uuid) -> Vec<u8> {
+    format!("webhook-secret:{company_id}:{endpoint_id}").into_bytes()
+}
+
+pub fn seal_secret(
+    cipher: &Cipher,
+    company_id: Uuid,
+    id: Uuid,
+    secret: &str,
+) -> Result<Vec<u8>, AppError> {
+    cipher.encrypt(secret.as_bytes(), &secret_aad(company_id, id))
+}
+
+pub fn open_secret(
+    cipher: &Cipher,
+    company_id: Uuid,
+    id: Uuid,
+    sealed: &[u8],
+) -> Result<String, AppError> {
+    let bytes = cipher.decrypt(sealed, &secret_aad(company_id, id))?;
+    String::from_utf8(bytes).map_err(|_| AppError::Internal)
+}
+
+/// The associated data that binds an endpoint's sealed custom headers to it.
+fn headers_aad(company_id: Uuid, endpoint_id: Uuid) -> Vec<u8> {
+    format!("webhook-headers:{company_id}:{endpoint_id}").into_bytes()
+}
+
+/// Custom headers as one sealed blob (None when there are none).
+pub fn seal_headers(
+    cipher: &Cipher,
+    company_id: Uuid,
+    id: Uuid,
+    headers: &BTreeMap<String, String>,
+) -> Result<Option<Vec<u8>>, AppError> {
+    if headers.is_empty() {
+        return Ok(None);
+    }
+    let json = serde_json::to_vec(headers).map_err(|_| AppError::Internal)?;
+    cipher
+        .encrypt(&json, &headers_aad(company_id, id))
+        .map(Some)
+}
+
+pub fn open_headers(
+    cipher: &Cipher,
+    company_id: Uuid,
+    id: Uuid,
+    sealed: Option<&[u8]>,
+) -> Result<BTreeMap<String, String>, AppError> {
+    let Some(sealed) = sealed else {
+        return Ok(BTreeMap::new());
+    };
+    let json = cipher.decrypt(sealed, &headers_aad(company_id, id))?;
+    serde_json::from_slice(&json).map_err(|_| AppError::Internal)
 }
 
 #[cfg(test)]

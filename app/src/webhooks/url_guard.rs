@@ -20,6 +20,16 @@ pub struct UrlPolicy {
     pub allow_private: bool,
 }
 
+impl UrlPolicy {
+    /// What this server allows (`PLUGBOARD_ALLOW_HTTP_WEBHOOKS`, `..._PRIVATE_WEBHOOKS`).
+    pub fn of(config: &crate::server::config::WebhookConfig) -> Self {
+        UrlPolicy {
+            allow_http: config.allow_http,
+            allow_private: config.allow_private,
+        }
+    }
+}
+
 /// Addresses a webhook must not reach: every range of IANA's special-purpose address registries
 /// that is not globally reachable (this host, private networks, link-local and the cloud
 /// metadata service at 169.254.169.254, shared, benchmarking, documentation, reserved), and the

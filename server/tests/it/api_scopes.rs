@@ -46,7 +46,9 @@ fn sample_arguments(path: &str) -> Value {
             json!({"name": format!("k{id}"), "scopes": ["api_keys:write"]})
         }
         "/api/v1/api_keys/regenerate" | "/api/v1/api_keys/delete" => json!({"id": id}),
-        "/api/v1/api_keys/set_enabled" => json!({"id": id, "enabled": true}),
+        "/api/v1/api_keys/set_enabled" | "/api/v1/webhooks/set_enabled" => {
+            json!({"id": id, "enabled": true})
+        }
         "/api/v1/events/publish" => json!({"event_type": "message.sent", "data": {"text": "hi"}}),
         "/api/v1/events/publish_batch" => {
             json!({"events": [{"event_type": "message.sent", "data": {}}]})

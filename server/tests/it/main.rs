@@ -7,6 +7,7 @@ mod api_errors;
 mod api_keys;
 mod api_scopes;
 mod auth;
+mod delivery_queue;
 mod embedded_db;
 mod events;
 mod integrations_connect;

@@ -12,8 +12,18 @@ use crate::common::oauth_flow::{app_with, authorize, callback, connected_id};
 use crate::common::oauth_provider::OAuthProvider;
 use crate::common::receiver::{Receiver, Reply};
 use crate::common::{create_key, dump_database, error_of, KeyClient, TestApp, PASSWORD};
+use app::delivery::queue::{self, Claimed};
+use app::delivery::{dispatch, record};
 use serde_json::{json, Value};
 use sqlx::PgPool;
+
+/// One batch as a worker claims it (the tests that use it run no worker of their own).
+async fn claim_batch(app: &TestApp) -> Vec<Claimed> {
+    let config = &app.state.config.webhooks;
+    queue::claim(&app.pool, 10, config.lease, config.retry_schedule.len())
+        .await
+        .unwrap()
+}
 
 #[sqlx::test(migrations = "../migrations")]
 async fn a_key_cannot_see_or_take_over_keys_holding_scopes_it_lacks(pool: PgPool) {
@@ -97,10 +107,10 @@ async fn a_nul_byte_in_one_answer_loses_no_outcome_in_its_batch(pool: PgPool) {
         admin.add_webhook(&receiver.url("/hook")).await;
         admin.publish("message.sent", json!({"text": "hi"})).await;
     }
-    let jobs = server::worker::claim(&app.state, 10).await.unwrap();
+    let jobs = claim_batch(&app).await;
     assert_eq!(jobs.len(), 2, "one batch holds both deliveries");
-    let results = server::worker::deliver(&app.state, jobs).await;
-    app::webhooks::outcome::record(&app.pool, &app.state.config.webhooks, &results)
+    let results = dispatch::deliver(&app.state, jobs, false).await.unwrap();
+    record::record(&app.pool, &app.state.config.webhooks, &results)
         .await
         .expect("every outcome is recorded");
 
@@ -111,8 +121,8 @@ async fn a_nul_byte_in_one_answer_loses_no_outcome_in_its_batch(pool: PgPool) {
         response_body: Option<String>,
     }
     let rows: Vec<Row> = sqlx::query_as(
-        "SELECT d.status, d.claim_id, a.response_body FROM webhook_deliveries d
-           JOIN webhook_attempts a ON a.delivery_id = d.id ORDER BY a.response_body",
+        "SELECT d.status, d.claim_id, a.response_body FROM deliveries d
+           JOIN delivery_attempts a ON a.delivery_id = d.id ORDER BY a.response_body",
     )
     .fetch_all(&app.pool)
     .await
@@ -140,15 +150,15 @@ async fn a_delivery_claimed_without_outcomes_is_given_up_not_retried_forever(poo
     admin.publish("message.sent", json!({})).await;
     // As if every claim so far had died before recording (a poison row, or crashes).
     sqlx::query(
-        "UPDATE webhook_deliveries SET attempts = 7, next_attempt_at = now() - interval '1 minute'",
+        "UPDATE deliveries SET attempts = 7, next_attempt_at = now() - interval '1 minute'",
     )
     .execute(&app.pool)
     .await
     .unwrap();
-    let jobs = server::worker::claim(&app.state, 10).await.unwrap();
+    let jobs = claim_batch(&app).await;
     assert!(jobs.is_empty(), "no eighth attempt");
     let (status, error): (String, Option<String>) =
-        sqlx::query_as("SELECT status, last_error FROM webhook_deliveries")
+        sqlx::query_as("SELECT status, last_error FROM deliveries")
             .fetch_one(&app.pool)
             .await
             .unwrap();
@@ -587,17 +597,19 @@ async fn one_row_the_database_refuses_does_not_lose_the_rest_of_its_batch(pool: 
     for n in 0..3 {
         admin.publish("message.sent", json!({"n": n})).await;
     }
-    let jobs = server::worker::claim(&app.state, 10).await.unwrap();
-    let mut results = server::worker::deliver(&app.state, jobs).await;
+    let jobs = claim_batch(&app).await;
+    let mut results = dispatch::deliver(&app.state, jobs, false).await.unwrap();
     assert_eq!(results.len(), 3);
     // Whatever slipped past sanitising: the database refuses this row outright.
-    results[1].1.response_body = Some("refused \0 by PostgreSQL".into());
-    let poisoned = results[1].0.delivery_id;
-    app::webhooks::outcome::record(&app.pool, &app.state.config.webhooks, &results)
+    if let Some(sent) = results[1].sent.as_mut() {
+        sent.response_body = Some("refused \0 by PostgreSQL".into());
+    }
+    let poisoned = results[1].claimed.delivery_id;
+    record::record(&app.pool, &app.state.config.webhooks, &results)
         .await
         .expect("recorded one by one");
     let pending: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM webhook_deliveries WHERE status = 'pending' OR claim_id IS NOT NULL",
+        "SELECT count(*) FROM deliveries WHERE status = 'pending' OR claim_id IS NOT NULL",
     )
     .fetch_one(&app.pool)
     .await
@@ -607,7 +619,7 @@ async fn one_row_the_database_refuses_does_not_lose_the_rest_of_its_batch(pool: 
         "every outcome is recorded, none left to be sent again"
     );
     let (body, error): (Option<String>, Option<String>) =
-        sqlx::query_as("SELECT response_body, error FROM webhook_attempts WHERE delivery_id = $1")
+        sqlx::query_as("SELECT response_body, error FROM delivery_attempts WHERE delivery_id = $1")
             .bind(poisoned)
             .fetch_one(&app.pool)
             .await

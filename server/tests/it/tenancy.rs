@@ -169,3 +169,77 @@ async fn notifications_read_state_is_per_admin(pool: PgPool) {
     assert_eq!(ada_feed["unread"], 0);
     assert_eq!(bob_feed["unread"], 1);
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn webhook_endpoints_and_deliveries_stay_with_their_company(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let acme = app.setup("Acme", "ada@acme.test").await;
+    let globex = app.other_company("Globex", "hank@globex.test").await;
+    let receiver = crate::common::receiver::Receiver::start().await;
+    let created = acme.add_webhook(&receiver.url("/acme")).await;
+    let secret = created["secret"].as_str().unwrap().to_string();
+    let endpoint = created["endpoint"]["id"].as_str().unwrap().to_string();
+    acme.publish("message.sent", json!({"n": 1})).await;
+    receiver
+        .wait_for(1, std::time::Duration::from_secs(15))
+        .await;
+    let page: Value = acme
+        .get_json(&format!(
+            "/api/v1/webhooks/deliveries?endpoint_id={endpoint}"
+        ))
+        .await;
+    let delivery = page["deliveries"][0]["id"].as_str().unwrap().to_string();
+
+    for path in [
+        format!("/api/v1/webhooks/get?id={endpoint}"),
+        format!("/api/v1/webhooks/secrets?id={endpoint}"),
+        format!("/api/v1/webhooks/deliveries?endpoint_id={endpoint}"),
+    ] {
+        let res = globex.get(&path).await;
+        let status = res.status().as_u16();
+        let body = res.text().await.unwrap();
+        assert!(!body.contains(&secret), "{path} shows Acme's secret");
+        match path.contains("deliveries") {
+            // Another company's endpoint simply has no deliveries for this caller.
+            true => assert!(status == 404 || !body.contains(&delivery), "{path}: {body}"),
+            false => assert_eq!(status, 404, "{path}"),
+        }
+    }
+    for (path, body) in [
+        (
+            "/api/v1/webhooks/update",
+            json!({"id": endpoint, "url": receiver.url("/evil"), "event_types": ["*"]}),
+        ),
+        (
+            "/api/v1/webhooks/set_enabled",
+            json!({"id": endpoint, "enabled": false}),
+        ),
+        ("/api/v1/webhooks/rotate_secret", json!({"id": endpoint})),
+        (
+            "/api/v1/webhooks/test",
+            json!({"id": endpoint, "event_type": "message.sent"}),
+        ),
+        (
+            "/api/v1/webhooks/redeliver",
+            json!({"delivery_id": delivery}),
+        ),
+        (
+            "/api/v1/webhooks/retry_failed",
+            json!({"endpoint_id": endpoint, "since": "2026-01-01T00:00:00Z"}),
+        ),
+        ("/api/v1/webhooks/delete", json!({"id": endpoint})),
+    ] {
+        let res = globex.post(path, body).await;
+        assert_eq!(error_of(res).await.0, 404, "{path}");
+    }
+    assert_eq!(globex.get_json("/api/v1/webhooks/list").await, json!([]));
+    // Nothing changed: still Acme's, enabled, one delivery, same URL.
+    let view = acme
+        .get_json(&format!("/api/v1/webhooks/get?id={endpoint}"))
+        .await;
+    assert_eq!(
+        (view["enabled"].as_bool(), view["url"].as_str()),
+        (Some(true), Some(receiver.url("/acme").as_str()))
+    );
+    assert_eq!(receiver.received().len(), 1);
+}

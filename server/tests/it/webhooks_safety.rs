@@ -63,7 +63,7 @@ async fn internal_targets_are_refused_when_saved_and_when_delivered(pool: PgPool
         format!("http://localhost:{port}/named"),
     ] {
         let id = Uuid::new_v4();
-        let sealed = app::webhooks::endpoints::seal_secret(
+        let sealed = app::webhooks::signing::seal_secret(
             &app.state.cipher,
             company_id,
             id,
@@ -157,7 +157,7 @@ async fn two_worker_pools_on_one_database_deliver_each_event_once(pool: PgPool) 
     assert_eq!(seen.len(), 400);
     let twice: Vec<_> = seen.iter().filter(|(_, n)| **n > 1).collect();
     assert!(twice.is_empty(), "delivered more than once: {twice:?}");
-    let attempts: i64 = sqlx::query_scalar("SELECT count(*) FROM webhook_attempts")
+    let attempts: i64 = sqlx::query_scalar("SELECT count(*) FROM delivery_attempts")
         .fetch_one(&first.pool)
         .await
         .unwrap();
@@ -247,17 +247,17 @@ async fn delivery_logs_are_pruned_after_the_retention(pool: PgPool) {
     tokio::time::sleep(Duration::from_millis(500)).await;
     // One of the two is made old.
     sqlx::query(
-        "WITH old AS (SELECT delivery_id FROM webhook_attempts LIMIT 1)
-         UPDATE webhook_attempts SET started_at = now() - interval '2 days' WHERE delivery_id IN (SELECT delivery_id FROM old)",
+        "WITH old AS (SELECT delivery_id FROM delivery_attempts LIMIT 1)
+         UPDATE delivery_attempts SET started_at = now() - interval '2 days' WHERE delivery_id IN (SELECT delivery_id FROM old)",
     )
     .execute(&app.pool)
     .await
     .unwrap();
-    sqlx::query("UPDATE webhook_deliveries SET completed_at = now() - interval '2 days' WHERE id IN (SELECT delivery_id FROM webhook_attempts WHERE started_at < now() - interval '1 day')")
+    sqlx::query("UPDATE deliveries SET completed_at = now() - interval '2 days' WHERE id IN (SELECT delivery_id FROM delivery_attempts WHERE started_at < now() - interval '1 day')")
         .execute(&app.pool)
         .await
         .unwrap();
-    sqlx::query("UPDATE events SET created_at = now() - interval '2 days' WHERE id IN (SELECT event_id FROM webhook_deliveries WHERE completed_at < now() - interval '1 day')")
+    sqlx::query("UPDATE events SET created_at = now() - interval '2 days' WHERE id IN (SELECT event_id FROM deliveries WHERE completed_at < now() - interval '1 day')")
         .execute(&app.pool)
         .await
         .unwrap();
@@ -266,7 +266,7 @@ async fn delivery_logs_are_pruned_after_the_retention(pool: PgPool) {
         .unwrap();
     assert_eq!(pruned, 1);
     let left: (i64, i64, i64) = sqlx::query_as(
-        "SELECT (SELECT count(*) FROM webhook_attempts), (SELECT count(*) FROM webhook_deliveries), (SELECT count(*) FROM events)",
+        "SELECT (SELECT count(*) FROM delivery_attempts), (SELECT count(*) FROM deliveries), (SELECT count(*) FROM events)",
     )
     .fetch_one(&app.pool)
     .await

@@ -17,20 +17,16 @@ const PAGE: u32 = 20;
 /// How often the open log asks for news.
 const POLL_MS: u32 = 3_000;
 
-const STATUSES: [(&str, &str); 4] = [
+const STATUSES: [(&str, &str); 5] = [
     ("", "All statuses"),
     ("pending", "Pending"),
+    ("parked", "Paused"),
     ("succeeded", "Succeeded"),
     ("failed", "Failed"),
 ];
 
 fn parse_status(value: &str) -> Option<DeliveryStatus> {
-    match value {
-        "pending" => Some(DeliveryStatus::Pending),
-        "succeeded" => Some(DeliveryStatus::Succeeded),
-        "failed" => Some(DeliveryStatus::Failed),
-        _ => None,
-    }
+    DeliveryStatus::parse(value)
 }
 
 /// An endpoint's deliveries, newest first, filtered, paged and refreshed while open; each

@@ -52,6 +52,8 @@ pub fn delivery_badge(status: DeliveryStatus) -> impl IntoView {
     let (class, label) = match status {
         DeliveryStatus::Succeeded => ("wh-badge wh-badge-ok", "Succeeded"),
         DeliveryStatus::Pending => ("wh-badge wh-badge-warn", "Pending"),
+        // Waits for its endpoint to be switched on again.
+        DeliveryStatus::Parked => ("wh-badge wh-badge-off", "Paused"),
         DeliveryStatus::Failed => ("wh-badge wh-badge-bad", "Failed"),
     };
     view! { <span class=class data-testid="delivery-status">{label}</span> }

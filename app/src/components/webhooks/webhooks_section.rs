@@ -10,7 +10,7 @@ use super::test_modal::TestModal;
 use crate::components::ui::icons::IconWebhook;
 use crate::components::ui::{use_toasts, EmptyState};
 use crate::events::list_event_types;
-use crate::webhooks::{list_webhooks, update_webhook, WebhookEndpointView};
+use crate::webhooks::{list_webhooks, set_webhook_enabled, WebhookEndpointView};
 
 /// How often the list refreshes itself (status, last delivery, failures).
 const POLL_MS: u32 = 10_000;
@@ -35,18 +35,7 @@ pub fn WebhooksSection() -> impl IntoView {
     let event_types = Signal::derive(move || types.get().and_then(Result::ok).unwrap_or_default());
     let dialog = RwSignal::new(None::<Dialog>);
     let toggling = RwSignal::new(None::<Uuid>);
-    let toggle = Action::new(|e: &WebhookEndpointView| {
-        let e = e.clone();
-        update_webhook(
-            e.id,
-            e.url,
-            Some(e.description),
-            e.event_types,
-            None,
-            Some(e.timeout_secs),
-            Some(!e.enabled),
-        )
-    });
+    let toggle = Action::new(|e: &WebhookEndpointView| set_webhook_enabled(e.id, !e.enabled));
     Effect::new(move |_| match toggle.value().get() {
         Some(Ok(e)) => {
             let done = if e.enabled { "enabled" } else { "disabled" };

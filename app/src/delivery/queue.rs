@@ -1,0 +1,323 @@
+//! The queue's SQL, the one home of the `deliveries` table's life: queued in the publishing
+//! transaction, claimed under a lease, recorded ([`super::record`]), parked and resumed with
+//! its destination, queued again, pruned.
+//!
+//! A claim pushes `next_attempt_at` past the lease, so a crashed process's claims come due again
+//! on their own (at least once); an outcome is recorded only by the claim that holds it.
+
+use chrono::{DateTime, Utc};
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+use crate::server::AppState;
+
+/// The channel idle workers in every process LISTEN on.
+pub const CHANNEL: &str = "plugboard_deliveries";
+
+/// Claims a delivery may take beyond its attempts, for attempts whose outcome was never
+/// recorded (a crash mid-send): enough to ride out a restart, never a retry loop.
+const LOST_CLAIM_ALLOWANCE: usize = 2;
+
+/// What a delivery goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DestinationKind {
+    Webhook,
+}
+
+impl DestinationKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DestinationKind::Webhook => "webhook",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<DestinationKind> {
+        match text {
+            "webhook" => Some(DestinationKind::Webhook),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Destination {
+    pub kind: DestinationKind,
+    pub id: Uuid,
+}
+
+impl Destination {
+    pub fn webhook(endpoint_id: Uuid) -> Self {
+        Destination {
+            kind: DestinationKind::Webhook,
+            id: endpoint_id,
+        }
+    }
+}
+
+/// The event a delivery carries.
+#[derive(Debug, Clone)]
+pub struct EventPayload {
+    pub id: Uuid,
+    pub event_type: String,
+    pub data: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A delivery claimed for one attempt.
+#[derive(Debug, Clone)]
+pub struct Claimed {
+    pub delivery_id: Uuid,
+    pub claim_id: Uuid,
+    pub company_id: Uuid,
+    pub destination: Destination,
+    pub event: EventPayload,
+    /// This attempt's number, from 1.
+    pub attempt: i32,
+}
+
+#[derive(sqlx::FromRow)]
+struct ClaimRow {
+    delivery_id: Uuid,
+    company_id: Uuid,
+    destination_kind: String,
+    endpoint_id: Uuid,
+    attempts: i32,
+    event_id: Uuid,
+    event_type: String,
+    data: serde_json::Value,
+    event_created_at: DateTime<Utc>,
+}
+
+impl ClaimRow {
+    fn claimed(self, claim_id: Uuid) -> Option<Claimed> {
+        let kind = DestinationKind::parse(&self.destination_kind)?;
+        Some(Claimed {
+            delivery_id: self.delivery_id,
+            claim_id,
+            company_id: self.company_id,
+            destination: Destination {
+                kind,
+                id: self.endpoint_id,
+            },
+            event: EventPayload {
+                id: self.event_id,
+                event_type: self.event_type,
+                data: self.data,
+                created_at: self.event_created_at,
+            },
+            attempt: self.attempts,
+        })
+    }
+}
+
+/// Queues, in the publishing transaction, one delivery per enabled webhook endpoint of the
+/// company subscribed to each event's type or to `*` (`ids[i]` of type `types[i]`). Each row
+/// gets its own `created_at` (the delivery log's paging cursor), even within one batch.
+pub async fn enqueue(
+    tx: &mut PgConnection,
+    company_id: Uuid,
+    ids: &[Uuid],
+    types: &[&str],
+) -> Result<u64, sqlx::Error> {
+    let queued = sqlx::query(
+        "INSERT INTO deliveries (id, company_id, destination_kind, endpoint_id, event_id, status, next_attempt_at, created_at)
+         SELECT gen_random_uuid(), $1, 'webhook', e.id, ev.id, 'pending', now(), clock_timestamp()
+           FROM unnest($2::uuid[], $3::text[]) AS ev(id, type)
+           JOIN webhook_endpoints e
+             ON e.company_id = $1 AND e.enabled AND (ev.type = ANY(e.event_types) OR '*' = ANY(e.event_types))",
+    )
+    .bind(company_id)
+    .bind(ids)
+    .bind(types)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    Ok(queued)
+}
+
+/// Wakes a worker here and, through a NOTIFY sent outside the publishing transaction, the other
+/// processes' workers (a NOTIFY inside it would serialise every publishing commit on
+/// PostgreSQL's notification queue lock). Call after committing queued deliveries.
+pub fn announce(state: &AppState) {
+    state.deliveries_ready.notify_one();
+    state.announce_deliveries.notify_one();
+}
+
+/// Claims up to `limit` due deliveries: each gets a new claim id, its attempt count goes up, and
+/// its due time moves past the lease. A delivery claimed as often as it may be without an
+/// outcome (its attempts plus [`LOST_CLAIM_ALLOWANCE`]) is failed here instead, so nothing can
+/// be retried forever. Parked deliveries are not in the due index at all.
+pub async fn claim(
+    pool: &PgPool,
+    limit: usize,
+    lease: std::time::Duration,
+    attempts: usize,
+) -> Result<Vec<Claimed>, sqlx::Error> {
+    let claim_id = Uuid::new_v4();
+    let max_claims = attempts + LOST_CLAIM_ALLOWANCE;
+    let rows: Vec<ClaimRow> = sqlx::query_as(
+        "WITH due AS (
+            SELECT id FROM deliveries
+             WHERE status = 'pending' AND next_attempt_at <= now()
+             ORDER BY next_attempt_at
+             LIMIT $1
+             FOR UPDATE SKIP LOCKED),
+         given_up AS (
+            UPDATE deliveries d
+               SET status = 'failed', claim_id = NULL, completed_at = now(),
+                   last_error = format('Gave up after %s attempts whose outcome was never recorded.', d.attempts)
+              FROM due
+             WHERE d.id = due.id AND d.attempts >= $4
+            RETURNING d.id)
+         UPDATE deliveries d
+            SET claim_id = $2, attempts = d.attempts + 1, next_attempt_at = now() + make_interval(secs => $3)
+           FROM due, events ev
+          WHERE d.id = due.id AND d.attempts < $4 AND ev.id = d.event_id
+         RETURNING d.id AS delivery_id, d.company_id, d.destination_kind, d.endpoint_id, d.attempts,
+                   ev.id AS event_id, ev.event_type, ev.data, ev.created_at AS event_created_at",
+    )
+    .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+    .bind(claim_id)
+    .bind(lease.as_secs_f64())
+    .bind(i32::try_from(max_claims).unwrap_or(i32::MAX))
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| row.claimed(claim_id))
+        .collect())
+}
+
+/// A switched-off destination keeps its pending deliveries parked, out of every claim's way.
+/// Deliveries being sent right now are parked when their outcome is recorded.
+pub async fn park(conn: &mut PgConnection, destination: Destination) -> Result<u64, sqlx::Error> {
+    let parked = sqlx::query(
+        "UPDATE deliveries SET status = 'parked'
+          WHERE destination_kind = $1 AND endpoint_id = $2 AND status = 'pending' AND claim_id IS NULL",
+    )
+    .bind(destination.kind.as_str())
+    .bind(destination.id)
+    .execute(conn)
+    .await?;
+    Ok(parked.rows_affected())
+}
+
+/// Switched on again: its parked deliveries are due now.
+pub async fn resume(conn: &mut PgConnection, destination: Destination) -> Result<u64, sqlx::Error> {
+    let resumed = sqlx::query(
+        "UPDATE deliveries SET status = 'pending', next_attempt_at = now()
+          WHERE destination_kind = $1 AND endpoint_id = $2 AND status = 'parked'",
+    )
+    .bind(destination.kind.as_str())
+    .bind(destination.id)
+    .execute(conn)
+    .await?;
+    Ok(resumed.rows_affected())
+}
+
+/// A new delivery of the same event to the same destination, due now (parked if the
+/// destination is off); None when the company has no such delivery.
+pub async fn redeliver(
+    pool: &PgPool,
+    company_id: Uuid,
+    delivery_id: Uuid,
+) -> Result<Option<Uuid>, sqlx::Error> {
+    let id = Uuid::new_v4();
+    let inserted = sqlx::query(
+        "INSERT INTO deliveries (id, company_id, destination_kind, endpoint_id, event_id, status, next_attempt_at)
+         SELECT $3, d.company_id, d.destination_kind, d.endpoint_id, d.event_id,
+                CASE WHEN e.enabled THEN 'pending' ELSE 'parked' END, now()
+           FROM deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
+          WHERE d.company_id = $1 AND d.id = $2",
+    )
+    .bind(company_id)
+    .bind(delivery_id)
+    .bind(id)
+    .execute(pool)
+    .await?;
+    Ok((inserted.rows_affected() > 0).then_some(id))
+}
+
+/// Queues again the destination's failed deliveries created since `since` (parked if it is
+/// off); returns how many.
+pub async fn retry_failed(
+    pool: &PgPool,
+    company_id: Uuid,
+    destination: Destination,
+    since: DateTime<Utc>,
+) -> Result<u64, sqlx::Error> {
+    let retried = sqlx::query(
+        "UPDATE deliveries d
+            SET status = CASE WHEN e.enabled THEN 'pending' ELSE 'parked' END,
+                attempts = 0, next_attempt_at = now(), completed_at = NULL
+           FROM webhook_endpoints e
+          WHERE e.id = d.endpoint_id AND d.company_id = $1 AND d.destination_kind = $2
+            AND d.endpoint_id = $3 AND d.status = 'failed' AND d.created_at >= $4",
+    )
+    .bind(company_id)
+    .bind(destination.kind.as_str())
+    .bind(destination.id)
+    .bind(since)
+    .execute(pool)
+    .await?;
+    Ok(retried.rows_affected())
+}
+
+/// A delivery claimed from the start by the caller (a test send), so no worker sends it too.
+pub async fn insert_claimed(
+    tx: &mut PgConnection,
+    company_id: Uuid,
+    destination: Destination,
+    event: EventPayload,
+) -> Result<Claimed, sqlx::Error> {
+    let (delivery_id, claim_id) = (Uuid::new_v4(), Uuid::new_v4());
+    sqlx::query(
+        "INSERT INTO deliveries (id, company_id, destination_kind, endpoint_id, event_id, status, attempts,
+                                 next_attempt_at, claim_id)
+         VALUES ($1, $2, $3, $4, $5, 'pending', 1, now() + interval '5 minutes', $6)",
+    )
+    .bind(delivery_id)
+    .bind(company_id)
+    .bind(destination.kind.as_str())
+    .bind(destination.id)
+    .bind(event.id)
+    .bind(claim_id)
+    .execute(tx)
+    .await?;
+    Ok(Claimed {
+        delivery_id,
+        claim_id,
+        company_id,
+        destination,
+        event,
+        attempt: 1,
+    })
+}
+
+/// Attempts, finished deliveries and their events older than `retention` are deleted; returns
+/// how many attempts went.
+pub async fn prune(pool: &PgPool, retention: std::time::Duration) -> Result<u64, sqlx::Error> {
+    let retention = retention.as_secs_f64();
+    let attempts = sqlx::query(
+        "DELETE FROM delivery_attempts WHERE started_at < now() - make_interval(secs => $1)",
+    )
+    .bind(retention)
+    .execute(pool)
+    .await?
+    .rows_affected();
+    sqlx::query(
+        "DELETE FROM deliveries WHERE status IN ('succeeded', 'failed')
+            AND completed_at < now() - make_interval(secs => $1)",
+    )
+    .bind(retention)
+    .execute(pool)
+    .await?;
+    sqlx::query(
+        "DELETE FROM events e WHERE e.created_at < now() - make_interval(secs => $1)
+            AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id)",
+    )
+    .bind(retention)
+    .execute(pool)
+    .await?;
+    Ok(attempts)
+}

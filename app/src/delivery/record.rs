@@ -1,0 +1,206 @@
+//! Recording a batch of attempts: the deliveries' new states and the attempt log in one
+//! transaction, then each destination kind's health (failure runs, auto-disable).
+
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::attempt::SentAttempt;
+use super::outcome::Outcome;
+use super::queue::Claimed;
+use crate::server::config::WebhookConfig;
+use crate::webhooks::health::{self, Disabled};
+
+/// One attempt, sent or not, and what it means.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub claimed: Claimed,
+    /// None when nothing was sent: the destination was off by the time its turn came.
+    pub sent: Option<SentAttempt>,
+    pub outcome: Outcome,
+}
+
+impl Recorded {
+    fn status(&self) -> &'static str {
+        match (self.sent.is_none(), self.outcome) {
+            (true, _) => "parked",
+            (false, Outcome::Succeeded) => "succeeded",
+            (false, Outcome::RetryAt(_)) => "pending",
+            (false, Outcome::Failed { .. }) => "failed",
+        }
+    }
+}
+
+/// Records attempts whose claims still hold (a claim that outlived its lease and was taken over
+/// records nothing), then updates the destinations' health; returns destinations it disabled.
+///
+/// A batch is one transaction. If it fails, each attempt is recorded on its own, so one row the
+/// database refuses cannot lose the others' outcomes (and send them again after the lease); a
+/// row refused even alone is recorded without the receiver's answer, with the reason.
+pub async fn record(
+    pool: &PgPool,
+    config: &WebhookConfig,
+    results: &[Recorded],
+) -> Result<Vec<Disabled>, sqlx::Error> {
+    let batch_error = match record_together(pool, config, results).await {
+        Ok(disabled) => return Ok(disabled),
+        Err(e) => e,
+    };
+    tracing::warn!(
+        "recording {} delivery attempts together failed ({batch_error}); recording them one by one",
+        results.len()
+    );
+    let mut disabled = Vec::new();
+    let mut last_error = None;
+    for result in results {
+        let recorded = match record_together(pool, config, std::slice::from_ref(result)).await {
+            Ok(done) => Ok(done),
+            Err(e) => {
+                tracing::warn!(delivery = %result.claimed.delivery_id, "recording an attempt failed ({e}); recording it without the answer");
+                let stripped = Recorded {
+                    sent: result.sent.as_ref().map(|s| s.without_answer(&e)),
+                    ..result.clone()
+                };
+                record_together(pool, config, std::slice::from_ref(&stripped)).await
+            }
+        };
+        match recorded {
+            Ok(done) => disabled.extend(done),
+            Err(e) => {
+                tracing::error!(delivery = %result.claimed.delivery_id, "recording an attempt: {e}");
+                last_error = Some(e);
+            }
+        }
+    }
+    match last_error {
+        Some(e) => Err(e),
+        None => Ok(disabled),
+    }
+}
+
+async fn record_together(
+    pool: &PgPool,
+    config: &WebhookConfig,
+    results: &[Recorded],
+) -> Result<Vec<Disabled>, sqlx::Error> {
+    if results.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<Uuid> = results.iter().map(|r| r.claimed.delivery_id).collect();
+    let claims: Vec<Uuid> = results.iter().map(|r| r.claimed.claim_id).collect();
+    let statuses: Vec<&str> = results.iter().map(Recorded::status).collect();
+    let next_at: Vec<Option<DateTime<Utc>>> = results
+        .iter()
+        .map(|r| match r.outcome {
+            Outcome::RetryAt(at) => Some(at),
+            _ => None,
+        })
+        .collect();
+    let codes: Vec<Option<i32>> = results
+        .iter()
+        .map(|r| {
+            r.sent
+                .as_ref()
+                .and_then(|s| s.response_status)
+                .map(i32::from)
+        })
+        .collect();
+    let errors: Vec<Option<&str>> = results
+        .iter()
+        .map(|r| r.sent.as_ref().and_then(|s| s.error.as_deref()))
+        .collect();
+    let mut tx = pool.begin().await?;
+    // A retry of a destination switched off meanwhile is parked; a delivery that was never
+    // sent gives its claim back (it was not an attempt).
+    let held: Vec<Uuid> = sqlx::query_scalar(
+        "UPDATE deliveries d
+            SET status = CASE WHEN r.status = 'pending'
+                                   AND NOT (SELECT enabled FROM webhook_endpoints e WHERE e.id = d.endpoint_id)
+                              THEN 'parked' ELSE r.status END,
+                attempts = CASE WHEN r.status = 'parked' THEN d.attempts - 1 ELSE d.attempts END,
+                next_attempt_at = COALESCE(r.next_at, now()), claim_id = NULL,
+                last_status_code = CASE WHEN r.status = 'parked' THEN d.last_status_code ELSE r.code END,
+                last_error = CASE WHEN r.status = 'parked' THEN d.last_error ELSE r.error END,
+                completed_at = CASE WHEN r.status IN ('succeeded', 'failed') THEN now() END
+           FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::timestamptz[], $5::int[], $6::text[])
+                AS r(id, claim, status, next_at, code, error)
+          WHERE d.id = r.id AND d.claim_id = r.claim
+          RETURNING d.id",
+    )
+    .bind(&ids)
+    .bind(&claims)
+    .bind(&statuses)
+    .bind(&next_at)
+    .bind(&codes)
+    .bind(&errors)
+    .fetch_all(&mut *tx)
+    .await?;
+    let kept: Vec<&Recorded> = results
+        .iter()
+        .filter(|r| r.sent.is_some() && held.contains(&r.claimed.delivery_id))
+        .collect();
+    insert_attempts(&mut tx, &kept).await?;
+    tx.commit().await?;
+    // Destination health in a transaction of its own, taking the rows in id order: workers
+    // sharing destinations (and deletes, which lock the destination before its deliveries)
+    // then never wait on each other in a cycle.
+    let mut tx = pool.begin().await?;
+    let disabled = health::update(&mut tx, config, &kept).await?;
+    tx.commit().await?;
+    Ok(disabled)
+}
+
+async fn insert_attempts(
+    tx: &mut sqlx::PgConnection,
+    kept: &[&Recorded],
+) -> Result<(), sqlx::Error> {
+    let sent: Vec<(&Claimed, &SentAttempt)> = kept
+        .iter()
+        .filter_map(|r| r.sent.as_ref().map(|s| (&r.claimed, s)))
+        .collect();
+    let delivery: Vec<Uuid> = sent.iter().map(|(c, _)| c.delivery_id).collect();
+    let number: Vec<i32> = sent.iter().map(|(c, _)| c.attempt).collect();
+    let started: Vec<DateTime<Utc>> = sent.iter().map(|(_, a)| a.started_at).collect();
+    let duration: Vec<i32> = sent.iter().map(|(_, a)| a.duration_ms).collect();
+    let req_headers: Vec<serde_json::Value> = sent
+        .iter()
+        .map(|(_, a)| to_json(&a.request_headers))
+        .collect();
+    let req_body: Vec<&str> = sent.iter().map(|(_, a)| a.request_body.as_str()).collect();
+    let status: Vec<Option<i32>> = sent
+        .iter()
+        .map(|(_, a)| a.response_status.map(i32::from))
+        .collect();
+    let res_headers: Vec<Option<serde_json::Value>> = sent
+        .iter()
+        .map(|(_, a)| a.response_headers.as_ref().map(to_json))
+        .collect();
+    let res_body: Vec<Option<&str>> = sent
+        .iter()
+        .map(|(_, a)| a.response_body.as_deref())
+        .collect();
+    let error: Vec<Option<&str>> = sent.iter().map(|(_, a)| a.error.as_deref()).collect();
+    sqlx::query(
+        "INSERT INTO delivery_attempts (delivery_id, attempt, started_at, duration_ms, request_headers, request_body,
+                                        response_status, response_headers, response_body, error)
+         SELECT * FROM unnest($1::uuid[], $2::int[], $3::timestamptz[], $4::int[], $5::jsonb[], $6::text[],
+                              $7::int[], $8::jsonb[], $9::text[], $10::text[])",
+    )
+    .bind(&delivery)
+    .bind(&number)
+    .bind(&started)
+    .bind(&duration)
+    .bind(&req_headers)
+    .bind(&req_body)
+    .bind(&status)
+    .bind(&res_headers)
+    .bind(&res_body)
+    .bind(&error)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> serde_json::Value {
+    serde_json::to_value(value).unwrap_or(serde_json::Value::Null)
+}

@@ -1,0 +1,169 @@
+//! Webhook endpoints as a destination: a claimed delivery becomes a signed Standard Webhooks
+//! POST (`webhook-id`, `webhook-timestamp`, `webhook-signature`, the custom headers), and the
+//! answer is read as 2xx delivered, 410 stop and switch off, 429/503 retry when asked, anything
+//! else (and any failure to connect or read) retry on the schedule.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
+
+use chrono::{SecondsFormat, Utc};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::signing::{self, open_headers, open_secret};
+use super::url_guard::{self, UrlPolicy};
+use crate::delivery::attempt::{self, SentAttempt, Verdict, REDACTED};
+use crate::delivery::queue::Claimed;
+use crate::events::publish::public_id;
+use crate::server::crypto::Cipher;
+use crate::server::untrusted::storable;
+
+/// What sending to one endpoint needs.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Target {
+    pub id: Uuid,
+    pub url: String,
+    pub enabled: bool,
+    pub sealed_headers: Option<Vec<u8>>,
+    pub timeout_secs: i32,
+    pub secret: Vec<u8>,
+    /// The previous secret while a rotation runs.
+    pub previous_secret: Option<Vec<u8>>,
+}
+
+/// The endpoints of a batch, by id, in one query.
+pub async fn load(pool: &PgPool, ids: &[Uuid]) -> Result<HashMap<Uuid, Target>, sqlx::Error> {
+    let targets: Vec<Target> = sqlx::query_as(
+        "SELECT id, url, enabled, sealed_headers, timeout_secs, secret,
+                CASE WHEN previous_secret_until > now() THEN previous_secret END AS previous_secret
+           FROM webhook_endpoints WHERE id = ANY($1)",
+    )
+    .bind(ids)
+    .fetch_all(pool)
+    .await?;
+    Ok(targets.into_iter().map(|t| (t.id, t)).collect())
+}
+
+/// The JSON body: the same for every attempt of a delivery.
+pub fn body(claimed: &Claimed) -> String {
+    serde_json::json!({
+        "id": public_id(claimed.event.id),
+        "type": claimed.event.event_type,
+        "timestamp": claimed.event.created_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+        "company_id": claimed.company_id,
+        "data": claimed.event.data,
+    })
+    .to_string()
+}
+
+pub async fn send(
+    client: &reqwest::Client,
+    cipher: &Cipher,
+    policy: UrlPolicy,
+    target: &Target,
+    claimed: &Claimed,
+) -> (SentAttempt, Verdict) {
+    let body = body(claimed);
+    let started_at = Utc::now();
+    let msg_id = public_id(claimed.event.id);
+    let prepared = prepare(
+        cipher,
+        policy,
+        target,
+        claimed,
+        &msg_id,
+        started_at.timestamp(),
+        body.as_bytes(),
+    );
+    let (url, headers, custom) = match prepared {
+        Ok(ready) => ready,
+        Err(error) => {
+            let sent = SentAttempt::not_sent(started_at, body, error);
+            return (sent, Verdict::Retry { after: None });
+        }
+    };
+    let logged: BTreeMap<String, String> = headers
+        .iter()
+        .map(|(k, v)| {
+            let value = match custom.contains(k) {
+                true => REDACTED.to_string(),
+                false => storable(v.to_str().unwrap_or_default()),
+            };
+            (k.to_string(), value)
+        })
+        .collect();
+    let timeout = Duration::from_secs(target.timeout_secs.clamp(1, 30) as u64);
+    let request = client.post(url).headers(headers).body(body.clone());
+    let sent = attempt::exchange(request, timeout, logged, &body).await;
+    let verdict = classify(&sent);
+    (sent, verdict)
+}
+
+/// What an endpoint's answer means.
+pub fn classify(sent: &SentAttempt) -> Verdict {
+    match sent.response_status {
+        Some(status) if (200..300).contains(&status) => Verdict::Delivered,
+        Some(410) => Verdict::Stop { disable: true },
+        Some(429 | 503) => Verdict::Retry {
+            after: attempt::retry_after(sent),
+        },
+        _ => Verdict::Retry { after: None },
+    }
+}
+
+/// The URL and headers of a request (with the names of the custom ones), or why it cannot be
+/// sent.
+fn prepare(
+    cipher: &Cipher,
+    policy: UrlPolicy,
+    target: &Target,
+    claimed: &Claimed,
+    msg_id: &str,
+    timestamp: i64,
+    body: &[u8],
+) -> Result<(reqwest::Url, HeaderMap, Vec<HeaderName>), String> {
+    let url = reqwest::Url::parse(&target.url).map_err(|e| format!("invalid URL: {e}"))?;
+    url_guard::check_literal_host(&url, policy)?;
+    let company_id = claimed.company_id;
+    let mut keys = Vec::new();
+    for sealed in std::iter::once(&target.secret).chain(target.previous_secret.as_ref()) {
+        let secret = open_secret(cipher, company_id, target.id, sealed)
+            .map_err(|_| "the signing secret could not be decrypted".to_string())?;
+        keys.push(
+            signing::secret_key(&secret)
+                .map_err(|_| "the signing secret is malformed".to_string())?,
+        );
+    }
+    let signature =
+        signing::signature_header(&keys, msg_id, timestamp, body).map_err(|e| e.to_string())?;
+    let custom_headers = open_headers(
+        cipher,
+        company_id,
+        target.id,
+        target.sealed_headers.as_deref(),
+    )
+    .map_err(|_| "the custom headers could not be decrypted".to_string())?;
+    let mut headers = HeaderMap::new();
+    let mut custom = Vec::new();
+    for (name, value) in &custom_headers {
+        if let (Ok(name), Ok(value)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(value),
+        ) {
+            custom.push(name.clone());
+            headers.insert(name, value);
+        }
+    }
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    let signed = [
+        ("webhook-id", msg_id.to_string()),
+        ("webhook-timestamp", timestamp.to_string()),
+        ("webhook-signature", signature),
+    ];
+    for (name, value) in signed {
+        let value = HeaderValue::from_str(&value).map_err(|e| e.to_string())?;
+        headers.insert(HeaderName::from_static(name), value);
+    }
+    Ok((url, headers, custom))
+}

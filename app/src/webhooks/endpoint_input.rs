@@ -1,0 +1,134 @@
+//! An endpoint's settings as sent, checked: URL (through the guard), description, event types
+//! from the registry, custom headers, timeout.
+
+use std::collections::BTreeMap;
+
+use uuid::Uuid;
+
+use super::url_guard::{self, UrlPolicy};
+use crate::error::AppError;
+use crate::events::registry;
+use crate::server::AppState;
+
+const MAX_HEADERS: usize = 20;
+/// Headers we set ourselves, or that would break the request.
+const RESERVED_HEADERS: [&str; 8] = [
+    "content-type",
+    "content-length",
+    "host",
+    "webhook-id",
+    "webhook-timestamp",
+    "webhook-signature",
+    "transfer-encoding",
+    "connection",
+];
+
+pub struct EndpointInput {
+    pub url: String,
+    pub description: Option<String>,
+    pub event_types: Vec<String>,
+    pub headers: Option<BTreeMap<String, String>>,
+    pub timeout_secs: Option<u32>,
+    pub enabled: Option<bool>,
+}
+
+/// An endpoint's settings, checked. `headers` is None when the caller left them out (an update
+/// then keeps the stored ones).
+pub struct CheckedEndpoint {
+    pub url: String,
+    pub description: String,
+    pub event_types: Vec<String>,
+    pub headers: Option<BTreeMap<String, String>>,
+    pub timeout_secs: i32,
+    pub enabled: bool,
+}
+
+pub async fn validate(
+    state: &AppState,
+    company_id: Uuid,
+    input: EndpointInput,
+) -> Result<CheckedEndpoint, AppError> {
+    let url = url_guard::check(&input.url, UrlPolicy::of(&state.config.webhooks)).await?;
+    let description = input.description.unwrap_or_default();
+    let sent = description.chars().count();
+    let description = description.trim().to_string();
+    if sent > 500 {
+        return Err(AppError::bad_request(
+            "description",
+            "Keep the description under 500 characters.",
+        ));
+    }
+    let mut event_types: Vec<String> = input
+        .event_types
+        .iter()
+        .map(|t| t.trim().to_string())
+        .collect();
+    event_types.sort();
+    event_types.dedup();
+    if event_types.is_empty() {
+        return Err(AppError::bad_request(
+            "event_types",
+            "Choose at least one event, or all events (*).",
+        ));
+    }
+    if event_types.iter().any(|t| t == "*") {
+        event_types = vec!["*".into()];
+    } else {
+        let known = registry::list(&state.pool, company_id).await?;
+        if let Some(unknown) = event_types
+            .iter()
+            .find(|t| !known.iter().any(|k| &k.name == *t))
+        {
+            return Err(AppError::bad_request(
+                "event_types",
+                format!("Unknown event type `{unknown}`."),
+            ));
+        }
+    }
+    if let Some(headers) = &input.headers {
+        check_headers(headers)?;
+    }
+    let timeout_secs = input.timeout_secs.unwrap_or(15);
+    if !(1..=30).contains(&timeout_secs) {
+        return Err(AppError::bad_request(
+            "timeout_secs",
+            "The timeout is 1 to 30 seconds.",
+        ));
+    }
+    Ok(CheckedEndpoint {
+        url: url.to_string(),
+        description,
+        event_types,
+        headers: input.headers,
+        timeout_secs: timeout_secs as i32,
+        enabled: input.enabled.unwrap_or(true),
+    })
+}
+
+fn check_headers(headers: &BTreeMap<String, String>) -> Result<(), AppError> {
+    if headers.len() > MAX_HEADERS {
+        return Err(AppError::bad_request(
+            "headers",
+            format!("At most {MAX_HEADERS} custom headers."),
+        ));
+    }
+    for (name, value) in headers {
+        let valid_name = http::HeaderName::from_bytes(name.as_bytes()).is_ok();
+        if !valid_name
+            || name.len() > 256
+            || RESERVED_HEADERS.contains(&name.to_ascii_lowercase().as_str())
+        {
+            return Err(AppError::bad_request(
+                "headers",
+                format!("`{name}` cannot be used as a custom header."),
+            ));
+        }
+        if http::HeaderValue::from_str(value).is_err() || value.chars().count() > 4096 {
+            return Err(AppError::bad_request(
+                "headers",
+                format!("The value of `{name}` is not a valid header value."),
+            ));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,108 @@
+//! Sending again: a redelivery of one delivery, retrying an endpoint's failed deliveries, and
+//! test sends (the registry's example of an event type, sent now and logged as a delivery with
+//! a single attempt).
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::delivery::outcome::Outcome;
+use crate::delivery::queue::{self, Destination, EventPayload};
+use crate::delivery::{dispatch, log, record, DeliveryView, RetriedCount};
+use crate::error::AppError;
+use crate::events::registry;
+use crate::server::{db_error, AppState};
+
+pub async fn send_test(
+    state: &AppState,
+    company_id: Uuid,
+    endpoint_id: Uuid,
+    event_type: &str,
+) -> Result<DeliveryView, AppError> {
+    let types = registry::list(&state.pool, company_id).await?;
+    let Some(kind) = types.into_iter().find(|t| t.name == event_type) else {
+        return Err(AppError::bad_request(
+            "event_type",
+            format!("Unknown event type `{event_type}`."),
+        ));
+    };
+    super::endpoints::get(state, company_id, endpoint_id).await?;
+    let mut tx = state.pool.begin().await.map_err(db_error)?;
+    let event_id = Uuid::new_v4();
+    let created_at = sqlx::query_scalar(
+        "INSERT INTO events (id, company_id, event_type, data) VALUES ($1, $2, $3, $4) RETURNING created_at",
+    )
+    .bind(event_id)
+    .bind(company_id)
+    .bind(&kind.name)
+    .bind(&kind.example)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(db_error)?;
+    let event = EventPayload {
+        id: event_id,
+        event_type: kind.name,
+        data: kind.example,
+        created_at,
+    };
+    // Claimed by this request from the start, so no worker sends it as well.
+    let claimed = queue::insert_claimed(
+        &mut tx,
+        company_id,
+        Destination::webhook(endpoint_id),
+        event,
+    )
+    .await
+    .map_err(db_error)?;
+    tx.commit().await.map_err(db_error)?;
+    let delivery_id = claimed.delivery_id;
+    let mut sent = dispatch::deliver(state, vec![claimed], true)
+        .await
+        .map_err(db_error)?;
+    // A test answered with 410 fails, but does not switch the endpoint off.
+    for recorded in &mut sent {
+        if let Outcome::Failed { disable: true } = recorded.outcome {
+            recorded.outcome = Outcome::Failed { disable: false };
+        }
+    }
+    record::record(&state.pool, &state.config.webhooks, &sent)
+        .await
+        .map_err(db_error)?;
+    log::get(&state.pool, company_id, delivery_id).await
+}
+
+/// A new delivery of the same event to the same endpoint, due now.
+pub async fn redeliver(
+    state: &AppState,
+    company_id: Uuid,
+    delivery_id: Uuid,
+) -> Result<DeliveryView, AppError> {
+    let id = queue::redeliver(&state.pool, company_id, delivery_id)
+        .await
+        .map_err(db_error)?
+        .ok_or_else(|| AppError::NotFound("No such delivery.".into()))?;
+    queue::announce(state);
+    log::get(&state.pool, company_id, id).await
+}
+
+/// Queues again the endpoint's failed deliveries created since `since`.
+pub async fn retry_failed(
+    state: &AppState,
+    company_id: Uuid,
+    endpoint_id: Uuid,
+    since: DateTime<Utc>,
+) -> Result<RetriedCount, AppError> {
+    let since = crate::validate::timestamp("since", since)?;
+    super::endpoints::get(state, company_id, endpoint_id).await?;
+    let retried = queue::retry_failed(
+        &state.pool,
+        company_id,
+        Destination::webhook(endpoint_id),
+        since,
+    )
+    .await
+    .map_err(db_error)?;
+    queue::announce(state);
+    Ok(RetriedCount {
+        retried: u32::try_from(retried).unwrap_or(u32::MAX),
+    })
+}

@@ -1,0 +1,107 @@
+//! The delivery queue's own rules: a switched-off destination parks its pending deliveries
+//! (kept, not sent, not re-read by every claim) and switching it on sends them.
+
+use std::time::Duration;
+
+use crate::common::receiver::{Receiver, Reply};
+use crate::common::TestApp;
+use serde_json::{json, Value};
+use sqlx::PgPool;
+
+async fn statuses(app: &TestApp) -> Vec<String> {
+    sqlx::query_scalar("SELECT status FROM deliveries ORDER BY created_at")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn switching_an_endpoint_off_parks_its_deliveries_and_on_sends_them(pool: PgPool) {
+    // The first attempt fails; the retry would wait a minute.
+    let app = TestApp::spawn_with(pool, |c| {
+        c.webhooks.retry_schedule = vec![Duration::ZERO, Duration::from_secs(60)];
+    })
+    .await;
+    let admin = app.setup("Acme", "ada@acme.test").await;
+    let receiver = Receiver::start().await;
+    receiver.script([Reply::status(500)]);
+    let endpoint = admin.add_webhook(&receiver.url("/hook")).await["endpoint"]["id"].clone();
+    admin.publish("message.sent", json!({"n": 1})).await;
+    receiver.wait_for(1, Duration::from_secs(15)).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    while statuses(&app).await != ["pending"] || receiver.received().len() != 1 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the retry was never scheduled"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let off = admin
+        .post(
+            "/api/v1/webhooks/set_enabled",
+            json!({"id": endpoint, "enabled": false}),
+        )
+        .await;
+    let off: Value = off.json().await.unwrap();
+    assert_eq!(off["status"], "disabled", "{off}");
+    assert_eq!(statuses(&app).await, ["parked"]);
+    let page = admin
+        .get_json(&format!(
+            "/api/v1/webhooks/deliveries?endpoint_id={}&status=parked",
+            endpoint.as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(page["deliveries"][0]["status"], "parked");
+    assert_eq!(page["deliveries"][0]["next_attempt_at"], Value::Null);
+
+    // On again: due at once, not after the minute the retry had left.
+    let on = admin
+        .post(
+            "/api/v1/webhooks/set_enabled",
+            json!({"id": endpoint, "enabled": true}),
+        )
+        .await;
+    assert_eq!(on.json::<Value>().await.unwrap()["status"], "active");
+    let got = receiver.wait_for(2, Duration::from_secs(10)).await;
+    assert_eq!(got[0].header("webhook-id"), got[1].header("webhook-id"));
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while statuses(&app).await != ["succeeded"] {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the resumed delivery never succeeded"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_delivery_queued_for_an_endpoint_switched_off_since_is_parked_not_sent(pool: PgPool) {
+    let app = TestApp::spawn_with(pool, |c| c.webhooks.workers = 0).await;
+    let admin = app.setup("Acme", "ada@acme.test").await;
+    let receiver = Receiver::start().await;
+    admin.add_webhook(&receiver.url("/hook")).await;
+    admin.publish("message.sent", json!({})).await;
+    // Switched off behind the queue's back, after the delivery was queued.
+    sqlx::query("UPDATE webhook_endpoints SET enabled = false")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let config = &app.state.config.webhooks;
+    let claimed =
+        app::delivery::queue::claim(&app.pool, 10, config.lease, config.retry_schedule.len())
+            .await
+            .unwrap();
+    let results = app::delivery::dispatch::deliver(&app.state, claimed, false)
+        .await
+        .unwrap();
+    app::delivery::record::record(&app.pool, config, &results)
+        .await
+        .unwrap();
+    assert!(receiver.received().is_empty());
+    let (status, attempts): (String, i32) =
+        sqlx::query_as("SELECT status, attempts FROM deliveries")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!((status.as_str(), attempts), ("parked", 0));
+}
