@@ -27,6 +27,9 @@ pub enum AppError {
     Forbidden(String),
     #[error("{0}")]
     NotFound(String),
+    /// An API path called with a method it does not take.
+    #[error("{0}")]
+    MethodNotAllowed(String),
     /// The request clashes with existing state (duplicate email, setup already done).
     #[error("{message}")]
     Conflict { field: String, message: String },
@@ -53,6 +56,15 @@ impl AppError {
         }
     }
 
+    /// An event type that is not in the registry: 422 wherever it is named (publishing,
+    /// subscribing an endpoint, a test send).
+    pub fn unknown_event_type(field: impl Into<String>, name: &str) -> Self {
+        Self::Unprocessable {
+            field: field.into(),
+            message: format!("Unknown event type `{name}`: add it to the event registry first."),
+        }
+    }
+
     pub fn conflict(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self::Conflict {
             field: field.into(),
@@ -68,6 +80,7 @@ impl AppError {
             }
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -87,6 +100,7 @@ impl AppError {
             Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::Forbidden(_) => "forbidden",
             Self::NotFound(_) => "not_found",
+            Self::MethodNotAllowed(_) => "method_not_allowed",
             Self::Conflict { .. } => "conflict",
             Self::TooManyRequests { .. } => "rate_limited",
             Self::Internal => "internal",
@@ -160,6 +174,7 @@ impl From<ErrorBody> for AppError {
             "payload_too_large" => AppError::PayloadTooLarge { field, message },
             "forbidden" => AppError::Forbidden(message),
             "not_found" => AppError::NotFound(message),
+            "method_not_allowed" => AppError::MethodNotAllowed(message),
             "conflict" => AppError::Conflict { field, message },
             "rate_limited" => AppError::TooManyRequests {
                 retry_after_secs: retry_after_secs.unwrap_or(60),

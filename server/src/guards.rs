@@ -1,15 +1,14 @@
 //! Request guards in front of the router.
 
 use app::auth::access::Principal;
+use app::error::AppError;
 use app::server::AppState;
 use axum::extract::{Request, State};
-use axum::http::{header, Method, StatusCode};
+use axum::http::{header, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use app::validate::local_redirect;
-
-use crate::router::json_error;
 
 /// Pages need a session: without one, a redirect to sign-in that comes back afterwards. The
 /// sign-in page itself sends signed-in admins on to the app. Server functions answer 401 JSON
@@ -93,9 +92,5 @@ pub async fn reject_cross_site_posts(
     if origin == public_origin || same_host {
         return next.run(req).await;
     }
-    json_error(
-        StatusCode::FORBIDDEN,
-        "forbidden",
-        "Cross-site request refused.",
-    )
+    AppError::Forbidden("Cross-site request refused.".into()).into_response()
 }

@@ -1,6 +1,7 @@
 //! The HTTP surface: pages (SSR + hydration), server functions under `/api/v1/<area>/<action>`,
 //! static assets and `/healthz`.
 
+use app::error::AppError;
 use app::server::AppState;
 use app::{shell, App};
 use axum::body::Body;
@@ -91,19 +92,12 @@ pub fn build_router(state: AppState) -> Router {
 }
 
 async fn api_not_found(req: Request<Body>) -> Response {
-    json_error(
-        StatusCode::NOT_FOUND,
-        "not_found",
-        &format!("No API endpoint at {}.", req.uri().path()),
-    )
+    AppError::NotFound(format!("No API endpoint at {}.", req.uri().path())).into_response()
 }
 
 async fn method_not_allowed(req: Request<Body>) -> Response {
-    json_error(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
-        &format!("{} is not allowed on {}.", req.method(), req.uri().path()),
-    )
+    let message = format!("{} is not allowed on {}.", req.method(), req.uri().path());
+    AppError::MethodNotAllowed(message).into_response()
 }
 
 /// Where providers send the browser back. Success lands on the Connected tab, which shows the
@@ -159,12 +153,4 @@ async fn healthz(State(state): State<AppState>) -> Response {
                 .into_response()
         }
     }
-}
-
-pub fn json_error(status: StatusCode, code: &str, message: &str) -> Response {
-    (
-        status,
-        Json(serde_json::json!({"error": {"code": code, "message": message}})),
-    )
-        .into_response()
 }

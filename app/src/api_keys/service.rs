@@ -12,7 +12,7 @@ use crate::auth::access::Caller;
 use crate::auth::key_cache::{KEY_PREFIX, KEY_RANDOM_LEN};
 use crate::auth::scope::{grants, Scope};
 use crate::error::AppError;
-use crate::server::{db_error, is_unique_violation, tokens, AppState};
+use crate::server::{found, tokens, unique_as_conflict, AppState};
 
 const MAX_GRACE_SECS: u32 = 7 * 24 * 60 * 60;
 
@@ -104,37 +104,39 @@ fn preview(secret: &str) -> String {
 }
 
 const SELECT_VIEW: &str = "SELECT id, name, scopes, preview, enabled, expires_at, created_by_label, created_at,
-        regenerated_at, CASE WHEN previous_valid_until > now() THEN previous_valid_until END, last_used_at
+        regenerated_at, CASE WHEN previous_valid_until > now() THEN previous_valid_until END AS previous_valid_until,
+        last_used_at
    FROM api_keys";
 
-type ViewRow = (
-    Uuid,
-    String,
-    Vec<String>,
-    String,
-    bool,
-    Option<DateTime<Utc>>,
-    String,
-    DateTime<Utc>,
-    Option<DateTime<Utc>>,
-    Option<DateTime<Utc>>,
-    Option<DateTime<Utc>>,
-);
+#[derive(sqlx::FromRow)]
+struct ViewRow {
+    id: Uuid,
+    name: String,
+    scopes: Vec<String>,
+    preview: String,
+    enabled: bool,
+    expires_at: Option<DateTime<Utc>>,
+    created_by_label: String,
+    created_at: DateTime<Utc>,
+    regenerated_at: Option<DateTime<Utc>>,
+    previous_valid_until: Option<DateTime<Utc>>,
+    last_used_at: Option<DateTime<Utc>>,
+}
 
 fn view(row: ViewRow) -> ApiKeyView {
-    let (
+    let ViewRow {
         id,
         name,
         scopes,
         preview,
         enabled,
         expires_at,
-        created_by,
+        created_by_label: created_by,
         created_at,
         regenerated_at,
         previous_valid_until,
         last_used_at,
-    ) = row;
+    } = row;
     let status = if !enabled {
         ApiKeyStatus::Disabled
     } else if expires_at.is_some_and(|at| at <= Utc::now()) {
@@ -166,8 +168,7 @@ pub async fn list(state: &AppState, caller: &Caller) -> Result<ApiKeyList, AppEr
     ))
     .bind(caller.company_id)
     .fetch_all(&state.pool)
-    .await
-    .map_err(db_error)?;
+    .await?;
     Ok(ApiKeyList {
         api_base_url: api_base_url(state),
         keys: rows
@@ -190,8 +191,7 @@ pub async fn get(pool: &PgPool, company_id: Uuid, id: Uuid) -> Result<ApiKeyView
         .bind(company_id)
         .bind(id)
         .fetch_optional(pool)
-        .await
-        .map_err(db_error)?
+        .await?
         .map(view)
         .ok_or_else(|| AppError::NotFound("No such API key.".into()))
 }
@@ -206,7 +206,7 @@ pub async fn create(
     let id = Uuid::new_v4();
     let secret = generate_secret();
     let scopes: Vec<&str> = new.scopes.iter().map(|s| s.as_str()).collect();
-    let mut tx = pool.begin().await.map_err(db_error)?;
+    let mut tx = pool.begin().await?;
     sqlx::query(
         "INSERT INTO api_keys (id, company_id, name, scopes, key_hash, preview, expires_at, created_by, created_by_label)
          VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(days => $7), $8, $9)",
@@ -222,18 +222,15 @@ pub async fn create(
     .bind(actor.label())
     .execute(&mut *tx)
     .await
-    .map_err(|e| {
-        if is_unique_violation(&e) {
-            AppError::conflict("name", "A key with this name already exists.")
-        } else {
-            db_error(e)
-        }
-    })?;
+    .map_err(unique_as_conflict(
+        "name",
+        "A key with this name already exists.".into(),
+    ))?;
     let change = Change::new(AuditAction::ApiKeyCreated, id, &new.name).with_details(
         serde_json::json!({ "scopes": scopes, "expires_in_days": new.expires_in_days }),
     );
     audit::record(&mut tx, company_id, actor, change).await?;
-    tx.commit().await.map_err(db_error)?;
+    tx.commit().await?;
     tracing::info!(%company_id, key = %id, "API key created");
     Ok(IssuedApiKey {
         key: get(pool, company_id, id).await?,
@@ -264,29 +261,28 @@ pub async fn regenerate(
     let company_id = caller.company_id;
     let secret = generate_secret();
     let grace = (grace_period_secs > 0).then_some(f64::from(grace_period_secs));
-    let mut tx = state.pool.begin().await.map_err(db_error)?;
-    let updated = sqlx::query(
-        "UPDATE api_keys
+    let mut tx = state.pool.begin().await?;
+    found(
+        sqlx::query(
+            "UPDATE api_keys
             SET previous_key_hash = CASE WHEN $4::float8 IS NULL THEN NULL ELSE key_hash END,
                 previous_valid_until = now() + make_interval(secs => $4::float8),
                 key_hash = $3, preview = $5, regenerated_at = now()
           WHERE company_id = $1 AND id = $2",
-    )
-    .bind(company_id)
-    .bind(id)
-    .bind(tokens::sha256(&secret))
-    .bind(grace)
-    .bind(preview(&secret))
-    .execute(&mut *tx)
-    .await
-    .map_err(db_error)?;
-    if updated.rows_affected() == 0 {
-        return Err(AppError::NotFound("No such API key.".into()));
-    }
+        )
+        .bind(company_id)
+        .bind(id)
+        .bind(tokens::sha256(&secret))
+        .bind(grace)
+        .bind(preview(&secret))
+        .execute(&mut *tx)
+        .await?,
+        "No such API key.",
+    )?;
     let change = Change::new(AuditAction::ApiKeyRegenerated, id, &key.name)
         .with_details(serde_json::json!({ "grace_period_secs": grace_period_secs }));
     audit::record(&mut tx, company_id, &Actor::of(caller), change).await?;
-    tx.commit().await.map_err(db_error)?;
+    tx.commit().await?;
     state.access.keys.forget(id);
     tracing::info!(%company_id, key = %id, grace_period_secs, "API key regenerated");
     Ok(IssuedApiKey {
@@ -303,17 +299,16 @@ pub async fn set_enabled(
 ) -> Result<ApiKeyView, AppError> {
     let key = manageable(state, caller, id).await?;
     let company_id = caller.company_id;
-    let mut tx = state.pool.begin().await.map_err(db_error)?;
-    let updated = sqlx::query("UPDATE api_keys SET enabled = $3 WHERE company_id = $1 AND id = $2")
-        .bind(company_id)
-        .bind(id)
-        .bind(enabled)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_error)?;
-    if updated.rows_affected() == 0 {
-        return Err(AppError::NotFound("No such API key.".into()));
-    }
+    let mut tx = state.pool.begin().await?;
+    found(
+        sqlx::query("UPDATE api_keys SET enabled = $3 WHERE company_id = $1 AND id = $2")
+            .bind(company_id)
+            .bind(id)
+            .bind(enabled)
+            .execute(&mut *tx)
+            .await?,
+        "No such API key.",
+    )?;
     if key.enabled != enabled {
         let action = match enabled {
             true => AuditAction::ApiKeyEnabled,
@@ -327,7 +322,7 @@ pub async fn set_enabled(
         )
         .await?;
     }
-    tx.commit().await.map_err(db_error)?;
+    tx.commit().await?;
     state.access.keys.forget(id);
     get(&state.pool, company_id, id).await
 }
@@ -335,19 +330,18 @@ pub async fn set_enabled(
 pub async fn delete(state: &AppState, caller: &Caller, id: Uuid) -> Result<(), AppError> {
     let key = manageable(state, caller, id).await?;
     let company_id = caller.company_id;
-    let mut tx = state.pool.begin().await.map_err(db_error)?;
-    let deleted = sqlx::query("DELETE FROM api_keys WHERE company_id = $1 AND id = $2")
-        .bind(company_id)
-        .bind(id)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_error)?;
-    if deleted.rows_affected() == 0 {
-        return Err(AppError::NotFound("No such API key.".into()));
-    }
+    let mut tx = state.pool.begin().await?;
+    found(
+        sqlx::query("DELETE FROM api_keys WHERE company_id = $1 AND id = $2")
+            .bind(company_id)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?,
+        "No such API key.",
+    )?;
     let change = Change::new(AuditAction::ApiKeyDeleted, id, &key.name);
     audit::record(&mut tx, company_id, &Actor::of(caller), change).await?;
-    tx.commit().await.map_err(db_error)?;
+    tx.commit().await?;
     state.access.keys.forget(id);
     tracing::info!(%company_id, key = %id, "API key deleted");
     Ok(())
@@ -362,8 +356,7 @@ pub async fn create_for_company_named(
     let company_id: Uuid = sqlx::query_scalar("SELECT id FROM companies WHERE name = $1")
         .bind(company)
         .fetch_optional(pool)
-        .await
-        .map_err(db_error)?
+        .await?
         .ok_or_else(|| {
             AppError::NotFound(format!("No company named \u{201c}{company}\u{201d}."))
         })?;

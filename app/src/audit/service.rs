@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::{ActorKind, AuditAction, AuditEntry, AuditPage};
 use crate::auth::access::{Actor as CallerActor, Caller};
 use crate::error::AppError;
-use crate::server::{client_ip::client_ip, db_error};
+use crate::server::client_ip::client_ip;
 
 /// Who a change is recorded against.
 #[derive(Debug, Clone)]
@@ -128,8 +128,7 @@ pub async fn record(
     .bind(change.target)
     .bind(&change.details)
     .execute(conn)
-    .await
-    .map_err(db_error)?;
+    .await?;
     Ok(())
 }
 
@@ -163,8 +162,7 @@ pub async fn list(
     .bind(before)
     .bind(limit)
     .fetch_all(pool)
-    .await
-    .map_err(db_error)?;
+    .await?;
     let next_before = (rows.len() as i64 == limit)
         .then(|| rows.last().map(|r| r.id))
         .flatten();

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::access::KeyPrincipal;
 use super::scope::Scope;
 use crate::error::AppError;
-use crate::server::{db_error, tokens};
+use crate::server::tokens;
 
 pub const KEY_PREFIX: &str = "sk_live_";
 /// Random characters after the prefix (base62: 48 of them carry 285 bits).
@@ -142,39 +142,36 @@ fn looks_like_key(token: &str) -> bool {
     })
 }
 
+#[derive(sqlx::FromRow)]
+struct KeyRow {
+    id: Uuid,
+    company_id: Uuid,
+    name: String,
+    scopes: Vec<String>,
+    enabled: bool,
+    expires_at: Option<DateTime<Utc>>,
+    current: bool,
+    previous_valid_until: Option<DateTime<Utc>>,
+}
+
 async fn lookup(pool: &PgPool, hash: &[u8]) -> Result<Option<KeyRecord>, AppError> {
-    type Row = (
-        Uuid,
-        Uuid,
-        String,
-        Vec<String>,
-        bool,
-        Option<DateTime<Utc>>,
-        bool,
-        Option<DateTime<Utc>>,
-    );
-    let row: Option<Row> = sqlx::query_as(
-        "SELECT id, company_id, name, scopes, enabled, expires_at, key_hash = $1, previous_valid_until
+    let row: Option<KeyRow> = sqlx::query_as(
+        "SELECT id, company_id, name, scopes, enabled, expires_at, key_hash = $1 AS current, previous_valid_until
            FROM api_keys WHERE key_hash = $1 OR previous_key_hash = $1",
     )
     .bind(hash)
     .fetch_optional(pool)
-    .await
-    .map_err(db_error)?;
-    Ok(row.map(
-        |(id, company_id, name, scopes, enabled, expires_at, current, previous_valid_until)| {
-            KeyRecord {
-                id,
-                company_id,
-                name,
-                scopes: scopes.iter().filter_map(|s| Scope::parse(s)).collect(),
-                enabled,
-                expires_at,
-                current,
-                previous_valid_until,
-            }
-        },
-    ))
+    .await?;
+    Ok(row.map(|row| KeyRecord {
+        id: row.id,
+        company_id: row.company_id,
+        name: row.name,
+        scopes: row.scopes.iter().filter_map(|s| Scope::parse(s)).collect(),
+        enabled: row.enabled,
+        expires_at: row.expires_at,
+        current: row.current,
+        previous_valid_until: row.previous_valid_until,
+    }))
 }
 
 #[cfg(test)]

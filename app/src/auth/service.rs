@@ -5,7 +5,7 @@ use uuid::Uuid;
 use super::{passwords, session, throttle, CurrentUser};
 use crate::company;
 use crate::error::AppError;
-use crate::server::{db_error, AppState};
+use crate::server::AppState;
 use crate::validate;
 
 /// At most this many accounts (one per company) are checked for one email.
@@ -51,8 +51,7 @@ pub async fn sign_in(
     .bind(&email)
     .bind(MAX_ACCOUNTS_PER_EMAIL)
     .fetch_all(&state.pool)
-    .await
-    .map_err(db_error)?;
+    .await?;
     let checks: Vec<_> = if accounts.is_empty() {
         vec![passwords::verify(password, None)]
     } else {
@@ -86,8 +85,7 @@ pub async fn sign_in(
 pub async fn needs_setup(state: &AppState) -> Result<bool, AppError> {
     let any: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM memberships)")
         .fetch_one(&state.pool)
-        .await
-        .map_err(db_error)?;
+        .await?;
     Ok(!any)
 }
 
@@ -112,22 +110,27 @@ pub async fn current_user(
     user_id: Uuid,
     company_id: Uuid,
 ) -> Result<CurrentUser, AppError> {
-    let row: Option<(String, String, String)> = sqlx::query_as(
-        "SELECT u.email, u.name, c.name FROM memberships m
+    #[derive(sqlx::FromRow)]
+    struct Names {
+        email: String,
+        name: String,
+        company_name: String,
+    }
+    let row: Option<Names> = sqlx::query_as(
+        "SELECT u.email, u.name, c.name AS company_name FROM memberships m
            JOIN users u ON u.id = m.user_id JOIN companies c ON c.id = m.company_id
           WHERE m.user_id = $1 AND m.company_id = $2",
     )
     .bind(user_id)
     .bind(company_id)
     .fetch_optional(&state.pool)
-    .await
-    .map_err(db_error)?;
-    let (email, name, company_name) = row.ok_or(AppError::Unauthenticated)?;
+    .await?;
+    let names = row.ok_or(AppError::Unauthenticated)?;
     Ok(CurrentUser {
         user_id,
-        email,
-        name,
+        email: names.email,
+        name: names.name,
         company_id,
-        company_name,
+        company_name: names.company_name,
     })
 }

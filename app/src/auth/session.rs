@@ -8,7 +8,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::error::AppError;
-use crate::server::{db_error, respond, tokens, AppState, Config};
+use crate::server::{respond, tokens, AppState, Config};
 
 pub const SESSION_COOKIE: &str = "pb_session";
 /// Readable by the page's script (not HttpOnly) so it can send it back as [`CSRF_HEADER`]; a
@@ -54,8 +54,17 @@ pub async fn caller_from_headers(
         return Ok(None);
     };
     let idle_secs = state.config.session_idle_timeout.as_secs_f64();
-    let row: Option<(Uuid, Uuid, Uuid, String, String, DateTime<Utc>)> = sqlx::query_as(
-        "SELECT s.id, s.user_id, s.company_id, u.email, s.csrf_token, s.last_seen_at
+    #[derive(sqlx::FromRow)]
+    struct SessionRow {
+        session_id: Uuid,
+        user_id: Uuid,
+        company_id: Uuid,
+        email: String,
+        csrf_token: String,
+        last_seen_at: DateTime<Utc>,
+    }
+    let row: Option<SessionRow> = sqlx::query_as(
+        "SELECT s.id AS session_id, s.user_id, s.company_id, u.email, s.csrf_token, s.last_seen_at
            FROM sessions s JOIN users u ON u.id = s.user_id
           WHERE s.token_hash = $1 AND s.expires_at > now()
             AND s.last_seen_at > now() - make_interval(secs => $2)",
@@ -63,25 +72,23 @@ pub async fn caller_from_headers(
     .bind(tokens::sha256(&token))
     .bind(idle_secs)
     .fetch_optional(&state.pool)
-    .await
-    .map_err(db_error)?;
-    let Some((session_id, user_id, company_id, email, csrf_token, last_seen_at)) = row else {
+    .await?;
+    let Some(row) = row else {
         return Ok(None);
     };
     // Refresh the idle clock at most once a minute, not on every request.
-    if Utc::now() - last_seen_at > chrono::Duration::seconds(60) {
+    if Utc::now() - row.last_seen_at > chrono::Duration::seconds(60) {
         sqlx::query("UPDATE sessions SET last_seen_at = now() WHERE id = $1")
-            .bind(session_id)
+            .bind(row.session_id)
             .execute(&state.pool)
-            .await
-            .map_err(db_error)?;
+            .await?;
     }
     Ok(Some(Admin {
-        session_id,
-        user_id,
-        company_id,
-        email,
-        csrf_token,
+        session_id: row.session_id,
+        user_id: row.user_id,
+        company_id: row.company_id,
+        email: row.email,
+        csrf_token: row.csrf_token,
     }))
 }
 
@@ -100,8 +107,7 @@ pub async fn start(state: &AppState, user_id: Uuid, company_id: Uuid) -> Result<
     .bind(&csrf_token)
     .bind(max_age_secs)
     .execute(&state.pool)
-    .await
-    .map_err(db_error)?;
+    .await?;
     respond::set_cookie(&session_cookie(&state.config, SESSION_COOKIE, token, true));
     respond::set_cookie(&session_cookie(
         &state.config,
@@ -117,8 +123,7 @@ pub async fn end(pool: &PgPool, config: &Config, session_id: Uuid) -> Result<(),
     sqlx::query("DELETE FROM sessions WHERE id = $1")
         .bind(session_id)
         .execute(pool)
-        .await
-        .map_err(db_error)?;
+        .await?;
     for (name, http_only) in [(SESSION_COOKIE, true), (CSRF_COOKIE, false)] {
         let mut cookie = session_cookie(config, name, String::new(), http_only);
         cookie.make_removal();

@@ -21,7 +21,7 @@ pub async fn reserve(
     email: &str,
     ip: &str,
 ) -> Result<Reservation, AppError> {
-    let mut tx = pool.begin().await.map_err(db_error)?;
+    let mut tx = pool.begin().await?;
     // Both locks, always in the same order, so two sign-ins never wait on each other in a cycle.
     let mut keys = [
         format!("sign-in:email:{}", email.to_lowercase()),
@@ -32,35 +32,39 @@ pub async fn reserve(
         sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
             .bind(key)
             .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
+            .await?;
     }
     let window = limits.window.as_secs_f64();
-    let (by_email, by_ip, email_wait, ip_wait): (i64, i64, Option<f64>, Option<f64>) =
-        sqlx::query_as(
-            "WITH recent AS (
+    #[derive(sqlx::FromRow)]
+    struct Recent {
+        by_email: i64,
+        by_ip: i64,
+        email_wait: Option<f64>,
+        ip_wait: Option<f64>,
+    }
+    let recent: Recent = sqlx::query_as(
+        "WITH recent AS (
              SELECT lower(email) = lower($1) AS same_email, ip = $2 AS same_ip, attempted_at
                FROM sign_in_attempts
               WHERE NOT succeeded AND attempted_at > now() - make_interval(secs => $3)
                 AND (lower(email) = lower($1) OR ip = $2))
-         SELECT count(*) FILTER (WHERE same_email),
-                count(*) FILTER (WHERE same_ip),
+         SELECT count(*) FILTER (WHERE same_email) AS by_email,
+                count(*) FILTER (WHERE same_ip) AS by_ip,
                 extract(epoch FROM min(attempted_at) FILTER (WHERE same_email)
-                                  + make_interval(secs => $3) - now())::float8,
+                                  + make_interval(secs => $3) - now())::float8 AS email_wait,
                 extract(epoch FROM min(attempted_at) FILTER (WHERE same_ip)
-                                  + make_interval(secs => $3) - now())::float8
+                                  + make_interval(secs => $3) - now())::float8 AS ip_wait
            FROM recent",
-        )
-        .bind(email)
-        .bind(ip)
-        .bind(window)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db_error)?;
-    let wait = if by_email >= limits.per_account {
-        Some(email_wait)
-    } else if by_ip >= limits.per_ip {
-        Some(ip_wait)
+    )
+    .bind(email)
+    .bind(ip)
+    .bind(window)
+    .fetch_one(&mut *tx)
+    .await?;
+    let wait = if recent.by_email >= limits.per_account {
+        Some(recent.email_wait)
+    } else if recent.by_ip >= limits.per_ip {
+        Some(recent.ip_wait)
     } else {
         None
     };
@@ -75,27 +79,24 @@ pub async fn reserve(
     .bind(email)
     .bind(ip)
     .fetch_one(&mut *tx)
-    .await
-    .map_err(db_error)?;
-    tx.commit().await.map_err(db_error)?;
+    .await?;
+    tx.commit().await?;
     Ok(Reservation(id))
 }
 
 /// The reserved attempt succeeded: it no longer counts, and the account's earlier failures are
 /// cleared (they still count for the addresses they came from).
 pub async fn succeeded(pool: &PgPool, attempt: Reservation, email: &str) -> Result<(), AppError> {
-    let mut tx = pool.begin().await.map_err(db_error)?;
+    let mut tx = pool.begin().await?;
     sqlx::query("UPDATE sign_in_attempts SET succeeded = true WHERE id = $1")
         .bind(attempt.0)
         .execute(&mut *tx)
-        .await
-        .map_err(db_error)?;
+        .await?;
     sqlx::query(
         "UPDATE sign_in_attempts SET email = '' WHERE lower(email) = lower($1) AND NOT succeeded",
     )
     .bind(email)
     .execute(&mut *tx)
-    .await
-    .map_err(db_error)?;
+    .await?;
     tx.commit().await.map_err(db_error)
 }

@@ -9,7 +9,7 @@ use crate::audit::AuditAction;
 use crate::auth::passwords;
 use crate::auth::session::Admin;
 use crate::error::AppError;
-use crate::server::{db_error, is_unique_violation};
+use crate::server::{db_error, unique_as_conflict};
 use crate::validate;
 
 pub const MAX_COMPANY_NAME: usize = 200;
@@ -36,16 +36,14 @@ pub async fn create_first_company(
     passwords::validate_new_password("password", &password)?;
     let hash = passwords::hash(password).await?;
 
-    let mut tx = pool.begin().await.map_err(db_error)?;
+    let mut tx = pool.begin().await?;
     sqlx::query("SELECT pg_advisory_xact_lock($1)")
         .bind(SETUP_LOCK)
         .execute(&mut *tx)
-        .await
-        .map_err(db_error)?;
+        .await?;
     let done: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM memberships)")
         .fetch_one(&mut *tx)
-        .await
-        .map_err(db_error)?;
+        .await?;
     if done {
         return Err(AppError::conflict(
             "company_name",
@@ -57,7 +55,7 @@ pub async fn create_first_company(
     let change = Change::new(AuditAction::AdminAdded, user_id, &email)
         .with_details(serde_json::json!({ "first_run_setup": true }));
     audit::record(&mut tx, company_id, &Actor::admin(user_id, &email), change).await?;
-    tx.commit().await.map_err(db_error)?;
+    tx.commit().await?;
     tracing::info!(%company_id, "first-run setup complete");
     Ok((company_id, user_id))
 }
@@ -75,13 +73,12 @@ pub async fn create_admin_in_company(
     let email = validate::email("email", email)?;
     passwords::validate_new_password("password", &password)?;
     let hash = passwords::hash(password).await?;
-    let mut tx = pool.begin().await.map_err(db_error)?;
+    let mut tx = pool.begin().await?;
     let existing: Vec<Uuid> =
         sqlx::query_scalar("SELECT id FROM companies WHERE lower(name) = lower($1)")
             .bind(&company_name)
             .fetch_all(&mut *tx)
-            .await
-            .map_err(db_error)?;
+            .await?;
     let company_id = match existing.as_slice() {
         [] => insert_company(&mut tx, &company_name).await?,
         [id] => *id,
@@ -95,7 +92,7 @@ pub async fn create_admin_in_company(
     let user_id = insert_admin(&mut tx, company_id, &email, "", &hash).await?;
     let change = Change::new(AuditAction::AdminAdded, user_id, &email);
     audit::record(&mut tx, company_id, &Actor::command_line(), change).await?;
-    tx.commit().await.map_err(db_error)?;
+    tx.commit().await?;
     Ok((company_id, user_id))
 }
 
@@ -107,25 +104,31 @@ pub async fn settings(
     let name: String = sqlx::query_scalar("SELECT name FROM companies WHERE id = $1")
         .bind(company_id)
         .fetch_optional(pool)
-        .await
-        .map_err(db_error)?
+        .await?
         .ok_or_else(|| AppError::NotFound("Company not found.".into()))?;
-    let rows: Vec<(Uuid, String, String, chrono::DateTime<chrono::Utc>)> = sqlx::query_as(
-        "SELECT u.id, u.email, u.name, m.created_at FROM memberships m JOIN users u ON u.id = m.user_id
+    #[derive(sqlx::FromRow)]
+    struct AdminRow {
+        user_id: Uuid,
+        email: String,
+        name: String,
+        added_at: chrono::DateTime<chrono::Utc>,
+    }
+    let rows: Vec<AdminRow> = sqlx::query_as(
+        "SELECT u.id AS user_id, u.email, u.name, m.created_at AS added_at
+           FROM memberships m JOIN users u ON u.id = m.user_id
           WHERE m.company_id = $1 ORDER BY m.created_at, u.email",
     )
     .bind(company_id)
     .fetch_all(pool)
-    .await
-    .map_err(db_error)?;
+    .await?;
     let admins = rows
         .into_iter()
-        .map(|(user_id, email, name, added_at)| AdminSummary {
-            user_id,
-            email,
-            name,
-            added_at,
-            is_you: Some(user_id) == caller_id,
+        .map(|row| AdminSummary {
+            is_you: Some(row.user_id) == caller_id,
+            user_id: row.user_id,
+            email: row.email,
+            name: row.name,
+            added_at: row.added_at,
         })
         .collect();
     Ok(CompanySettings {
@@ -142,19 +145,17 @@ pub async fn rename(
     name: &str,
 ) -> Result<(), AppError> {
     let name = validate::required_text("name", "Company name", name, MAX_COMPANY_NAME)?;
-    let mut tx = pool.begin().await.map_err(db_error)?;
+    let mut tx = pool.begin().await?;
     let previous: String =
         sqlx::query_scalar("SELECT name FROM companies WHERE id = $1 FOR UPDATE")
             .bind(company_id)
             .fetch_one(&mut *tx)
-            .await
-            .map_err(db_error)?;
+            .await?;
     sqlx::query("UPDATE companies SET name = $2 WHERE id = $1")
         .bind(company_id)
         .bind(&name)
         .execute(&mut *tx)
-        .await
-        .map_err(db_error)?;
+        .await?;
     if previous != name {
         let change = Change::new(AuditAction::CompanyRenamed, company_id, &name)
             .with_details(serde_json::json!({ "previous_name": previous }));
@@ -175,11 +176,11 @@ pub async fn add_admin(
     let name = validate::optional_text("name", "Name", name, MAX_PERSON_NAME)?;
     passwords::validate_new_password("password", &password)?;
     let hash = passwords::hash(password).await?;
-    let mut tx = pool.begin().await.map_err(db_error)?;
+    let mut tx = pool.begin().await?;
     let user_id = insert_admin(&mut tx, company_id, &email, &name, &hash).await?;
     let change = Change::new(AuditAction::AdminAdded, user_id, &email);
     audit::record(&mut tx, company_id, actor, change).await?;
-    tx.commit().await.map_err(db_error)?;
+    tx.commit().await?;
     Ok(AdminSummary {
         user_id,
         email,
@@ -203,14 +204,13 @@ pub async fn remove_admin(
             "You cannot remove yourself. Ask another admin to do it.",
         ));
     }
-    let mut tx = pool.begin().await.map_err(db_error)?;
+    let mut tx = pool.begin().await?;
     // Removals in one company wait for each other: two admins removing each other at once
     // must not both see the other as "remaining".
     sqlx::query("SELECT id FROM companies WHERE id = $1 FOR UPDATE")
         .bind(company_id)
         .execute(&mut *tx)
-        .await
-        .map_err(db_error)?;
+        .await?;
     let removed: Option<String> = sqlx::query_scalar(
         "WITH gone AS (DELETE FROM memberships WHERE company_id = $1 AND user_id = $2 RETURNING user_id)
          SELECT u.email FROM users u JOIN gone ON gone.user_id = u.id",
@@ -218,8 +218,7 @@ pub async fn remove_admin(
     .bind(company_id)
     .bind(user_id)
     .fetch_optional(&mut *tx)
-    .await
-    .map_err(db_error)?;
+    .await?;
     let Some(email) = removed else {
         return Err(AppError::NotFound("No such admin in your company.".into()));
     };
@@ -228,8 +227,7 @@ pub async fn remove_admin(
         sqlx::query_scalar("SELECT count(*) FROM memberships WHERE company_id = $1")
             .bind(company_id)
             .fetch_one(&mut *tx)
-            .await
-            .map_err(db_error)?;
+            .await?;
     if remaining == 0 {
         return Err(AppError::conflict(
             "user_id",
@@ -241,11 +239,10 @@ pub async fn remove_admin(
         .bind(user_id)
         .bind(company_id)
         .execute(&mut *tx)
-        .await
-        .map_err(db_error)?;
+        .await?;
     let change = Change::new(AuditAction::AdminRemoved, user_id, &email);
     audit::record(&mut tx, company_id, actor, change).await?;
-    tx.commit().await.map_err(db_error)?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -260,8 +257,7 @@ pub async fn change_password(
         sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
             .bind(caller.user_id)
             .fetch_optional(pool)
-            .await
-            .map_err(db_error)?;
+            .await?;
     if !passwords::verify(current_password, stored).await? {
         return Err(AppError::bad_request(
             "current_password",
@@ -269,19 +265,17 @@ pub async fn change_password(
         ));
     }
     let hash = passwords::hash(new_password).await?;
-    let mut tx = pool.begin().await.map_err(db_error)?;
+    let mut tx = pool.begin().await?;
     sqlx::query("UPDATE users SET password_hash = $2, password_changed_at = now() WHERE id = $1")
         .bind(caller.user_id)
         .bind(hash)
         .execute(&mut *tx)
-        .await
-        .map_err(db_error)?;
+        .await?;
     sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
         .bind(caller.user_id)
         .bind(caller.session_id)
         .execute(&mut *tx)
-        .await
-        .map_err(db_error)?;
+        .await?;
     let actor = Actor::of(&crate::auth::access::Caller::from(caller));
     let change = Change::new(AuditAction::PasswordChanged, caller.user_id, &caller.email);
     audit::record(&mut tx, caller.company_id, &actor, change).await?;
@@ -314,20 +308,16 @@ async fn insert_admin(
     .bind(password_hash)
     .fetch_one(&mut **tx)
     .await
-    .map_err(|e| {
-        if is_unique_violation(&e) {
-            AppError::conflict("email", "This company already has an admin with this email.")
-        } else {
-            db_error(e)
-        }
-    })?;
+    .map_err(unique_as_conflict(
+        "email",
+        "This company already has an admin with this email.".into(),
+    ))?;
     sqlx::query(
         "INSERT INTO memberships (company_id, user_id, role) VALUES ($1, $2, 'company_admin')",
     )
     .bind(company_id)
     .bind(user_id)
     .execute(&mut **tx)
-    .await
-    .map_err(db_error)?;
+    .await?;
     Ok(user_id)
 }

@@ -10,7 +10,6 @@ use super::queue::Destination;
 use super::{AttemptView, DeliveryPage, DeliveryStatus, DeliveryView};
 use crate::error::AppError;
 use crate::events::publish::public_id;
-use crate::server::db_error;
 
 pub struct Filter {
     pub destination: Destination,
@@ -79,8 +78,7 @@ pub async fn list(
     .bind(before)
     .bind(limit)
     .fetch_all(pool)
-    .await
-    .map_err(db_error)?;
+    .await?;
     let next_before = (rows.len() as i64 == limit)
         .then(|| rows.last().map(|r| r.created_at))
         .flatten();
@@ -106,8 +104,7 @@ pub async fn get(pool: &PgPool, company_id: Uuid, id: Uuid) -> Result<DeliveryVi
     .bind(company_id)
     .bind(id)
     .fetch_optional(pool)
-    .await
-    .map_err(db_error)?
+    .await?
     .ok_or_else(|| AppError::NotFound("No such delivery.".into()))?;
     let log = attempts_of(pool, &[id])
         .await?
@@ -127,8 +124,7 @@ async fn attempts_of(
     )
     .bind(ids)
     .fetch_all(pool)
-    .await
-    .map_err(db_error)?;
+    .await?;
     let mut by_delivery: BTreeMap<Uuid, Vec<AttemptView>> = BTreeMap::new();
     for row in rows {
         by_delivery

@@ -9,7 +9,7 @@ use super::{registry, EventInput, PublishedEvent, MAX_BATCH, MAX_PAYLOAD_BYTES};
 use crate::auth::access::Caller;
 use crate::delivery::queue;
 use crate::error::AppError;
-use crate::server::{db_error, AppState};
+use crate::server::AppState;
 
 /// An event to publish, checked.
 pub struct NewEvent {
@@ -98,13 +98,10 @@ pub async fn publish(
         let known = registry::list(&state.pool, company_id).await?;
         for (i, event) in events.iter().enumerate().skip(first_custom) {
             if !known.iter().any(|t| t.name == event.event_type) {
-                return Err(AppError::Unprocessable {
-                    field: format!("{}event_type", field(i)),
-                    message: format!(
-                        "Unknown event type `{}`: add it to the event registry first.",
-                        event.event_type
-                    ),
-                });
+                return Err(AppError::unknown_event_type(
+                    format!("{}event_type", field(i)),
+                    &event.event_type,
+                ));
             }
         }
     }
@@ -122,7 +119,7 @@ pub async fn publish(
             }
         }
     }
-    let mut tx = state.pool.begin().await.map_err(db_error)?;
+    let mut tx = state.pool.begin().await?;
     if !first_with_key.is_empty() {
         let keys: Vec<&str> = first_with_key.keys().copied().collect();
         let key_ids: Vec<Uuid> = keys.iter().map(|k| ids[first_with_key[k]]).collect();
@@ -139,23 +136,27 @@ pub async fn publish(
         .bind(&keys)
         .bind(&key_ids)
         .fetch_all(&mut *tx)
-        .await
-        .map_err(db_error)?;
+        .await?;
         let taken: Vec<&str> = keys
             .iter()
             .copied()
             .filter(|k| !claimed.iter().any(|c| c == k))
             .collect();
         if !taken.is_empty() {
-            let earlier: Vec<(String, Uuid)> = sqlx::query_as(
+            #[derive(sqlx::FromRow)]
+            struct Earlier {
+                key: String,
+                event_id: Uuid,
+            }
+            let earlier: Vec<Earlier> = sqlx::query_as(
                 "SELECT key, event_id FROM event_idempotency_keys WHERE company_id = $1 AND key = ANY($2)",
             )
             .bind(company_id)
             .bind(&taken)
             .fetch_all(&mut *tx)
-            .await
-            .map_err(db_error)?;
-            let earlier: HashMap<String, Uuid> = earlier.into_iter().collect();
+            .await?;
+            let earlier: HashMap<String, Uuid> =
+                earlier.into_iter().map(|e| (e.key, e.event_id)).collect();
             for (i, event) in events.iter().enumerate() {
                 if let Some(id) = event.idempotency_key.as_ref().and_then(|k| earlier.get(k)) {
                     ids[i] = *id;
@@ -187,17 +188,14 @@ pub async fn publish(
         .bind(&keys)
         .bind(caller.api_key_id())
         .execute(&mut *tx)
-        .await
-        .map_err(db_error)?;
-        let queued = queue::enqueue(&mut tx, company_id, &new_ids, &types)
-            .await
-            .map_err(db_error)?;
-        tx.commit().await.map_err(db_error)?;
+        .await?;
+        let queued = queue::enqueue(&mut tx, company_id, &new_ids, &types).await?;
+        tx.commit().await?;
         if queued > 0 {
             queue::announce(state);
         }
     } else {
-        tx.rollback().await.map_err(db_error)?;
+        tx.rollback().await?;
     }
     Ok(ids
         .into_iter()

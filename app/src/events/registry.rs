@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::EventTypeView;
 use crate::error::AppError;
-use crate::server::{db_error, is_unique_violation};
+use crate::server::{db_error, found, unique_as_conflict};
 
 /// The types every company has, with sample payloads.
 pub fn builtin() -> Vec<EventTypeView> {
@@ -130,24 +130,25 @@ pub fn valid_name(name: &str) -> bool {
 }
 
 pub async fn list(pool: &PgPool, company_id: Uuid) -> Result<Vec<EventTypeView>, AppError> {
-    let custom: Vec<(String, String, serde_json::Value)> = sqlx::query_as(
+    #[derive(sqlx::FromRow)]
+    struct CustomType {
+        name: String,
+        description: String,
+        example: serde_json::Value,
+    }
+    let custom: Vec<CustomType> = sqlx::query_as(
         "SELECT name, description, example FROM event_types WHERE company_id = $1 ORDER BY name",
     )
     .bind(company_id)
     .fetch_all(pool)
-    .await
-    .map_err(db_error)?;
+    .await?;
     let mut types = builtin();
-    types.extend(
-        custom
-            .into_iter()
-            .map(|(name, description, example)| EventTypeView {
-                name,
-                description,
-                example,
-                builtin: false,
-            }),
-    );
+    types.extend(custom.into_iter().map(|t| EventTypeView {
+        name: t.name,
+        description: t.description,
+        example: t.example,
+        builtin: false,
+    }));
     Ok(types)
 }
 
@@ -180,13 +181,10 @@ pub async fn create(
     .bind(&new.example)
     .execute(pool)
     .await
-    .map_err(|e| {
-        if is_unique_violation(&e) {
-            AppError::conflict("name", format!("`{}` already exists.", new.name))
-        } else {
-            db_error(e)
-        }
-    })?;
+    .map_err(unique_as_conflict(
+        "name",
+        format!("`{}` already exists.", new.name),
+    ))?;
     Ok(EventTypeView {
         name: new.name,
         description: new.description,
@@ -202,15 +200,14 @@ pub async fn delete(pool: &PgPool, company_id: Uuid, name: &str) -> Result<(), A
             "Built-in event types cannot be deleted.",
         ));
     }
-    let deleted = sqlx::query("DELETE FROM event_types WHERE company_id = $1 AND name = $2")
-        .bind(company_id)
-        .bind(name)
-        .execute(pool)
-        .await
-        .map_err(db_error)?;
-    if deleted.rows_affected() == 0 {
-        return Err(AppError::NotFound(format!("No event type `{name}`.")));
-    }
+    found(
+        sqlx::query("DELETE FROM event_types WHERE company_id = $1 AND name = $2")
+            .bind(company_id)
+            .bind(name)
+            .execute(pool)
+            .await?,
+        &format!("No event type `{name}`."),
+    )?;
     Ok(())
 }
 

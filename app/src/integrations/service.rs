@@ -15,7 +15,7 @@ use crate::audit::service::{self as audit, Actor, Change};
 use crate::audit::AuditAction;
 use crate::auth::access::Caller;
 use crate::error::AppError;
-use crate::server::{db_error, is_unique_violation, AppState};
+use crate::server::{unique_as_conflict, AppState};
 
 pub async fn catalogue(state: &AppState, company_id: Uuid) -> Result<Vec<ProviderView>, AppError> {
     let counts = connection_counts(&state.pool, company_id).await?;
@@ -54,14 +54,21 @@ async fn connection_counts(
     pool: &PgPool,
     company_id: Uuid,
 ) -> Result<HashMap<String, u32>, AppError> {
-    let rows: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT provider, count(*) FROM connections WHERE company_id = $1 GROUP BY provider",
+    #[derive(sqlx::FromRow)]
+    struct Count {
+        provider: String,
+        connections: i64,
+    }
+    let rows: Vec<Count> = sqlx::query_as(
+        "SELECT provider, count(*) AS connections FROM connections WHERE company_id = $1 GROUP BY provider",
     )
     .bind(company_id)
     .fetch_all(pool)
-    .await
-    .map_err(db_error)?;
-    Ok(rows.into_iter().map(|(p, n)| (p, n as u32)).collect())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|c| (c.provider, u32::try_from(c.connections).unwrap_or(u32::MAX)))
+        .collect())
 }
 
 #[derive(sqlx::FromRow)]
@@ -87,8 +94,7 @@ pub async fn list(state: &AppState, company_id: Uuid) -> Result<Vec<ConnectionVi
     ))
     .bind(company_id)
     .fetch_all(&state.pool)
-    .await
-    .map_err(db_error)?;
+    .await?;
     Ok(rows.into_iter().map(|row| view(state, row)).collect())
 }
 
@@ -99,8 +105,7 @@ pub async fn get(state: &AppState, company_id: Uuid, id: Uuid) -> Result<Connect
     .bind(company_id)
     .bind(id)
     .fetch_optional(&state.pool)
-    .await
-    .map_err(db_error)?;
+    .await?;
     row.map(|row| view(state, row)).ok_or_else(not_found)
 }
 
@@ -155,7 +160,7 @@ pub async fn insert(
     let id = Uuid::new_v4();
     let sealed = new.credentials.seal(&state.cipher, caller.company_id, id)?;
     let config = settings::defaults(&new.provider.def.config_schema);
-    let mut tx = state.pool.begin().await.map_err(db_error)?;
+    let mut tx = state.pool.begin().await?;
     // Who connected it is copied as text, so the card still says so after the admin is removed.
     sqlx::query(
         "INSERT INTO connections (id, company_id, provider, allow_multiple, status, account_label, connection_info,
@@ -176,16 +181,10 @@ pub async fn insert(
     .bind(caller.label())
     .execute(&mut *tx)
     .await
-    .map_err(|e| {
-        if is_unique_violation(&e) {
-            AppError::conflict(
-                "provider",
-                format!("{} is already connected. Disconnect it first to connect another account.", new.provider.def.name),
-            )
-        } else {
-            db_error(e)
-        }
-    })?;
+    .map_err(unique_as_conflict(
+        "provider",
+        format!("{} is already connected. Disconnect it first to connect another account.", new.provider.def.name),
+    ))?;
     let target = match new.account_label.is_empty() {
         true => new.provider.def.name.clone(),
         false => format!("{} ({})", new.provider.def.name, new.account_label),
@@ -193,7 +192,7 @@ pub async fn insert(
     let change = Change::new(AuditAction::IntegrationConnected, id, &target)
         .with_details(serde_json::json!({ "provider": new.provider.def.slug }));
     audit::record(&mut tx, caller.company_id, &Actor::of(caller), change).await?;
-    tx.commit().await.map_err(db_error)?;
+    tx.commit().await?;
     tracing::info!(company_id = %caller.company_id, provider = %new.provider.def.slug, connection = %id, "connected");
     Ok(id)
 }
@@ -216,23 +215,29 @@ pub async fn save_config(
         .bind(config)
         .bind(info)
         .execute(&state.pool)
-        .await
-        .map_err(db_error)?;
+        .await?;
     get(state, caller.company_id, id).await
 }
 
 /// Revokes the token at the provider where it can (a failure is logged, never blocking), then
 /// deletes the credentials and settings.
 pub async fn disconnect(state: &AppState, caller: &Caller, id: Uuid) -> Result<(), AppError> {
-    let row: Option<(String, Vec<u8>)> = sqlx::query_as(
+    #[derive(sqlx::FromRow)]
+    struct Sealed {
+        provider: String,
+        credentials: Vec<u8>,
+    }
+    let row: Option<Sealed> = sqlx::query_as(
         "SELECT provider, credentials FROM connections WHERE company_id = $1 AND id = $2",
     )
     .bind(caller.company_id)
     .bind(id)
     .fetch_optional(&state.pool)
-    .await
-    .map_err(db_error)?;
-    let (slug, blob) = row.ok_or_else(not_found)?;
+    .await?;
+    let Sealed {
+        provider: slug,
+        credentials: blob,
+    } = row.ok_or_else(not_found)?;
     if let Some(provider) = state.catalogue.get(&slug) {
         match Credentials::open(&blob, &state.cipher, caller.company_id, id) {
             Ok(credentials) => oauth::revoke(state, provider, &credentials).await,
@@ -241,13 +246,12 @@ pub async fn disconnect(state: &AppState, caller: &Caller, id: Uuid) -> Result<(
             }
         }
     }
-    let mut tx = state.pool.begin().await.map_err(db_error)?;
+    let mut tx = state.pool.begin().await?;
     let deleted = sqlx::query("DELETE FROM connections WHERE company_id = $1 AND id = $2")
         .bind(caller.company_id)
         .bind(id)
         .execute(&mut *tx)
-        .await
-        .map_err(db_error)?;
+        .await?;
     if deleted.rows_affected() > 0 {
         let name = state
             .catalogue
@@ -258,7 +262,7 @@ pub async fn disconnect(state: &AppState, caller: &Caller, id: Uuid) -> Result<(
             .with_details(serde_json::json!({ "provider": slug }));
         audit::record(&mut tx, caller.company_id, &Actor::of(caller), change).await?;
     }
-    tx.commit().await.map_err(db_error)?;
+    tx.commit().await?;
     tracing::info!(company_id = %caller.company_id, provider = %slug, connection = %id, "disconnected");
     Ok(())
 }

@@ -27,15 +27,16 @@ pub async fn post(
     .map_err(db_error)
 }
 
-type NotificationRow = (
-    Uuid,
-    String,
-    String,
-    String,
-    Option<String>,
-    chrono::DateTime<chrono::Utc>,
-    bool,
-);
+#[derive(sqlx::FromRow)]
+struct NotificationRow {
+    id: Uuid,
+    kind: String,
+    title: String,
+    body: String,
+    link: Option<String>,
+    created_at: chrono::DateTime<chrono::Utc>,
+    read: bool,
+}
 
 pub async fn feed(
     pool: &PgPool,
@@ -44,7 +45,7 @@ pub async fn feed(
     limit: i64,
 ) -> Result<NotificationFeed, AppError> {
     let rows: Vec<NotificationRow> = sqlx::query_as(
-        "SELECT n.id, n.kind, n.title, n.body, n.link, n.created_at, r.user_id IS NOT NULL
+        "SELECT n.id, n.kind, n.title, n.body, n.link, n.created_at, r.user_id IS NOT NULL AS read
            FROM notifications n
            LEFT JOIN notification_reads r ON r.notification_id = n.id AND r.user_id = $2
           WHERE n.company_id = $1
@@ -54,8 +55,7 @@ pub async fn feed(
     .bind(user_id)
     .bind(limit)
     .fetch_all(pool)
-    .await
-    .map_err(db_error)?;
+    .await?;
     let unread: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM notifications n
           WHERE n.company_id = $1
@@ -64,21 +64,18 @@ pub async fn feed(
     .bind(company_id)
     .bind(user_id)
     .fetch_one(pool)
-    .await
-    .map_err(db_error)?;
+    .await?;
     let items = rows
         .into_iter()
-        .map(
-            |(id, kind, title, body, link, created_at, read)| Notification {
-                id,
-                kind,
-                title,
-                body,
-                link,
-                created_at,
-                read,
-            },
-        )
+        .map(|row| Notification {
+            id: row.id,
+            kind: row.kind,
+            title: row.title,
+            body: row.body,
+            link: row.link,
+            created_at: row.created_at,
+            read: row.read,
+        })
         .collect();
     Ok(NotificationFeed { unread, items })
 }
@@ -92,7 +89,6 @@ pub async fn mark_all_read(pool: &PgPool, company_id: Uuid, user_id: Uuid) -> Re
     .bind(company_id)
     .bind(user_id)
     .execute(pool)
-    .await
-    .map_err(db_error)?;
+    .await?;
     Ok(())
 }

@@ -21,6 +21,14 @@ use crate::auth::session::{CSRF_HEADER, SESSION_COOKIE};
 use crate::error::ErrorBody;
 
 const BEARER: &str = "apiKey";
+/// Operations that name event types, answering 422 for one not in the registry.
+const NAMES_EVENT_TYPES: [&str; 5] = [
+    "/api/v1/events/publish",
+    "/api/v1/events/publish_batch",
+    "/api/v1/webhooks/create",
+    "/api/v1/webhooks/update",
+    "/api/v1/webhooks/test",
+];
 const SESSION: &str = "session";
 
 /// The document for a server reached at `api_base_url` (`PUBLIC_URL/api/v1`).
@@ -252,9 +260,10 @@ fn responses(op: &Operation) -> utoipa::openapi::Responses {
         .response("404", error("Not found in the caller's company."))
         .response("409", error("Conflicts with existing state."));
     if op.path.starts_with("/api/v1/events/publish") {
-        responses = responses
-            .response("413", error("`data` is larger than 256 KB."))
-            .response("422", error("The event type is not in the registry."));
+        responses = responses.response("413", error("`data` is larger than 256 KB."));
+    }
+    if NAMES_EVENT_TYPES.contains(&op.path) {
+        responses = responses.response("422", error("An event type is not in the registry."));
     }
     let too_many = ResponseBuilder::new()
         .description("Rate limit exceeded; retry after `Retry-After` seconds.")

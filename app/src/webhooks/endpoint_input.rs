@@ -79,10 +79,7 @@ pub async fn validate(
             .iter()
             .find(|t| !known.iter().any(|k| &k.name == *t))
         {
-            return Err(AppError::bad_request(
-                "event_types",
-                format!("Unknown event type `{unknown}`."),
-            ));
+            return Err(AppError::unknown_event_type("event_types", unknown));
         }
     }
     if let Some(headers) = &input.headers {

@@ -11,10 +11,12 @@ use crate::audit::service::{self as audit, Actor, Change};
 use crate::audit::AuditAction;
 use crate::delivery::queue::{self, Destination};
 use crate::error::AppError;
-use crate::server::{db_error, AppState};
+use crate::server::{db_error, found, AppState};
+
+pub const NOT_FOUND: &str = "No such webhook endpoint.";
 
 pub fn not_found() -> AppError {
-    AppError::NotFound("No such webhook endpoint.".into())
+    AppError::NotFound(NOT_FOUND.into())
 }
 
 const SELECT_VIEW: &str =
@@ -75,8 +77,7 @@ pub async fn list(
     ))
     .bind(company_id)
     .fetch_all(&state.pool)
-    .await
-    .map_err(db_error)?;
+    .await?;
     Ok(rows.into_iter().map(view).collect())
 }
 
@@ -89,8 +90,7 @@ pub async fn get(
         .bind(company_id)
         .bind(id)
         .fetch_optional(&state.pool)
-        .await
-        .map_err(db_error)?
+        .await?
         .map(view)
         .ok_or_else(not_found)
 }
@@ -107,7 +107,7 @@ pub async fn create(
     let headers = new.headers.unwrap_or_default();
     let sealed_headers = seal_headers(&state.cipher, company_id, id, &headers)?;
     let header_names: Vec<&str> = headers.keys().map(String::as_str).collect();
-    let mut tx = state.pool.begin().await.map_err(db_error)?;
+    let mut tx = state.pool.begin().await?;
     sqlx::query(
         "INSERT INTO webhook_endpoints (id, company_id, url, description, event_types, header_names, sealed_headers,
                                         timeout_secs, enabled, secret)
@@ -124,13 +124,12 @@ pub async fn create(
     .bind(new.enabled)
     .bind(sealed)
     .execute(&mut *tx)
-    .await
-    .map_err(db_error)?;
+    .await?;
     let change = Change::new(AuditAction::WebhookCreated, id, &new.url).with_details(
         serde_json::json!({ "event_types": new.event_types, "header_names": header_names }),
     );
     audit::record(&mut tx, company_id, actor, change).await?;
-    tx.commit().await.map_err(db_error)?;
+    tx.commit().await?;
     tracing::info!(%company_id, endpoint = %id, "webhook endpoint created");
     Ok(EndpointWithSecret {
         endpoint: get(state, company_id, id).await?,
@@ -150,8 +149,8 @@ pub async fn update(
     let headers = new.headers.unwrap_or_default();
     let sealed_headers = seal_headers(&state.cipher, company_id, id, &headers)?;
     let header_names: Vec<&str> = headers.keys().map(String::as_str).collect();
-    let mut tx = state.pool.begin().await.map_err(db_error)?;
-    let updated = sqlx::query(
+    let mut tx = state.pool.begin().await?;
+    found(sqlx::query(
         "UPDATE webhook_endpoints SET url = $3, description = $4, event_types = $5, timeout_secs = $6,
                 enabled = $7,
                 header_names = CASE WHEN $8 THEN $9 ELSE header_names END,
@@ -173,11 +172,7 @@ pub async fn update(
     .bind(&header_names)
     .bind(sealed_headers)
     .execute(&mut *tx)
-    .await
-    .map_err(db_error)?;
-    if updated.rows_affected() == 0 {
-        return Err(not_found());
-    }
+    .await?, NOT_FOUND)?;
     // Which settings changed, never the header values themselves.
     let mut changed = Vec::new();
     if before.url != new.url {
@@ -199,7 +194,7 @@ pub async fn update(
     let change = Change::new(AuditAction::WebhookUpdated, id, &new.url)
         .with_details(serde_json::json!({ "changed": changed, "previous_url": before.url }));
     audit::record(&mut tx, company_id, actor, change).await?;
-    tx.commit().await.map_err(db_error)?;
+    tx.commit().await?;
     get(state, company_id, id).await
 }
 
@@ -212,8 +207,13 @@ pub async fn set_enabled(
     id: Uuid,
     enabled: bool,
 ) -> Result<WebhookEndpointView, AppError> {
-    let mut tx = state.pool.begin().await.map_err(db_error)?;
-    let row: Option<(String, bool)> = sqlx::query_as(
+    let mut tx = state.pool.begin().await?;
+    #[derive(sqlx::FromRow)]
+    struct Switched {
+        url: String,
+        was_enabled: bool,
+    }
+    let row: Option<Switched> = sqlx::query_as(
         "WITH old AS (SELECT enabled FROM webhook_endpoints WHERE company_id = $1 AND id = $2)
          UPDATE webhook_endpoints SET enabled = $3,
                 disabled_reason = CASE WHEN $3 THEN NULL ELSE disabled_reason END,
@@ -221,22 +221,21 @@ pub async fn set_enabled(
                 failed_deliveries_in_row = CASE WHEN $3 AND NOT enabled THEN 0 ELSE failed_deliveries_in_row END,
                 updated_at = now()
           WHERE company_id = $1 AND id = $2
-          RETURNING url, (SELECT enabled FROM old)",
+          RETURNING url, (SELECT enabled FROM old) AS was_enabled",
     )
     .bind(company_id)
     .bind(id)
     .bind(enabled)
     .fetch_optional(&mut *tx)
-    .await
-    .map_err(db_error)?;
-    let (url, was_enabled) = row.ok_or_else(not_found)?;
+    .await?;
+    let Switched { url, was_enabled } = row.ok_or_else(not_found)?;
     if was_enabled != enabled {
         switch_deliveries(&mut tx, id, enabled).await?;
         let change = Change::new(AuditAction::WebhookUpdated, id, &url)
             .with_details(serde_json::json!({ "changed": ["enabled"], "enabled": enabled }));
         audit::record(&mut tx, company_id, actor, change).await?;
     }
-    tx.commit().await.map_err(db_error)?;
+    tx.commit().await?;
     get(state, company_id, id).await
 }
 
@@ -260,15 +259,14 @@ pub async fn delete(
     actor: &Actor,
     id: Uuid,
 ) -> Result<(), AppError> {
-    let mut tx = state.pool.begin().await.map_err(db_error)?;
+    let mut tx = state.pool.begin().await?;
     let url: String = sqlx::query_scalar(
         "DELETE FROM webhook_endpoints WHERE company_id = $1 AND id = $2 RETURNING url",
     )
     .bind(company_id)
     .bind(id)
     .fetch_optional(&mut *tx)
-    .await
-    .map_err(db_error)?
+    .await?
     .ok_or_else(not_found)?;
     audit::record(
         &mut tx,

@@ -10,7 +10,7 @@ use crate::delivery::queue::{self, Destination, EventPayload};
 use crate::delivery::{dispatch, log, record, DeliveryView, RetriedCount};
 use crate::error::AppError;
 use crate::events::registry;
-use crate::server::{db_error, AppState};
+use crate::server::AppState;
 
 pub async fn send_test(
     state: &AppState,
@@ -20,13 +20,10 @@ pub async fn send_test(
 ) -> Result<DeliveryView, AppError> {
     let types = registry::list(&state.pool, company_id).await?;
     let Some(kind) = types.into_iter().find(|t| t.name == event_type) else {
-        return Err(AppError::bad_request(
-            "event_type",
-            format!("Unknown event type `{event_type}`."),
-        ));
+        return Err(AppError::unknown_event_type("event_type", event_type));
     };
     super::endpoints::get(state, company_id, endpoint_id).await?;
-    let mut tx = state.pool.begin().await.map_err(db_error)?;
+    let mut tx = state.pool.begin().await?;
     let event_id = Uuid::new_v4();
     let created_at = sqlx::query_scalar(
         "INSERT INTO events (id, company_id, event_type, data) VALUES ($1, $2, $3, $4) RETURNING created_at",
@@ -36,8 +33,7 @@ pub async fn send_test(
     .bind(&kind.name)
     .bind(&kind.example)
     .fetch_one(&mut *tx)
-    .await
-    .map_err(db_error)?;
+    .await?;
     let event = EventPayload {
         id: event_id,
         event_type: kind.name,
@@ -51,22 +47,17 @@ pub async fn send_test(
         Destination::webhook(endpoint_id),
         event,
     )
-    .await
-    .map_err(db_error)?;
-    tx.commit().await.map_err(db_error)?;
+    .await?;
+    tx.commit().await?;
     let delivery_id = claimed.delivery_id;
-    let mut sent = dispatch::deliver(state, vec![claimed], true)
-        .await
-        .map_err(db_error)?;
+    let mut sent = dispatch::deliver(state, vec![claimed], true).await?;
     // A test answered with 410 fails, but does not switch the endpoint off.
     for recorded in &mut sent {
         if let Outcome::Failed { disable: true } = recorded.outcome {
             recorded.outcome = Outcome::Failed { disable: false };
         }
     }
-    record::record(&state.pool, &state.config.webhooks, &sent)
-        .await
-        .map_err(db_error)?;
+    record::record(&state.pool, &state.config.webhooks, &sent).await?;
     log::get(&state.pool, company_id, delivery_id).await
 }
 
@@ -77,8 +68,7 @@ pub async fn redeliver(
     delivery_id: Uuid,
 ) -> Result<DeliveryView, AppError> {
     let id = queue::redeliver(&state.pool, company_id, delivery_id)
-        .await
-        .map_err(db_error)?
+        .await?
         .ok_or_else(|| AppError::NotFound("No such delivery.".into()))?;
     queue::announce(state);
     log::get(&state.pool, company_id, id).await
@@ -99,8 +89,7 @@ pub async fn retry_failed(
         Destination::webhook(endpoint_id),
         since,
     )
-    .await
-    .map_err(db_error)?;
+    .await?;
     queue::announce(state);
     Ok(RetriedCount {
         retried: u32::try_from(retried).unwrap_or(u32::MAX),

@@ -11,7 +11,7 @@ use super::{EndpointSecrets, EndpointWithSecret};
 use crate::audit::service::{self as audit, Actor, Change};
 use crate::audit::AuditAction;
 use crate::error::AppError;
-use crate::server::{crypto::Cipher, db_error, AppState};
+use crate::server::{crypto::Cipher, AppState};
 
 #[derive(sqlx::FromRow)]
 struct SealedRow {
@@ -31,8 +31,7 @@ pub async fn secrets(
     .bind(company_id)
     .bind(id)
     .fetch_optional(&state.pool)
-    .await
-    .map_err(db_error)?
+    .await?
     .ok_or_else(not_found)?;
     Ok(EndpointSecrets {
         secret: open_secret(&state.cipher, company_id, id, &row.secret)?,
@@ -54,8 +53,7 @@ pub async fn seal_legacy_headers(pool: &sqlx::PgPool, cipher: &Cipher) -> Result
           WHERE legacy_plain_headers IS NOT NULL",
     )
     .fetch_all(pool)
-    .await
-    .map_err(db_error)?;
+    .await?;
     let mut sealed_count = 0;
     for row in rows {
         let headers = row.legacy_plain_headers.0;
@@ -69,8 +67,7 @@ pub async fn seal_legacy_headers(pool: &sqlx::PgPool, cipher: &Cipher) -> Result
         .bind(sealed)
         .bind(names)
         .execute(pool)
-        .await
-        .map_err(db_error)?
+        .await?
         .rows_affected();
     }
     Ok(sealed_count)
@@ -85,7 +82,7 @@ pub async fn rotate_secret(
 ) -> Result<EndpointWithSecret, AppError> {
     let secret = signing::generate_secret();
     let sealed = seal_secret(&state.cipher, company_id, id, &secret)?;
-    let mut tx = state.pool.begin().await.map_err(db_error)?;
+    let mut tx = state.pool.begin().await?;
     let url: String = sqlx::query_scalar(
         "UPDATE webhook_endpoints SET previous_secret = secret, previous_secret_until = now() + interval '24 hours',
                 secret = $3, updated_at = now()
@@ -95,12 +92,11 @@ pub async fn rotate_secret(
     .bind(id)
     .bind(sealed)
     .fetch_optional(&mut *tx)
-    .await
-    .map_err(db_error)?
+    .await?
     .ok_or_else(not_found)?;
     let change = Change::new(AuditAction::WebhookSecretRotated, id, &url);
     audit::record(&mut tx, company_id, actor, change).await?;
-    tx.commit().await.map_err(db_error)?;
+    tx.commit().await?;
     Ok(EndpointWithSecret {
         endpoint: get(state, company_id, id).await?,
         secret,

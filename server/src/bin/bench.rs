@@ -35,12 +35,24 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         None => return Err("DATABASE_URL has no database part".into()),
     };
     let pool = server::db::connect(&database_url).await?;
-    let settings: Vec<(String, String)> = sqlx::query_as(
+    #[derive(Debug, sqlx::FromRow)]
+    struct Setting {
+        name: String,
+        setting: String,
+    }
+    let settings: Vec<Setting> = sqlx::query_as(
         "SELECT name, setting FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit')",
     )
     .fetch_all(&pool)
     .await?;
-    println!("PostgreSQL: {settings:?} (every state change committed)");
+    let settings: Vec<String> = settings
+        .iter()
+        .map(|s| format!("{}={}", s.name, s.setting))
+        .collect();
+    println!(
+        "PostgreSQL: {} (every state change committed)",
+        settings.join(", ")
+    );
     println!(
         "cores: {}",
         std::thread::available_parallelism()

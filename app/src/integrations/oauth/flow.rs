@@ -31,8 +31,7 @@ pub async fn start(state: &AppState, caller: &Admin, slug: &str) -> Result<OAuth
         .bind(caller.company_id)
         .bind(slug)
         .fetch_one(&state.pool)
-        .await
-        .map_err(db_error)?;
+        .await?;
         if connected {
             return Err(AppError::conflict(
                 "provider",
@@ -73,8 +72,7 @@ pub async fn start(state: &AppState, caller: &Admin, slug: &str) -> Result<OAuth
     .bind(sealed_verifier)
     .bind(STATE_TTL_MINUTES as i32)
     .execute(&state.pool)
-    .await
-    .map_err(db_error)?;
+    .await?;
     Ok(OAuthStart {
         authorize_url: url.to_string(),
     })

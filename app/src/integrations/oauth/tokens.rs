@@ -9,7 +9,7 @@ use crate::error::AppError;
 use crate::integrations::catalogue::{ClientAuth, Provider};
 use crate::integrations::credentials::Credentials;
 use crate::integrations::service;
-use crate::server::{db_error, AppState};
+use crate::server::AppState;
 
 /// Tokens expiring sooner than this are refreshed before use.
 pub const REFRESH_AHEAD: Duration = Duration::minutes(5);
@@ -22,17 +22,26 @@ pub async fn access_token(
     id: Uuid,
     ahead: Duration,
 ) -> Result<String, AppError> {
-    let mut tx = state.pool.begin().await.map_err(db_error)?;
-    let row: Option<(String, Vec<u8>, Option<chrono::DateTime<Utc>>)> = sqlx::query_as(
+    let mut tx = state.pool.begin().await?;
+    #[derive(sqlx::FromRow)]
+    struct Locked {
+        provider: String,
+        credentials: Vec<u8>,
+        token_expires_at: Option<chrono::DateTime<Utc>>,
+    }
+    let row: Option<Locked> = sqlx::query_as(
         "SELECT provider, credentials, token_expires_at FROM connections
           WHERE company_id = $1 AND id = $2 FOR UPDATE",
     )
     .bind(company_id)
     .bind(id)
     .fetch_optional(&mut *tx)
-    .await
-    .map_err(db_error)?;
-    let (slug, blob, expires_at) = row.ok_or_else(service::not_found)?;
+    .await?;
+    let Locked {
+        provider: slug,
+        credentials: blob,
+        token_expires_at: expires_at,
+    } = row.ok_or_else(service::not_found)?;
     let Credentials::OAuth {
         access_token,
         refresh_token,
@@ -45,7 +54,7 @@ pub async fn access_token(
     };
     let due = expires_at.is_some_and(|at| at <= Utc::now() + ahead);
     let Some(refresh_token) = refresh_token.filter(|_| due) else {
-        tx.commit().await.map_err(db_error)?;
+        tx.commit().await?;
         return Ok(access_token);
     };
     let provider = service::find_provider(state, &slug)?;
@@ -76,9 +85,8 @@ pub async fn access_token(
             .bind(credentials.seal(&state.cipher, company_id, id)?)
             .bind(expiry(token.expires_in()))
             .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
-            tx.commit().await.map_err(db_error)?;
+            .await?;
+            tx.commit().await?;
             Ok(new_access_token)
         }
         Err(RequestTokenError::ServerResponse(resp)) => {
@@ -94,9 +102,8 @@ pub async fn access_token(
                 provider.def.name
             ))
             .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
-            tx.commit().await.map_err(db_error)?;
+            .await?;
+            tx.commit().await?;
             crate::notifications::service::post(
                 &state.pool,
                 company_id,
@@ -124,16 +131,20 @@ pub async fn access_token(
 
 /// Refreshes, ahead of expiry, the tokens of every company's OAuth connections.
 pub async fn refresh_expiring(state: &AppState) -> Result<usize, AppError> {
-    let due: Vec<(Uuid, Uuid)> = sqlx::query_as(
+    #[derive(sqlx::FromRow)]
+    struct Due {
+        company_id: Uuid,
+        id: Uuid,
+    }
+    let due: Vec<Due> = sqlx::query_as(
         "SELECT company_id, id FROM connections
           WHERE status = 'active' AND token_expires_at IS NOT NULL AND token_expires_at < now() + interval '10 minutes'
           ORDER BY token_expires_at LIMIT 100",
     )
     .fetch_all(&state.pool)
-    .await
-    .map_err(db_error)?;
+    .await?;
     let mut refreshed = 0;
-    for (company_id, id) in due {
+    for Due { company_id, id } in due {
         match access_token(state, company_id, id, Duration::minutes(10)).await {
             Ok(_) => refreshed += 1,
             Err(e) => tracing::warn!(connection = %id, "background refresh: {e}"),
