@@ -111,11 +111,13 @@ async fn record_together(
         .collect();
     let mut tx = pool.begin().await?;
     // A retry of a destination switched off meanwhile is parked; a delivery that was never
-    // sent gives its claim back (it was not an attempt).
+    // sent gives its claim back (it was not an attempt). The destination's row is read with a
+    // share lock: a switch-off being committed right now is waited for and seen (its own
+    // parking skips deliveries that are claimed, like these).
     let held: Vec<Uuid> = sqlx::query_scalar(
         "UPDATE deliveries d
             SET status = CASE WHEN r.status = 'pending'
-                                   AND NOT (SELECT enabled FROM webhook_endpoints e WHERE e.id = d.endpoint_id)
+                                   AND NOT (SELECT enabled FROM webhook_endpoints e WHERE e.id = d.endpoint_id FOR SHARE)
                               THEN 'parked' ELSE r.status END,
                 attempts = CASE WHEN r.status = 'parked' THEN d.attempts - 1 ELSE d.attempts END,
                 next_attempt_at = COALESCE(r.next_at, now()), claim_id = NULL,
