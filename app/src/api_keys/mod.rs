@@ -12,6 +12,8 @@ use crate::auth::scope::Scope;
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
+pub mod rules;
+#[cfg(feature = "ssr")]
 pub mod service;
 
 /// An API key as anyone can see it after creation: never the key itself.
@@ -78,8 +80,8 @@ pub async fn create_api_key(
 ) -> Result<IssuedApiKey, AppError> {
     let caller = crate::auth::access::require(Scope::ApiKeysWrite).await?;
     let state = crate::server::app_state()?;
-    let new = service::NewKey::validate(&name, scopes, expires_in_days)?;
-    service::ensure_may_grant(&caller, &new.scopes)?;
+    let new = rules::NewKey::validate(&name, scopes, expires_in_days)?;
+    rules::ensure_may_grant(&caller, &new.scopes)?;
     let actor = crate::audit::service::Actor::of(&caller);
     service::create(&state.pool, caller.company_id, &actor, new).await
 }

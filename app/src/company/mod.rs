@@ -9,6 +9,8 @@ use crate::api::ApiClient;
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
+pub mod admins;
+#[cfg(feature = "ssr")]
 pub mod service;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -60,7 +62,7 @@ pub async fn add_admin(
     let caller = crate::auth::access::require_admin().await?;
     let state = crate::server::app_state()?;
     let actor = crate::audit::service::Actor::of(&(&caller).into());
-    service::add_admin(
+    admins::add_admin(
         &state.pool,
         caller.company_id,
         &actor,
@@ -79,7 +81,7 @@ pub async fn remove_admin(user_id: Uuid) -> Result<(), AppError> {
     let caller = crate::auth::access::require_admin().await?;
     let state = crate::server::app_state()?;
     let actor = crate::audit::service::Actor::of(&(&caller).into());
-    service::remove_admin(
+    admins::remove_admin(
         &state.pool,
         caller.company_id,
         &actor,
@@ -98,5 +100,5 @@ pub async fn change_password(
 ) -> Result<(), AppError> {
     let caller = crate::auth::access::require_admin().await?;
     let state = crate::server::app_state()?;
-    service::change_password(&state.pool, &caller, current_password, new_password).await
+    admins::change_password(&state.pool, &caller, current_password, new_password).await
 }

@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
+pub use super::claimed::{Claimed, Destination, DestinationKind, EventPayload};
 use crate::server::AppState;
 
 /// The channel idle workers in every process LISTEN on.
@@ -17,63 +18,6 @@ pub const CHANNEL: &str = "plugboard_deliveries";
 /// Claims a delivery may take beyond its attempts, for attempts whose outcome was never
 /// recorded (a crash mid-send): enough to ride out a restart, never a retry loop.
 const LOST_CLAIM_ALLOWANCE: usize = 2;
-
-/// What a delivery goes to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum DestinationKind {
-    Webhook,
-}
-
-impl DestinationKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DestinationKind::Webhook => "webhook",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<DestinationKind> {
-        match text {
-            "webhook" => Some(DestinationKind::Webhook),
-            _ => None,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Destination {
-    pub kind: DestinationKind,
-    pub id: Uuid,
-}
-
-impl Destination {
-    pub fn webhook(endpoint_id: Uuid) -> Self {
-        Destination {
-            kind: DestinationKind::Webhook,
-            id: endpoint_id,
-        }
-    }
-}
-
-/// The event a delivery carries.
-#[derive(Debug, Clone)]
-pub struct EventPayload {
-    pub id: Uuid,
-    pub event_type: String,
-    pub data: serde_json::Value,
-    pub created_at: DateTime<Utc>,
-}
-
-/// A delivery claimed for one attempt.
-#[derive(Debug, Clone)]
-pub struct Claimed {
-    pub delivery_id: Uuid,
-    pub claim_id: Uuid,
-    pub company_id: Uuid,
-    pub destination: Destination,
-    pub event: EventPayload,
-    /// This attempt's number, from 1.
-    pub attempt: i32,
-}
 
 #[derive(sqlx::FromRow)]
 struct ClaimRow {

@@ -3,6 +3,7 @@
 //! path and method come from the registered server function. [`operations`] lists every server
 //! function with who may call it; a test fails if one is missing.
 
+mod argument_rules;
 mod constraints;
 mod document;
 mod inputs;

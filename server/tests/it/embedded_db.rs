@@ -3,57 +3,17 @@
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::process::{Child, Command};
 
-const PASSWORD: &str = "correct horse battery";
-
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("workspace root")
-        .to_path_buf()
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port()
-}
+use crate::common::{binary, PASSWORD};
 
 fn start(data_dir: &Path, port: u16) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_plugboard"))
-        .arg("serve")
-        .current_dir(workspace_root())
-        .env_remove("DATABASE_URL")
-        .env_remove("PLUGBOARD_MASTER_KEY")
-        .env("PLUGBOARD_DATA_DIR", data_dir)
-        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
-        .env("PUBLIC_URL", format!("http://127.0.0.1:{port}"))
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("start plugboard")
-}
-
-async fn wait_healthy(client: &reqwest::Client, port: u16, child: &mut Child) {
-    for _ in 0..300 {
-        if let Some(status) = child.try_wait().expect("child status") {
-            panic!("plugboard exited early: {status}");
-        }
-        if let Ok(res) = client
-            .get(format!("http://127.0.0.1:{port}/healthz"))
-            .send()
-            .await
-        {
-            if res.status() == 200 {
-                return;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    panic!("plugboard did not become healthy");
+    let dir = data_dir.display().to_string();
+    binary::serve(
+        port,
+        &[("PLUGBOARD_DATA_DIR", dir)],
+        &["DATABASE_URL", "PLUGBOARD_MASTER_KEY"],
+    )
 }
 
 #[tokio::test]
@@ -62,12 +22,12 @@ async fn embedded_database_keeps_data_across_kill_9_and_stops_on_sigterm() {
         PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("embedded-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&data_dir);
     let client = reqwest::Client::new();
-    let port = free_port();
+    let port = binary::free_port();
     let base = format!("http://127.0.0.1:{port}");
 
     // First start initialises the cluster; set up a company.
     let mut first = start(&data_dir, port);
-    wait_healthy(&client, port, &mut first).await;
+    binary::wait_healthy(port, &mut first).await;
     assert!(data_dir.join("postgres/PG_VERSION").exists());
     // With no PLUGBOARD_MASTER_KEY, the embedded default made one, readable only by us.
     let key = data_dir.join("master.key");
@@ -97,7 +57,7 @@ async fn embedded_database_keeps_data_across_kill_9_and_stops_on_sigterm() {
 
     // The restart adopts the cluster and everything is still there.
     let mut second = start(&data_dir, port);
-    wait_healthy(&client, port, &mut second).await;
+    binary::wait_healthy(port, &mut second).await;
     let res = client
         .post(format!("{base}/api/v1/auth/sign_in"))
         .form(&[("email", "ada@durable.test"), ("password", PASSWORD)])
@@ -131,7 +91,7 @@ async fn embedded_database_keeps_data_across_kill_9_and_stops_on_sigterm() {
                 "--email",
                 "bob@durable.test",
             ])
-            .current_dir(workspace_root())
+            .current_dir(binary::workspace_root())
             .env_remove("DATABASE_URL")
             .env("PLUGBOARD_DATA_DIR", &data_dir)
             .env("PLUGBOARD_ADMIN_PASSWORD", PASSWORD)

@@ -3,11 +3,11 @@
 //! endpoint (claims held by the dead process come due again when their lease runs out).
 
 use std::collections::HashSet;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::common::binary;
 use crate::common::receiver::{Receiver, Reply};
 use app::api_keys::service::{create, NewKey};
 use app::auth::scope::Scope;
@@ -18,41 +18,23 @@ const MASTER_KEY: &str = "q2Yq9Zb9m3w8oQw0o9x0r2rj4m3tZ1QpV2u7yXbq0cY=";
 const LEASE_SECS: u64 = 35;
 
 fn start(database_url: &str, port: u16) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_plugboard"))
-        .arg("serve")
-        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(".."))
-        .env("DATABASE_URL", database_url)
-        .env("PLUGBOARD_MASTER_KEY", MASTER_KEY)
-        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
-        .env("PUBLIC_URL", format!("http://127.0.0.1:{port}"))
-        .env("PLUGBOARD_ALLOW_HTTP_WEBHOOKS", "true")
-        .env("PLUGBOARD_ALLOW_PRIVATE_WEBHOOKS", "true")
-        .env("PLUGBOARD_WEBHOOK_LEASE_SECONDS", LEASE_SECS.to_string())
-        .env("PLUGBOARD_PUBLISH_RATE_LIMIT_PER_SECOND", "100000")
-        // One worker sending ten at a time to a receiver that takes 50 ms: about 200
-        // deliveries a second, well behind the burst, so the kill always finds events that
-        // were acknowledged and not yet sent, whatever else the machine is doing.
-        .env("PLUGBOARD_WEBHOOK_WORKERS", "1")
-        .env("PLUGBOARD_WEBHOOK_BATCH_SIZE", "10")
-        .env("RUST_LOG", "error")
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("start plugboard")
-}
-
-async fn wait_healthy(client: &reqwest::Client, base: &str, child: &mut Child) {
-    for _ in 0..300 {
-        if let Some(status) = child.try_wait().expect("child status") {
-            panic!("plugboard exited early: {status}");
-        }
-        if let Ok(res) = client.get(format!("{base}/healthz")).send().await {
-            if res.status() == 200 {
-                return;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("plugboard did not become healthy");
+    binary::serve(
+        port,
+        &[
+            ("DATABASE_URL", database_url.to_string()),
+            ("PLUGBOARD_MASTER_KEY", MASTER_KEY.to_string()),
+            ("PLUGBOARD_ALLOW_HTTP_WEBHOOKS", "true".into()),
+            ("PLUGBOARD_ALLOW_PRIVATE_WEBHOOKS", "true".into()),
+            ("PLUGBOARD_WEBHOOK_LEASE_SECONDS", LEASE_SECS.to_string()),
+            ("PLUGBOARD_PUBLISH_RATE_LIMIT_PER_SECOND", "100000".into()),
+            // One worker sending ten at a time to a receiver that takes 50 ms: about 200
+            // deliveries a second, well behind the burst, so the kill always finds events that
+            // were acknowledged and not yet sent, whatever else the machine is doing.
+            ("PLUGBOARD_WEBHOOK_WORKERS", "1".into()),
+            ("PLUGBOARD_WEBHOOK_BATCH_SIZE", "10".into()),
+        ],
+        &[],
+    )
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -87,7 +69,7 @@ async fn every_acknowledged_event_is_delivered_across_a_sigkill(pool: PgPool) {
     receiver.set_default(Reply::status(200).delay(Duration::from_millis(50)));
 
     let mut server = start(&database_url, port);
-    wait_healthy(&client, &base, &mut server).await;
+    binary::wait_healthy(port, &mut server).await;
     let res = client
         .post(format!("{base}/api/v1/webhooks/create"))
         .bearer_auth(&key)
@@ -150,7 +132,7 @@ async fn every_acknowledged_event_is_delivered_across_a_sigkill(pool: PgPool) {
     );
 
     let mut restarted = start(&database_url, port);
-    wait_healthy(&client, &base, &mut restarted).await;
+    binary::wait_healthy(port, &mut restarted).await;
     let deadline = std::time::Instant::now() + Duration::from_secs(LEASE_SECS + 60);
     let missing = loop {
         let delivered: HashSet<String> = receiver

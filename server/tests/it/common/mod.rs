@@ -19,6 +19,7 @@ use tokio::sync::watch;
 
 pub const PASSWORD: &str = "correct horse battery";
 
+pub mod binary;
 pub mod oauth_flow;
 pub mod oauth_provider;
 pub mod receiver;

@@ -4,17 +4,18 @@
 //! otherwise a throw-away embedded cluster under target/bench-postgres.
 
 use std::collections::HashMap;
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::HeaderMap;
+use futures::StreamExt;
+use processes::{start_plugboard, start_receiver, wait_healthy};
 use serde_json::{json, Value};
 use server::embedded_pg::EmbeddedPostgres;
 
-type Arrivals = Arc<Mutex<HashMap<String, Instant>>>;
+mod processes;
+
+/// When each delivery (event id, plus the endpoint for fan-out) first arrived.
+pub type Arrivals = Arc<Mutex<HashMap<String, Instant>>>;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -283,75 +284,4 @@ async fn latency(
         latencies.last().copied().unwrap_or(f64::NAN)
     );
     Ok(())
-}
-
-use futures::StreamExt;
-
-async fn start_receiver(arrivals: Arrivals) -> Result<String, Box<dyn std::error::Error>> {
-    async fn receive(
-        State(arrivals): State<Arrivals>,
-        headers: HeaderMap,
-        _body: Bytes,
-    ) -> &'static str {
-        let at = Instant::now();
-        let id = headers.get("webhook-id").and_then(|v| v.to_str().ok());
-        if let (Some(id), Ok(mut arrivals)) = (id, arrivals.lock()) {
-            // The first attempt counts; a repeat (if any) does not move it.
-            let key = format!(
-                "{id}{}",
-                headers
-                    .get("x-endpoint")
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or_default()
-            );
-            arrivals.entry(key).or_insert(at);
-        }
-        "ok"
-    }
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let url = format!("http://{}", listener.local_addr()?);
-    let app = axum::Router::new().fallback(receive).with_state(arrivals);
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    Ok(url)
-}
-
-fn start_plugboard(database_url: &str, port: u16) -> Result<Child, Box<dyn std::error::Error>> {
-    let exe = std::env::current_exe()?.with_file_name("plugboard");
-    let key = base64_key();
-    Ok(Command::new(exe)
-        .arg("serve")
-        .env("DATABASE_URL", database_url)
-        .env("PLUGBOARD_MASTER_KEY", key)
-        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
-        .env("PUBLIC_URL", format!("http://127.0.0.1:{port}"))
-        .env("PLUGBOARD_ALLOW_HTTP_WEBHOOKS", "true")
-        .env("PLUGBOARD_ALLOW_PRIVATE_WEBHOOKS", "true")
-        .env("PLUGBOARD_PUBLISH_RATE_LIMIT_PER_SECOND", "100000")
-        .env("PLUGBOARD_RATE_LIMIT_PER_MINUTE", "100000")
-        .env("PLUGBOARD_RATE_LIMIT_PER_HOUR", "1000000")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .spawn()?)
-}
-
-fn base64_key() -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::STANDARD.encode(rand::random::<[u8; 32]>())
-}
-
-async fn wait_healthy(
-    http: &reqwest::Client,
-    base: &str,
-) -> Result<(), Box<dyn std::error::Error>> {
-    for _ in 0..300 {
-        if let Ok(res) = http.get(format!("{base}/healthz")).send().await {
-            if res.status().is_success() {
-                return Ok(());
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    Err("plugboard did not become healthy".into())
 }

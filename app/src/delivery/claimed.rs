@@ -1,0 +1,62 @@
+//! What the queue hands out: a claimed delivery, with the event it carries and the destination
+//! (a kind and an id) it goes to.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+/// What a delivery goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DestinationKind {
+    Webhook,
+}
+
+impl DestinationKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DestinationKind::Webhook => "webhook",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<DestinationKind> {
+        match text {
+            "webhook" => Some(DestinationKind::Webhook),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Destination {
+    pub kind: DestinationKind,
+    pub id: Uuid,
+}
+
+impl Destination {
+    pub fn webhook(endpoint_id: Uuid) -> Self {
+        Destination {
+            kind: DestinationKind::Webhook,
+            id: endpoint_id,
+        }
+    }
+}
+
+/// The event a delivery carries.
+#[derive(Debug, Clone)]
+pub struct EventPayload {
+    pub id: Uuid,
+    pub event_type: String,
+    pub data: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A delivery claimed for one attempt.
+#[derive(Debug, Clone)]
+pub struct Claimed {
+    pub delivery_id: Uuid,
+    pub claim_id: Uuid,
+    pub company_id: Uuid,
+    pub destination: Destination,
+    pub event: EventPayload,
+    /// This attempt's number, from 1.
+    pub attempt: i32,
+}

@@ -1,0 +1,80 @@
+//! The benchmark's moving parts: a fast receiver that records when each delivery arrived, and the
+//! real `plugboard` binary started on a throw-away database.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::HeaderMap;
+
+use super::Arrivals;
+
+pub async fn start_receiver(arrivals: Arrivals) -> Result<String, Box<dyn std::error::Error>> {
+    async fn receive(
+        State(arrivals): State<Arrivals>,
+        headers: HeaderMap,
+        _body: Bytes,
+    ) -> &'static str {
+        let at = Instant::now();
+        let id = headers.get("webhook-id").and_then(|v| v.to_str().ok());
+        if let (Some(id), Ok(mut arrivals)) = (id, arrivals.lock()) {
+            // The first attempt counts; a repeat (if any) does not move it.
+            let key = format!(
+                "{id}{}",
+                headers
+                    .get("x-endpoint")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+            );
+            arrivals.entry(key).or_insert(at);
+        }
+        "ok"
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}", listener.local_addr()?);
+    let app = axum::Router::new().fallback(receive).with_state(arrivals);
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Ok(url)
+}
+
+pub fn start_plugboard(database_url: &str, port: u16) -> Result<Child, Box<dyn std::error::Error>> {
+    let exe = std::env::current_exe()?.with_file_name("plugboard");
+    let key = base64_key();
+    Ok(Command::new(exe)
+        .arg("serve")
+        .env("DATABASE_URL", database_url)
+        .env("PLUGBOARD_MASTER_KEY", key)
+        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+        .env("PUBLIC_URL", format!("http://127.0.0.1:{port}"))
+        .env("PLUGBOARD_ALLOW_HTTP_WEBHOOKS", "true")
+        .env("PLUGBOARD_ALLOW_PRIVATE_WEBHOOKS", "true")
+        .env("PLUGBOARD_PUBLISH_RATE_LIMIT_PER_SECOND", "100000")
+        .env("PLUGBOARD_RATE_LIMIT_PER_MINUTE", "100000")
+        .env("PLUGBOARD_RATE_LIMIT_PER_HOUR", "1000000")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .spawn()?)
+}
+
+fn base64_key() -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(rand::random::<[u8; 32]>())
+}
+
+pub async fn wait_healthy(
+    http: &reqwest::Client,
+    base: &str,
+) -> Result<(), Box<dyn std::error::Error>> {
+    for _ in 0..300 {
+        if let Ok(res) = http.get(format!("{base}/healthz")).send().await {
+            if res.status().is_success() {
+                return Ok(());
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Err("plugboard did not become healthy".into())
+}
