@@ -51,10 +51,9 @@ async fn a_key_is_shown_once_and_stored_only_as_a_hash(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn bearer_keys_need_no_cookie_or_csrf_and_record_their_use(pool: PgPool) {
-    let app = TestApp::spawn_with(pool, |c| {
-        c.key_usage_flush_every = Duration::from_millis(200)
-    })
-    .await;
+    let app = TestApp::builder(pool)
+        .config(|c| c.key_usage_flush_every = Duration::from_millis(200))
+        .await;
     let admin = app.setup("Acme", "ada@acme.test").await;
     let (id, secret) = create_key(&admin, "backend", &["*"]).await;
     let client = KeyClient::new(&app, &secret);

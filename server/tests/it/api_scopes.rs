@@ -124,10 +124,11 @@ async fn key(app: &TestApp, company_id: Uuid, scopes: Vec<Scope>) -> String {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn every_server_function_enforces_its_access_rule(pool: PgPool) {
-    let app = TestApp::spawn_with(pool, |c| {
-        c.rate_limits.anonymous_per_ip_per_minute = 1000.try_into().unwrap();
-    })
-    .await;
+    let app = TestApp::builder(pool)
+        .config(|c| {
+            c.rate_limits.anonymous_per_ip_per_minute = 1000.try_into().unwrap();
+        })
+        .await;
     let admin = app.setup("Acme", "ada@acme.test").await;
     let company_id: Uuid = admin.get_json("/api/v1/auth/me").await["company_id"]
         .as_str()

@@ -110,10 +110,9 @@ async fn sign_in_with_right_and_wrong_password(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn session_cookie_is_secure_behind_https(pool: PgPool) {
-    let app = TestApp::spawn_with(pool, |c| {
-        c.public_url = "https://plugboard.example".parse().unwrap()
-    })
-    .await;
+    let app = TestApp::builder(pool)
+        .config(|c| c.public_url = "https://plugboard.example".parse().unwrap())
+        .await;
     let browser = app.browser();
     let res = browser
         .client
@@ -139,7 +138,9 @@ async fn session_cookie_is_secure_behind_https(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn failed_sign_ins_are_throttled_per_account(pool: PgPool) {
-    let app = TestApp::spawn_with(pool, |c| c.sign_in_throttle.per_account = 3).await;
+    let app = TestApp::builder(pool)
+        .config(|c| c.sign_in_throttle.per_account = 3)
+        .await;
     app.setup("Acme", "ada@acme.test").await;
     let browser = app.browser();
     for _ in 0..3 {
@@ -169,11 +170,12 @@ async fn failed_sign_ins_are_throttled_per_account(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn failed_sign_ins_are_throttled_per_ip(pool: PgPool) {
-    let app = TestApp::spawn_with(pool, |c| {
-        c.sign_in_throttle.per_ip = 4;
-        c.sign_in_throttle.per_account = 100;
-    })
-    .await;
+    let app = TestApp::builder(pool)
+        .config(|c| {
+            c.sign_in_throttle.per_ip = 4;
+            c.sign_in_throttle.per_account = 100;
+        })
+        .await;
     app.setup("Acme", "ada@acme.test").await;
     let browser = app.browser();
     // Spraying many accounts from one address trips the address limit.

@@ -18,10 +18,11 @@ async fn statuses(app: &TestApp) -> Vec<String> {
 #[sqlx::test(migrations = "../migrations")]
 async fn switching_an_endpoint_off_parks_its_deliveries_and_on_sends_them(pool: PgPool) {
     // The first attempt fails; the retry would wait a minute.
-    let app = TestApp::spawn_with(pool, |c| {
-        c.webhooks.retry_schedule = vec![Duration::ZERO, Duration::from_secs(60)];
-    })
-    .await;
+    let app = TestApp::builder(pool)
+        .config(|c| {
+            c.webhooks.retry_schedule = vec![Duration::ZERO, Duration::from_secs(60)];
+        })
+        .await;
     let admin = app.setup("Acme", "ada@acme.test").await;
     let receiver = Receiver::start().await;
     receiver.script([Reply::status(500)]);
@@ -84,7 +85,9 @@ async fn switching_an_endpoint_off_parks_its_deliveries_and_on_sends_them(pool: 
 
 #[sqlx::test(migrations = "../migrations")]
 async fn a_delivery_queued_for_an_endpoint_switched_off_since_is_parked_not_sent(pool: PgPool) {
-    let app = TestApp::spawn_with(pool, |c| c.webhooks.workers = 0).await;
+    let app = TestApp::builder(pool)
+        .config(|c| c.webhooks.workers = 0)
+        .await;
     let admin = app.setup("Acme", "ada@acme.test").await;
     let receiver = Receiver::start().await;
     admin.add_webhook(&receiver.url("/hook")).await;

@@ -35,7 +35,7 @@ async fn slack_channels_come_from_slack_with_the_stored_token(pool: PgPool) {
     let slack_api = fake_slack("ey").await;
     let mut env: HashMap<String, String> = provider.env_for("SLACK").into_iter().collect();
     env.insert("SLACK_API_BASE_URL".into(), slack_api);
-    let app = TestApp::spawn_with_env(pool, env).await;
+    let app = TestApp::builder(pool).env(env).start().await;
     let admin = app.setup("Acme", "ada@acme.test").await;
 
     let start: Value = admin

@@ -19,11 +19,12 @@ fn header(res: &reqwest::Response, name: &str) -> u64 {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn a_key_gets_its_quota_then_429_with_retry_after(pool: PgPool) {
-    let app = TestApp::spawn_with(pool, |c| {
-        c.rate_limits.per_key_per_minute = NonZeroU32::new(3).unwrap();
-        c.rate_limits.publish_per_key_per_second = NonZeroU32::new(2).unwrap();
-    })
-    .await;
+    let app = TestApp::builder(pool)
+        .config(|c| {
+            c.rate_limits.per_key_per_minute = NonZeroU32::new(3).unwrap();
+            c.rate_limits.publish_per_key_per_second = NonZeroU32::new(2).unwrap();
+        })
+        .await;
     let admin = app.setup("Acme", "ada@acme.test").await;
     let (_, secret) = create_key(&admin, "busy", &["*"]).await;
     let client = KeyClient::new(&app, &secret);
@@ -68,10 +69,11 @@ async fn a_key_gets_its_quota_then_429_with_retry_after(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn anonymous_calls_and_bad_keys_are_limited_per_address(pool: PgPool) {
-    let app = TestApp::spawn_with(pool, |c| {
-        c.rate_limits.anonymous_per_ip_per_minute = NonZeroU32::new(4).unwrap();
-    })
-    .await;
+    let app = TestApp::builder(pool)
+        .config(|c| {
+            c.rate_limits.anonymous_per_ip_per_minute = NonZeroU32::new(4).unwrap();
+        })
+        .await;
     let anonymous = app.browser();
     for _ in 0..2 {
         let res = anonymous.get("/api/v1/auth/setup_status").await;

@@ -95,7 +95,9 @@ async fn a_key_cannot_see_or_take_over_keys_holding_scopes_it_lacks(pool: PgPool
 async fn a_nul_byte_in_one_answer_loses_no_outcome_in_its_batch(pool: PgPool) {
     // No worker of its own: the test claims and records one batch holding both companies'
     // deliveries, as a worker would.
-    let app = TestApp::spawn_with(pool, |c| c.webhooks.workers = 0).await;
+    let app = TestApp::builder(pool)
+        .config(|c| c.webhooks.workers = 0)
+        .await;
     let acme = app.setup("Acme", "ada@acme.test").await;
     let globex = app.other_company("Globex", "gus@globex.test").await;
     let nasty = Receiver::start().await;
@@ -143,7 +145,9 @@ async fn a_nul_byte_in_one_answer_loses_no_outcome_in_its_batch(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn a_delivery_claimed_without_outcomes_is_given_up_not_retried_forever(pool: PgPool) {
-    let app = TestApp::spawn_with(pool, |c| c.webhooks.workers = 0).await;
+    let app = TestApp::builder(pool)
+        .config(|c| c.webhooks.workers = 0)
+        .await;
     let admin = app.setup("Acme", "ada@acme.test").await;
     let receiver = Receiver::start().await;
     admin.add_webhook(&receiver.url("/hook")).await;
@@ -334,10 +338,11 @@ async fn reading_webhooks_does_not_reveal_their_signing_secrets(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn nul_bytes_and_impossible_dates_are_refused_naming_the_field(pool: PgPool) {
-    let app = TestApp::spawn_with(pool, |c| {
-        c.rate_limits.anonymous_per_ip_per_minute = 1000.try_into().unwrap();
-    })
-    .await;
+    let app = TestApp::builder(pool)
+        .config(|c| {
+            c.rate_limits.anonymous_per_ip_per_minute = 1000.try_into().unwrap();
+        })
+        .await;
     let admin = app.setup("Acme", "ada@acme.test").await;
     let endpoint = admin.add_webhook("https://93.184.216.34/hook").await["endpoint"]["id"].clone();
     let nul = "x\u{0}y";
@@ -590,7 +595,9 @@ async fn provider_text_cannot_forge_a_log_line(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn one_row_the_database_refuses_does_not_lose_the_rest_of_its_batch(pool: PgPool) {
-    let app = TestApp::spawn_with(pool, |c| c.webhooks.workers = 0).await;
+    let app = TestApp::builder(pool)
+        .config(|c| c.webhooks.workers = 0)
+        .await;
     let admin = app.setup("Acme", "ada@acme.test").await;
     let receiver = Receiver::start().await;
     admin.add_webhook(&receiver.url("/hook")).await;

@@ -130,7 +130,7 @@ async fn deliveries_are_signed_so_an_independent_verifier_accepts_them(pool: PgP
 
 #[sqlx::test(migrations = "../migrations")]
 async fn a_500_is_retried_on_schedule_then_succeeds_and_all_attempts_are_logged(pool: PgPool) {
-    let app = TestApp::spawn_with(pool, fast_retries).await;
+    let app = TestApp::builder(pool).config(fast_retries).await;
     let admin = app.setup("Acme", "ada@acme.test").await;
     let receiver = Receiver::start().await;
     receiver.script([Reply::status(500)]);
@@ -172,7 +172,7 @@ async fn a_500_is_retried_on_schedule_then_succeeds_and_all_attempts_are_logged(
 
 #[sqlx::test(migrations = "../migrations")]
 async fn retry_after_is_honoured(pool: PgPool) {
-    let app = TestApp::spawn_with(pool, fast_retries).await;
+    let app = TestApp::builder(pool).config(fast_retries).await;
     let admin = app.setup("Acme", "ada@acme.test").await;
     let receiver = Receiver::start().await;
     receiver.script([Reply::status(429).header("retry-after", "2")]);
@@ -188,7 +188,7 @@ async fn retry_after_is_honoured(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn a_410_disables_the_endpoint_at_once(pool: PgPool) {
-    let app = TestApp::spawn_with(pool, fast_retries).await;
+    let app = TestApp::builder(pool).config(fast_retries).await;
     let admin = app.setup("Acme", "ada@acme.test").await;
     let receiver = Receiver::start().await;
     receiver.set_default(Reply::status(410));
@@ -210,7 +210,9 @@ async fn a_410_disables_the_endpoint_at_once(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn a_timeout_is_a_failed_attempt(pool: PgPool) {
-    let app = TestApp::spawn_with(pool, |c| c.webhooks.retry_schedule = vec![Duration::ZERO]).await;
+    let app = TestApp::builder(pool)
+        .config(|c| c.webhooks.retry_schedule = vec![Duration::ZERO])
+        .await;
     let admin = app.setup("Acme", "ada@acme.test").await;
     let receiver = Receiver::start().await;
     receiver.set_default(Reply::status(200).delay(Duration::from_secs(3)));
@@ -234,11 +236,12 @@ async fn a_timeout_is_a_failed_attempt(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn repeated_failed_deliveries_disable_the_endpoint_and_notify_admins(pool: PgPool) {
-    let app = TestApp::spawn_with(pool, |c| {
-        c.webhooks.retry_schedule = vec![Duration::ZERO, Duration::from_millis(200)];
-        c.webhooks.auto_disable_after = 2;
-    })
-    .await;
+    let app = TestApp::builder(pool)
+        .config(|c| {
+            c.webhooks.retry_schedule = vec![Duration::ZERO, Duration::from_millis(200)];
+            c.webhooks.auto_disable_after = 2;
+        })
+        .await;
     let admin = app.setup("Acme", "ada@acme.test").await;
     let receiver = Receiver::start().await;
     receiver.set_default(Reply::status(500));
@@ -313,7 +316,9 @@ async fn after_rotation_both_secrets_sign(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn failed_deliveries_can_be_redelivered_and_retried_in_bulk(pool: PgPool) {
-    let app = TestApp::spawn_with(pool, |c| c.webhooks.retry_schedule = vec![Duration::ZERO]).await;
+    let app = TestApp::builder(pool)
+        .config(|c| c.webhooks.retry_schedule = vec![Duration::ZERO])
+        .await;
     let admin = app.setup("Acme", "ada@acme.test").await;
     let receiver = Receiver::start().await;
     receiver.set_default(Reply::status(503));

@@ -14,12 +14,13 @@ const WAIT: Duration = Duration::from_secs(30);
 
 #[sqlx::test(migrations = "../migrations")]
 async fn internal_targets_are_refused_when_saved_and_when_delivered(pool: PgPool) {
-    let app = TestApp::spawn_with(pool, |c| {
-        c.webhooks.allow_http = false;
-        c.webhooks.allow_private = false;
-        c.webhooks.retry_schedule = vec![Duration::ZERO];
-    })
-    .await;
+    let app = TestApp::builder(pool)
+        .config(|c| {
+            c.webhooks.allow_http = false;
+            c.webhooks.allow_private = false;
+            c.webhooks.retry_schedule = vec![Duration::ZERO];
+        })
+        .await;
     let admin = app.setup("Acme", "ada@acme.test").await;
     for (url, why) in [
         ("http://example.com/hook", "https"),
@@ -115,7 +116,7 @@ async fn internal_targets_are_refused_when_saved_and_when_delivered(pool: PgPool
 #[sqlx::test(migrations = "../migrations")]
 async fn two_worker_pools_on_one_database_deliver_each_event_once(pool: PgPool) {
     let first = TestApp::spawn(pool).await;
-    let second = first.spawn_beside().await;
+    let second = first.beside().await;
     let admin = first.setup("Acme", "ada@acme.test").await;
     let receiver = Receiver::start().await;
     receiver.set_default(Reply::status(200).delay(Duration::from_millis(5)));
@@ -223,10 +224,9 @@ async fn a_batch_is_stored_in_order_with_its_own_idempotency_keys(pool: PgPool) 
 
 #[sqlx::test(migrations = "../migrations")]
 async fn delivery_logs_are_pruned_after_the_retention(pool: PgPool) {
-    let app = TestApp::spawn_with(pool, |c| {
-        c.webhooks.retention = Duration::from_secs(24 * 3600)
-    })
-    .await;
+    let app = TestApp::builder(pool)
+        .config(|c| c.webhooks.retention = Duration::from_secs(24 * 3600))
+        .await;
     let admin = app.setup("Acme", "ada@acme.test").await;
     let receiver = Receiver::start().await;
     admin

@@ -31,48 +31,30 @@ pub struct TestApp {
     stop: watch::Sender<bool>,
 }
 
-impl TestApp {
-    pub async fn spawn(pool: PgPool) -> Self {
-        Self::spawn_with(pool, |_| {}).await
+type ConfigTweak = Box<dyn FnOnce(&mut Config)>;
+
+/// How a test's server is set up: configuration tweaks, provider variables as the catalogue
+/// would read them from the environment (`SLACK_CLIENT_ID`, `SLACK_TOKEN_URL`, ...), and the
+/// master key (shared when a second process runs beside the first).
+pub struct TestAppBuilder {
+    pool: PgPool,
+    env: HashMap<String, String>,
+    tweaks: Vec<ConfigTweak>,
+    cipher: Option<Arc<Cipher>>,
+}
+
+impl TestAppBuilder {
+    pub fn config(mut self, tweak: impl FnOnce(&mut Config) + 'static) -> Self {
+        self.tweaks.push(Box::new(tweak));
+        self
     }
 
-    pub async fn spawn_with(pool: PgPool, tweak: impl FnOnce(&mut Config)) -> Self {
-        Self::spawn_full(pool, HashMap::new(), tweak).await
+    pub fn env(mut self, env: HashMap<String, String>) -> Self {
+        self.env.extend(env);
+        self
     }
 
-    /// A second server process on the same database and master key (its own worker pool).
-    pub async fn spawn_beside(&self) -> Self {
-        let mut second = Self::start(
-            self.pool.clone(),
-            HashMap::new(),
-            |_| {},
-            Some(self.state.cipher.clone()),
-        )
-        .await;
-        second.pool = self.pool.clone();
-        second
-    }
-
-    /// With provider variables (`SLACK_CLIENT_ID`, `SLACK_TOKEN_URL`, ...) as the catalogue
-    /// would read them from the environment.
-    pub async fn spawn_with_env(pool: PgPool, env: HashMap<String, String>) -> Self {
-        Self::spawn_full(pool, env, |_| {}).await
-    }
-
-    pub async fn spawn_full(
-        pool: PgPool,
-        env: HashMap<String, String>,
-        tweak: impl FnOnce(&mut Config),
-    ) -> Self {
-        Self::start(pool, env, tweak, None).await
-    }
-
-    async fn start(
-        pool: PgPool,
-        env: HashMap<String, String>,
-        tweak: impl FnOnce(&mut Config),
-        cipher: Option<Arc<Cipher>>,
-    ) -> Self {
+    pub async fn start(self) -> TestApp {
         // TEST_LOG=warn (or any filter) shows the server's logs.
         if let Ok(filter) = std::env::var("TEST_LOG") {
             let _ = tracing_subscriber::fmt()
@@ -83,23 +65,26 @@ impl TestApp {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let mut config = Config::for_tests(&format!("http://{addr}"));
-        tweak(&mut config);
+        for tweak in self.tweaks {
+            tweak(&mut config);
+        }
         let options = LeptosOptions::builder()
             .output_name("plugboard")
             .site_addr(addr)
             .build();
+        let env = self.env;
         let lookup = move |name: &str| env.get(name).cloned();
         let catalogue =
             Catalogue::load(catalogue::BUILTIN, &lookup, &config.public_url).expect("catalogue");
         let mut state = AppState::new(
-            pool.clone(),
+            self.pool.clone(),
             config,
             options,
             catalogue,
             Cipher::new(&Cipher::random_key(), &[]),
         )
         .expect("state");
-        if let Some(shared) = cipher {
+        if let Some(shared) = self.cipher {
             state.cipher = shared;
         }
         let served = state.clone();
@@ -109,12 +94,44 @@ impl TestApp {
                 eprintln!("test server failed: {e}");
             }
         });
-        Self {
+        TestApp {
             base: Url::parse(&format!("http://{addr}")).expect("url"),
-            pool,
+            pool: self.pool,
             state,
             stop,
         }
+    }
+}
+
+/// `TestApp::builder(pool).config(...).await` starts it.
+impl std::future::IntoFuture for TestAppBuilder {
+    type Output = TestApp;
+    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = TestApp>>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.start())
+    }
+}
+
+impl TestApp {
+    pub fn builder(pool: PgPool) -> TestAppBuilder {
+        TestAppBuilder {
+            pool,
+            env: HashMap::new(),
+            tweaks: Vec::new(),
+            cipher: None,
+        }
+    }
+
+    pub async fn spawn(pool: PgPool) -> Self {
+        Self::builder(pool).start().await
+    }
+
+    /// A second server process on the same database and master key (its own worker pool).
+    pub async fn beside(&self) -> Self {
+        let mut builder = Self::builder(self.pool.clone());
+        builder.cipher = Some(self.state.cipher.clone());
+        builder.start().await
     }
 
     /// A fresh browser: its own cookie jar, no session.

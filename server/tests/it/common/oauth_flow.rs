@@ -13,7 +13,7 @@ use super::{Browser, TestApp};
 
 pub async fn app_with(pool: PgPool, provider: &OAuthProvider, prefixes: &[&str]) -> TestApp {
     let env: HashMap<String, String> = prefixes.iter().flat_map(|p| provider.env_for(p)).collect();
-    TestApp::spawn_with_env(pool, env).await
+    TestApp::builder(pool).env(env).start().await
 }
 
 /// Starts a connection and follows the provider's redirect; returns the callback URL the
