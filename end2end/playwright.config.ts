@@ -16,11 +16,41 @@ const provider = (prefix: string) => ({
   [`${prefix}_REVOKE_URL`]: `${oauthURL}/revoke`,
 });
 
+// First-run setup needs an installation with no company yet: its own server and database.
+const firstRunPort = port + 2;
+const firstRunURL = `http://127.0.0.1:${firstRunPort}`;
+
+const server = (listen: number, databaseUrl: string) => ({
+  command: "./target/release/plugboard serve",
+  cwd: "..",
+  url: `http://127.0.0.1:${listen}/healthz`,
+  reuseExistingServer: false,
+  timeout: 120_000,
+  stdout: "pipe" as const,
+  stderr: "pipe" as const,
+  env: {
+    DATABASE_URL: databaseUrl,
+    LEPTOS_SITE_ADDR: `127.0.0.1:${listen}`,
+    PUBLIC_URL: `http://127.0.0.1:${listen}`,
+    RUST_LOG: "warn",
+    // A throw-away key: the browser suite's databases are dropped afterwards.
+    PLUGBOARD_MASTER_KEY: "dGVzdC1vbmx5LW1hc3Rlci1rZXktMzItYnl0ZXMhISE=",
+    ...provider("SLACK"),
+    SLACK_API_BASE_URL: `${controlURL}/slack/api`,
+    ...provider("SALESFORCE"),
+    // Webhook specs deliver to a receiver on 127.0.0.1 over plain http, with quick retries.
+    PLUGBOARD_ALLOW_HTTP_WEBHOOKS: "true",
+    PLUGBOARD_ALLOW_PRIVATE_WEBHOOKS: "true",
+    PLUGBOARD_WEBHOOK_RETRY_SCHEDULE: "0,1,1",
+  },
+});
+
 export default defineConfig({
   testDir: "./tests",
-  // One browser, one database: the specs run in order (first-run setup comes first).
+  // Each spec file works in a company of its own (helpers.ts), so files run in parallel; the
+  // tests within a file run in order. Every spec runs on a desktop and on a phone.
   fullyParallel: false,
-  workers: 1,
+  workers: 2,
   retries: 0,
   timeout: 30_000,
   expect: { timeout: 10_000 },
@@ -44,6 +74,17 @@ export default defineConfig({
       ],
     },
   },
+  projects: [
+    { name: "first-run", testMatch: /first-run\.spec\.ts/, use: { baseURL: firstRunURL } },
+    { name: "desktop", testIgnore: /first-run/, use: { viewport: { width: 1280, height: 800 } } },
+    {
+      name: "phone",
+      testIgnore: /first-run/,
+      use: { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true },
+      // One project at a time: the provider stand-in's log is shared.
+      dependencies: ["desktop"],
+    },
+  ],
   webServer: [
     {
       command: `node support/oauth-provider.mjs ${oauthPort} ${port + 91}`,
@@ -51,29 +92,7 @@ export default defineConfig({
       reuseExistingServer: false,
       timeout: 30_000,
     },
-    {
-      command: "./target/release/plugboard serve",
-      cwd: "..",
-      url: `${baseURL}/healthz`,
-      reuseExistingServer: false,
-      timeout: 120_000,
-      stdout: "pipe",
-      stderr: "pipe",
-      env: {
-        DATABASE_URL: process.env.E2E_DATABASE_URL ?? "",
-        LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
-        PUBLIC_URL: baseURL,
-        RUST_LOG: "warn",
-        // A throw-away key: the browser suite's database is dropped afterwards.
-        PLUGBOARD_MASTER_KEY: "dGVzdC1vbmx5LW1hc3Rlci1rZXktMzItYnl0ZXMhISE=",
-        ...provider("SLACK"),
-        SLACK_API_BASE_URL: `${controlURL}/slack/api`,
-        ...provider("SALESFORCE"),
-        // Webhook specs deliver to a receiver on 127.0.0.1 over plain http, with quick retries.
-        PLUGBOARD_ALLOW_HTTP_WEBHOOKS: "true",
-        PLUGBOARD_ALLOW_PRIVATE_WEBHOOKS: "true",
-        PLUGBOARD_WEBHOOK_RETRY_SCHEDULE: "0,1,1",
-      },
-    },
+    server(port, process.env.E2E_DATABASE_URL ?? ""),
+    server(firstRunPort, process.env.E2E_FIRST_RUN_DATABASE_URL ?? ""),
   ],
 });

@@ -1,33 +1,9 @@
 import { expect, test } from "@playwright/test";
-import { ADMIN, hydrated, signIn, snap } from "./helpers";
-
-test("first run: the sign-in page offers setup, which creates the company and signs in", async ({ page }) => {
-  await page.goto("/integrations/connected");
-  // Unauthenticated pages redirect to sign-in, remembering where we were going.
-  await expect(page).toHaveURL(/\/signin\?next=%2Fintegrations%2Fconnected$/);
-  await hydrated(page);
-  await expect(page.getByRole("heading", { name: "Set up Plugboard" })).toBeVisible();
-  await snap(page, "01-setup-form");
-
-  await page.getByLabel("Company name").fill(ADMIN.company);
-  await page.getByLabel("Your name").fill(ADMIN.name);
-  await page.getByLabel("Email").fill(ADMIN.email);
-  await page.getByLabel("Password", { exact: true }).fill(ADMIN.password);
-  await page.getByLabel("Confirm password").fill("something else");
-  await page.getByRole("button", { name: "Create company and sign in" }).click();
-  await expect(page.getByText("Passwords do not match.")).toBeVisible();
-
-  await page.getByLabel("Confirm password").fill(ADMIN.password);
-  await page.getByRole("button", { name: "Create company and sign in" }).click();
-  await expect(page).toHaveURL(/\/integrations\/connected$/);
-  await hydrated(page);
-  await expect(page.getByTestId("company-name")).toHaveText(ADMIN.company);
-  await expect(page.getByRole("heading", { name: "Integrations", level: 1 })).toBeVisible();
-  await snap(page, "02-integrations-connected");
-});
+import { account, ensureCompany, hydrated, signIn, snap } from "./helpers";
 
 test("sign out, a wrong password is refused, the right one signs in", async ({ page }) => {
-  await signIn(page);
+  const acc = account();
+  await signIn(page, acc);
   await page.getByTestId("user-menu").click();
   await page.getByTestId("sign-out").click();
   await expect(page).toHaveURL(/\/signin$/);
@@ -35,29 +11,31 @@ test("sign out, a wrong password is refused, the right one signs in", async ({ p
   // Setup is offered only once.
   await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
 
-  await page.getByLabel("Email").fill(ADMIN.email);
+  await page.getByLabel("Email").fill(acc.email);
   await page.getByLabel("Password", { exact: true }).fill("not the password");
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.getByTestId("sign-in-error")).toHaveText("Email or password is incorrect.");
   await snap(page, "03-sign-in-error");
 
-  await page.getByLabel("Password", { exact: true }).fill(ADMIN.password);
+  await page.getByLabel("Password", { exact: true }).fill(acc.password);
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page).toHaveURL(/\/integrations\/connected$/);
 });
 
 test("without JavaScript the sign-in form still works, and the password never lands in a URL", async ({ browser }) => {
-  const context = await browser.newContext({ javaScriptEnabled: false });
+  const acc = account();
+  ensureCompany(acc);
+  const context = await browser.newContext({ ...test.info().project.use, javaScriptEnabled: false });
   const page = await context.newPage();
   const urls: string[] = [];
   page.on("request", (request) => urls.push(request.url()));
   await page.goto("/signin?next=%2Fsettings");
-  await page.getByLabel("Email").fill(ADMIN.email);
+  await page.getByLabel("Email").fill(acc.email);
   await page.getByLabel("Password", { exact: true }).fill("not the password");
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.getByTestId("sign-in-error")).toHaveText("Email or password is incorrect.");
-  await page.getByLabel("Email").fill(ADMIN.email);
-  await page.getByLabel("Password", { exact: true }).fill(ADMIN.password);
+  await page.getByLabel("Email").fill(acc.email);
+  await page.getByLabel("Password", { exact: true }).fill(acc.password);
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page).toHaveURL(/\/settings$/);
   await expect(page.getByRole("heading", { name: "Settings", level: 1 })).toBeVisible();
@@ -77,7 +55,7 @@ test("pages carry a Content-Security-Policy and still hydrate under it", async (
   await signIn(page);
   await page.goto("/settings");
   await hydrated(page);
-  await expect(page.getByTestId("audit-log")).toContainText(`Added admin ${ADMIN.email}`);
+  await expect(page.getByTestId("audit-log")).toContainText(`Added admin ${account().email}`);
   await page.getByTestId("audit-log").scrollIntoViewIfNeeded();
   await snap(page, "09-settings-audit-log");
   expect(violations).toEqual([]);

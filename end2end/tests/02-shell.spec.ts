@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { hydrated, signIn, snap } from "./helpers";
+import { hydrated, isPhone, openMenu, signIn, snap } from "./helpers";
 
 test("the three tabs are routes: click through, deep link, back button", async ({ page }) => {
   await signIn(page);
@@ -31,6 +31,7 @@ test("the three tabs are routes: click through, deep link, back button", async (
 });
 
 test("the header search opens the Available tab filtered by the query", async ({ page }) => {
+  test.skip(isPhone(), "the phone header has no search field yet (issue 12)");
   await signIn(page);
   await page.getByLabel("Search integrations").fill("slack");
   await page.getByLabel("Search integrations").press("Enter");
@@ -44,6 +45,7 @@ test("every sidebar entry leads to a page", async ({ page }) => {
   await signIn(page);
   const nav = page.getByRole("navigation", { name: "Main navigation" });
   for (const [name, heading] of [["Dashboard", "Dashboard"], ["Settings", "Settings"], ["Integrations", "Integrations"]]) {
+    await openMenu(page);
     await nav.getByRole("link", { name }).click();
     await expect(page.getByRole("heading", { name: heading, level: 1 })).toBeVisible();
   }
@@ -73,7 +75,7 @@ test("dark mode toggles and the choice persists across reloads", async ({ page }
 });
 
 test("the system dark preference applies until the admin chooses", async ({ browser }) => {
-  const context = await browser.newContext({ colorScheme: "dark" });
+  const context = await browser.newContext({ ...test.info().project.use, colorScheme: "dark" });
   const page = await context.newPage();
   await signIn(page);
   await expect(page.getByTestId("theme-toggle")).toHaveAttribute("aria-pressed", "true");
@@ -82,8 +84,9 @@ test("the system dark preference applies until the admin chooses", async ({ brow
   await context.close();
 });
 
-test.describe("mobile (390x844)", () => {
-  test.use({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+test.describe("phone (390x844)", () => {
+  // The phone project only; the desktop one has no hamburger and a wider grid.
+  test.beforeEach(() => test.skip(!isPhone(), "phone layout"));
 
   test("the hamburger opens the sidebar; following a link closes it", async ({ page }) => {
     await signIn(page);
