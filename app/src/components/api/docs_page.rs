@@ -1,5 +1,4 @@
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::components::A;
 
 use super::browser::fetch_json;
@@ -7,6 +6,7 @@ use super::docs_operation::OperationCard;
 use super::docs_overview::DocsOverview;
 use super::openapi_model::{parse, ApiDoc};
 use crate::components::ui::icons::IconSearch;
+use crate::components::ui::PageHeader;
 
 /// The OpenAPI document this page renders.
 pub const OPENAPI_URL: &str = "/api/v1/openapi.json";
@@ -20,16 +20,12 @@ fn anchor(tag: &str) -> String {
 pub fn ApiDocsPage() -> impl IntoView {
     let doc = LocalResource::new(|| async { fetch_json(OPENAPI_URL).await.map(|v| parse(&v)) });
     view! {
-        <Title text="API documentation"/>
         <div class="page docs-page">
-            <header class="page-header">
-                <A href="/integrations/api" attr:class="back-link">"← API & Webhooks"</A>
-                <h1>"API documentation"</h1>
-                <p class="muted">
-                    "Call Plugboard from your own code: publish events, manage integrations, keys and admins. Generated from the live "
-                    <a href=OPENAPI_URL>"OpenAPI document"</a> "."
-                </p>
-            </header>
+            <PageHeader title="API documentation"
+                back=ViewFn::from(|| view! { <A href="/integrations/api" attr:class="back-link">"← API & Webhooks"</A> })>
+                "Call Plugboard from your own code: publish events, manage integrations, keys and admins. Generated from the live "
+                <a href=OPENAPI_URL>"OpenAPI document"</a> "."
+            </PageHeader>
             <Suspense fallback=|| view! { <div class="card"><p class="muted">"Loading the API reference..."</p></div> }>
                 {move || doc.get().map(|res| match res {
                     Ok(doc) => view! {

@@ -12,14 +12,10 @@ pub fn EventTypes() -> impl IntoView {
     let adding = RwSignal::new(false);
     let deleting = RwSignal::new(None::<String>);
     let delete = Action::new(|name: &String| delete_event_type(name.clone()));
-    Effect::new(move |_| match delete.value().get() {
-        Some(Ok(())) => {
-            toasts.success("Event type deleted.");
-            deleting.set(None);
-            types.refetch();
-        }
-        Some(Err(e)) => toasts.error(e.to_string()),
-        None => {}
+    toasts.follow(delete, move |()| {
+        deleting.set(None);
+        types.refetch();
+        Some("Event type deleted.".into())
     });
     view! {
         <section class="card" aria-labelledby="event-types-title" data-testid="event-types">

@@ -20,10 +20,9 @@ pub fn ConnectionCard(
     let navigate = use_navigate();
     let slug = connection.provider.clone();
     let reconnect = Action::new(move |_: &()| disconnect(id));
-    Effect::new(move |_| match reconnect.value().get() {
-        Some(Ok(())) => navigate(&available_url("", "", &slug), Default::default()),
-        Some(Err(e)) => toasts.error(e.to_string()),
-        None => {}
+    toasts.follow(reconnect, move |()| {
+        navigate(&available_url("", "", &slug), Default::default());
+        None
     });
     view! {
         <li class="connection-card card" data-testid=format!("connection-{}", connection.provider)>

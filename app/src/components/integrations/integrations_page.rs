@@ -1,7 +1,7 @@
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::components::{Outlet, A};
 
+use crate::components::ui::PageHeader;
 use crate::error::AppError;
 use crate::integrations::{list_catalogue, list_connections, ConnectionView, ProviderView};
 
@@ -38,12 +38,8 @@ pub fn IntegrationsPage() -> impl IntoView {
         connections: Resource::new(|| (), |_| list_connections()),
     });
     view! {
-        <Title text="Integrations"/>
         <div class="page">
-            <header class="page-header">
-                <h1>"Integrations"</h1>
-                <p class="muted">"Connect third-party services, manage API access and webhooks."</p>
-            </header>
+            <PageHeader title="Integrations">"Connect third-party services, manage API access and webhooks."</PageHeader>
             <nav class="tabs" aria-label="Integrations sections">
                 <A href="/integrations/connected" attr:class="tab">"Connected"</A>
                 <A href="/integrations/available" attr:class="tab">"Available"</A>

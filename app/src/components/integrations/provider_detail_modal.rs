@@ -19,12 +19,9 @@ pub fn ProviderDetailModal(provider: ProviderView, on_close: Callback<()>) -> im
     let toasts = use_toasts();
     let slug = provider.slug.clone();
     let redirect = Action::new(move |_: &()| start_oauth(slug.clone()));
-    Effect::new(move |_| match redirect.value().get() {
-        Some(Ok(start)) => {
-            let _ = window().location().assign(&start.authorize_url);
-        }
-        Some(Err(e)) => toasts.error(e.to_string()),
-        None => {}
+    toasts.follow(redirect, |start| {
+        let _ = window().location().assign(&start.authorize_url);
+        None
     });
 
     let name = provider.name.clone();

@@ -1,20 +1,16 @@
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::components::A;
 
 use crate::components::ui::icons::IconDashboard;
 use crate::components::ui::EmptyState;
+use crate::components::ui::PageHeader;
 
 /// The home for the integration health overview (connection status, delivery success rates).
 #[component]
 pub fn DashboardPage() -> impl IntoView {
     view! {
-        <Title text="Dashboard"/>
         <div class="page">
-            <header class="page-header">
-                <h1>"Dashboard"</h1>
-                <p class="muted">"The health of your integrations at a glance."</p>
-            </header>
+            <PageHeader title="Dashboard">"The health of your integrations at a glance."</PageHeader>
             <div class="card">
                 <EmptyState
                     icon=view! { <IconDashboard/> }.into_any()

@@ -1,16 +1,13 @@
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::components::A;
+
+use crate::components::ui::PageHeader;
 
 #[component]
 pub fn HelpPage() -> impl IntoView {
     view! {
-        <Title text="Help"/>
         <div class="page">
-            <header class="page-header">
-                <h1>"Help"</h1>
-                <p class="muted">"How Plugboard is organised."</p>
-            </header>
+            <PageHeader title="Help">"How Plugboard is organised."</PageHeader>
             <div class="card prose">
                 <h2>"Integrations"</h2>
                 <p>"The " <A href="/integrations/available">"Available"</A> " tab lists the services you can connect. Connected services appear under "

@@ -12,14 +12,10 @@ pub fn AdminsSection(admins: Vec<AdminSummary>, on_changed: Callback<()>) -> imp
     let adding = RwSignal::new(false);
     let removing = RwSignal::new(None::<AdminSummary>);
     let remove = Action::new(|id: &Uuid| remove_admin(*id));
-    Effect::new(move |_| match remove.value().get() {
-        Some(Ok(())) => {
-            toasts.success("Admin removed.");
-            removing.set(None);
-            on_changed.run(());
-        }
-        Some(Err(e)) => toasts.error(e.to_string()),
-        None => {}
+    toasts.follow(remove, move |()| {
+        removing.set(None);
+        on_changed.run(());
+        Some("Admin removed.".into())
     });
     let count = admins.len();
     view! {

@@ -1,22 +1,18 @@
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use super::admins_section::AdminsSection;
 use super::audit_log_section::AuditLogSection;
 use super::change_password_form::ChangePasswordForm;
 use super::company_name_form::CompanyNameForm;
 use crate::company::get_company_settings;
+use crate::components::ui::PageHeader;
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
     let settings = Resource::new(|| (), |_| get_company_settings());
     view! {
-        <Title text="Settings"/>
         <div class="page">
-            <header class="page-header">
-                <h1>"Settings"</h1>
-                <p class="muted">"Your company, its admins, your password and the audit log."</p>
-            </header>
+            <PageHeader title="Settings">"Your company, its admins, your password and the audit log."</PageHeader>
             <div class="stack">
                 <Suspense fallback=|| view! { <div class="card"><p class="muted">"Loading..."</p></div> }>
                     {move || settings.get().map(|res| match res {

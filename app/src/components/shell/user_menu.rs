@@ -15,12 +15,9 @@ pub fn UserMenu() -> impl IntoView {
     let toasts = use_toasts();
 
     let sign_out_action = Action::new(|_: &()| sign_out());
-    Effect::new(move |_| match sign_out_action.value().get() {
-        Some(Ok(())) => {
-            let _ = window().location().assign("/signin");
-        }
-        Some(Err(e)) => toasts.error(e.to_string()),
-        None => {}
+    toasts.follow(sign_out_action, |()| {
+        let _ = window().location().assign("/signin");
+        None
     });
 
     let current = move || user.get().and_then(|u| u.ok());

@@ -3,6 +3,8 @@
 
 use leptos::prelude::*;
 
+use crate::error::AppError;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ToastKind {
     Success,
@@ -48,6 +50,27 @@ impl Toasts {
             items.try_update(|items| items.retain(|t| t.id != id));
         })
         .forget();
+    }
+
+    /// Reports each outcome of `action`: on success `on_ok` does what follows and says what to
+    /// show (if anything); an error is shown as it is.
+    pub fn follow<I, T>(
+        self,
+        action: Action<I, Result<T, AppError>>,
+        on_ok: impl Fn(T) -> Option<String> + 'static,
+    ) where
+        I: Send + Sync + 'static,
+        T: Clone + Send + Sync + 'static,
+    {
+        Effect::new(move |_| match action.value().get() {
+            Some(Ok(value)) => {
+                if let Some(message) = on_ok(value) {
+                    self.success(message);
+                }
+            }
+            Some(Err(e)) => self.error(e.to_string()),
+            None => {}
+        });
     }
 
     pub fn dismiss(&self, id: u64) {

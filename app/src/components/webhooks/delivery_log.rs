@@ -123,28 +123,23 @@ pub fn DeliveryLog(
     };
 
     let again = Action::new(|id: &Uuid| redeliver(*id));
-    Effect::new(move |_| match again.value().get() {
-        Some(Ok(d)) => {
-            toasts.success(format!("Redelivery of {} queued.", d.event_id));
-            refresh();
-        }
-        Some(Err(e)) => toasts.error(e.to_string()),
-        None => {}
+    toasts.follow(again, move |d| {
+        refresh();
+        Some(format!("Redelivery of {} queued.", d.event_id))
     });
     let since = RwSignal::new(String::new());
     Effect::new(move |_| since.set(local_input_hours_ago(24.0)));
     let retry = Action::new(move |since: &DateTime<Utc>| retry_failed(endpoint_id, *since));
-    Effect::new(move |_| match retry.value().get() {
-        Some(Ok(done)) => {
-            match done.retried {
-                0 => toasts.info("No failed deliveries since then."),
-                1 => toasts.success("Retrying 1 failed delivery."),
-                n => toasts.success(format!("Retrying {n} failed deliveries.")),
+    toasts.follow(retry, move |done| {
+        refresh();
+        match done.retried {
+            0 => {
+                toasts.info("No failed deliveries since then.");
+                None
             }
-            refresh();
+            1 => Some("Retrying 1 failed delivery.".into()),
+            n => Some(format!("Retrying {n} failed deliveries.")),
         }
-        Some(Err(e)) => toasts.error(e.to_string()),
-        None => {}
     });
     let on_retry = move |_| match parse_local_input(&since.get_untracked()) {
         Some(at) => {

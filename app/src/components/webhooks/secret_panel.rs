@@ -68,15 +68,11 @@ pub fn SecretPanel(
     let grace_until = RwSignal::new(previous_until);
     let confirming = RwSignal::new(false);
     let rotate = Action::new(move |_: &()| rotate_webhook_secret(endpoint_id));
-    Effect::new(move |_| match rotate.value().get() {
-        Some(Ok(done)) => {
-            rotated.set(Some(done.secret));
-            grace_until.set(done.endpoint.previous_secret_until);
-            confirming.set(false);
-            toasts.success("Signing secret rotated. Update your receiver with the new secret.");
-        }
-        Some(Err(e)) => toasts.error(e.to_string()),
-        None => {}
+    toasts.follow(rotate, move |done| {
+        rotated.set(Some(done.secret));
+        grace_until.set(done.endpoint.previous_secret_until);
+        confirming.set(false);
+        Some("Signing secret rotated. Update your receiver with the new secret.".into())
     });
     let secret = Signal::derive(move || {
         rotated.get().unwrap_or_else(|| {
