@@ -4,7 +4,7 @@ use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::path;
 use leptos_router::SsrMode;
 
-use crate::components::api::ApiDocsPage;
+use crate::components::api_docs::ApiDocsPage;
 use crate::components::auth::SignInPage;
 use crate::components::integrations::{ApiTab, AvailableTab, ConnectedTab, IntegrationsPage};
 use crate::components::pages::{DashboardPage, HelpPage, NotFound};

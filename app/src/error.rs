@@ -215,7 +215,7 @@ impl FromServerFnError for AppError {
     /// status is set.
     fn ser(&self) -> server_fn::Bytes {
         #[cfg(feature = "ssr")]
-        crate::server::respond::set_status(self.status_code());
+        crate::runtime::respond::set_status(self.status_code());
         let body = ErrorBody::from(self.clone());
         serde_json::to_vec(&body)
             .map(Into::into)

@@ -2,11 +2,11 @@
 //! Plugboard's UI components and server functions. Built with `ssr` for the server binary and
 //! with `hydrate` for the browser bundle; server-only code lives in modules gated on `ssr`.
 
-pub mod api;
 pub mod api_keys;
 mod app;
 pub mod audit;
 pub mod auth;
+pub mod client;
 pub mod company;
 pub mod components;
 pub mod delivery;
@@ -16,8 +16,9 @@ pub mod integrations;
 pub mod notifications;
 #[cfg(feature = "ssr")]
 pub mod openapi;
+pub mod openapi_reader;
 #[cfg(feature = "ssr")]
-pub mod server;
+pub mod runtime;
 pub mod validate;
 pub mod webhooks;
 

@@ -2,7 +2,7 @@
 
 use app::auth::access::Principal;
 use app::error::AppError;
-use app::server::AppState;
+use app::runtime::AppState;
 use axum::extract::{Request, State};
 use axum::http::{header, Method};
 use axum::middleware::Next;

@@ -16,7 +16,7 @@ pub mod worker;
 
 use std::net::SocketAddr;
 
-use app::server::AppState;
+use app::runtime::AppState;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 

@@ -1,7 +1,7 @@
 #![recursion_limit = "512"]
 use std::process::ExitCode;
 
-use app::server::AppState;
+use app::runtime::AppState;
 use clap::Parser;
 use server::cli::{AdminCommand, ApiKeyCommand, Cli, Command, DbCommand};
 use server::config::{self, DatabaseChoice};

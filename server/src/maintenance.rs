@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use app::server::AppState;
+use app::runtime::AppState;
 use tokio::sync::watch;
 
 const EVERY: Duration = Duration::from_secs(10 * 60);

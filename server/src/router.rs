@@ -2,7 +2,7 @@
 //! static assets and `/healthz`.
 
 use app::error::AppError;
-use app::server::AppState;
+use app::runtime::AppState;
 use app::{shell, App};
 use axum::body::Body;
 use axum::extract::{Request, State};

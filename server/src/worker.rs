@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use app::delivery::queue::{self, CHANNEL};
 use app::delivery::{dispatch, record};
-use app::server::AppState;
+use app::runtime::AppState;
 use app::webhooks::health::Disabled;
 use sqlx::postgres::PgListener;
 use tokio::sync::watch;

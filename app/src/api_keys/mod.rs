@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::api::ApiClient;
 use crate::auth::scope::Scope;
+use crate::client::ApiClient;
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
@@ -65,8 +65,8 @@ pub struct IssuedApiKey {
 #[server(prefix = "/api/v1/api_keys", endpoint = "list", input = server_fn::codec::GetUrl, client = ApiClient,
          input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn list_api_keys() -> Result<ApiKeyList, AppError> {
-    let caller = crate::auth::access::require(Scope::ApiKeysRead).await?;
-    service::list(&crate::server::app_state()?, &caller).await
+    let caller = crate::auth::access::require(crate::auth::scope::Scope::ApiKeysRead).await?;
+    service::list(&crate::runtime::app_state()?, &caller).await
 }
 
 /// Creates a key. The response holds the full key; it cannot be retrieved again.
@@ -78,8 +78,8 @@ pub async fn create_api_key(
     scopes: Vec<Scope>,
     expires_in_days: Option<u32>,
 ) -> Result<IssuedApiKey, AppError> {
-    let caller = crate::auth::access::require(Scope::ApiKeysWrite).await?;
-    let state = crate::server::app_state()?;
+    let caller = crate::auth::access::require(crate::auth::scope::Scope::ApiKeysWrite).await?;
+    let state = crate::runtime::app_state()?;
     let new = rules::NewKey::validate(&name, scopes, expires_in_days)?;
     rules::ensure_may_grant(&caller, &new.scopes)?;
     let actor = crate::audit::service::Actor::of(&caller);
@@ -95,8 +95,8 @@ pub async fn regenerate_api_key(
     id: Uuid,
     grace_period_secs: Option<u32>,
 ) -> Result<IssuedApiKey, AppError> {
-    let caller = crate::auth::access::require(Scope::ApiKeysWrite).await?;
-    let state = crate::server::app_state()?;
+    let caller = crate::auth::access::require(crate::auth::scope::Scope::ApiKeysWrite).await?;
+    let state = crate::runtime::app_state()?;
     service::regenerate(&state, &caller, id, grace_period_secs.unwrap_or(0)).await
 }
 
@@ -104,14 +104,14 @@ pub async fn regenerate_api_key(
 #[server(prefix = "/api/v1/api_keys", endpoint = "set_enabled", input = server_fn::codec::Json, client = ApiClient,
          input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn set_api_key_enabled(id: Uuid, enabled: bool) -> Result<ApiKeyView, AppError> {
-    let caller = crate::auth::access::require(Scope::ApiKeysWrite).await?;
-    service::set_enabled(&crate::server::app_state()?, &caller, id, enabled).await
+    let caller = crate::auth::access::require(crate::auth::scope::Scope::ApiKeysWrite).await?;
+    service::set_enabled(&crate::runtime::app_state()?, &caller, id, enabled).await
 }
 
 /// Deletes a key for good.
 #[server(prefix = "/api/v1/api_keys", endpoint = "delete", input = server_fn::codec::Json, client = ApiClient,
          input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn delete_api_key(id: Uuid) -> Result<(), AppError> {
-    let caller = crate::auth::access::require(Scope::ApiKeysWrite).await?;
-    service::delete(&crate::server::app_state()?, &caller, id).await
+    let caller = crate::auth::access::require(crate::auth::scope::Scope::ApiKeysWrite).await?;
+    service::delete(&crate::runtime::app_state()?, &caller, id).await
 }

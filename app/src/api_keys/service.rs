@@ -12,7 +12,7 @@ use crate::audit::AuditAction;
 use crate::auth::access::Caller;
 use crate::auth::scope::Scope;
 use crate::error::AppError;
-use crate::server::{found, tokens, unique_as_conflict, AppState};
+use crate::runtime::{found, tokens, unique_as_conflict, AppState};
 
 const MAX_GRACE_SECS: u32 = 7 * 24 * 60 * 60;
 

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::api::ApiClient;
+use crate::client::ApiClient;
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
@@ -156,6 +156,6 @@ pub async fn list_audit_log(
     limit: Option<u32>,
 ) -> Result<AuditPage, AppError> {
     let caller = crate::auth::access::require(crate::auth::scope::Scope::AuditRead).await?;
-    let state = crate::server::app_state()?;
+    let state = crate::runtime::app_state()?;
     service::list(&state.pool, caller.company_id, before, limit).await
 }

@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::{ActorKind, AuditAction, AuditEntry, AuditPage};
 use crate::auth::access::{Actor as CallerActor, Caller};
 use crate::error::AppError;
-use crate::server::client_ip::client_ip;
+use crate::runtime::client_ip::client_ip;
 
 /// Who a change is recorded against.
 #[derive(Debug, Clone)]
@@ -67,7 +67,7 @@ impl Actor {
 /// The client address of the request being served, if there is one.
 fn request_ip() -> Option<String> {
     let parts = use_context::<http::request::Parts>()?;
-    let state = use_context::<crate::server::AppState>()?;
+    let state = use_context::<crate::runtime::AppState>()?;
     Some(client_ip(
         &parts.headers,
         &parts.extensions,

@@ -10,20 +10,12 @@ use axum::response::{IntoResponse, Response};
 use leptos::prelude::use_context;
 use uuid::Uuid;
 
+pub use super::key_cache::KeyPrincipal;
 use super::rate_limit::Verdict;
 use super::scope::{grants, Scope};
 use super::session::{caller_from_headers, check_csrf, Admin};
 use crate::error::AppError;
-use crate::server::{client_ip::client_ip, AppState};
-
-/// An API key that authenticated this request.
-#[derive(Debug, Clone)]
-pub struct KeyPrincipal {
-    pub key_id: Uuid,
-    pub company_id: Uuid,
-    pub name: String,
-    pub scopes: Vec<Scope>,
-}
+use crate::runtime::{client_ip::client_ip, AppState};
 
 /// The request's identity, stored in its extensions by [`authenticate`].
 #[derive(Debug, Clone)]

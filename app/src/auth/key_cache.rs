@@ -10,15 +10,23 @@ use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::access::KeyPrincipal;
 use super::scope::Scope;
 use crate::error::AppError;
-use crate::server::tokens;
+use crate::runtime::tokens;
 
 pub const KEY_PREFIX: &str = "sk_live_";
 /// Random characters after the prefix (base62: 48 of them carry 285 bits).
 pub const KEY_RANDOM_LEN: usize = 48;
 const MAX_ENTRIES: usize = 10_000;
+
+/// An API key that authenticated a request.
+#[derive(Debug, Clone)]
+pub struct KeyPrincipal {
+    pub key_id: Uuid,
+    pub company_id: Uuid,
+    pub name: String,
+    pub scopes: Vec<Scope>,
+}
 
 /// Why a presented key was refused (all 401).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::api::ApiClient;
+use crate::client::ApiClient;
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
@@ -61,7 +61,7 @@ pub struct SetupStatus {
          input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn get_current_user() -> Result<CurrentUser, AppError> {
     let caller = access::require_admin().await?;
-    let state = crate::server::app_state()?;
+    let state = crate::runtime::app_state()?;
     service::current_user(&state, caller.user_id, caller.company_id).await
 }
 
@@ -69,7 +69,7 @@ pub async fn get_current_user() -> Result<CurrentUser, AppError> {
 #[server(prefix = "/api/v1/auth", endpoint = "setup_status", input = server_fn::codec::GetUrl, client = ApiClient,
          input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn get_setup_status() -> Result<SetupStatus, AppError> {
-    let state = crate::server::app_state()?;
+    let state = crate::runtime::app_state()?;
     Ok(SetupStatus {
         needs_setup: service::needs_setup(&state).await?,
     })
@@ -93,7 +93,7 @@ pub async fn complete_setup(
             "Passwords do not match.",
         ));
     }
-    let state = crate::server::app_state()?;
+    let state = crate::runtime::app_state()?;
     service::complete_setup(&state, &company_name, &name, &email, password).await
 }
 
@@ -103,9 +103,9 @@ pub async fn complete_setup(
 #[server(prefix = "/api/v1/auth", endpoint = "sign_in", input = server_fn::codec::PostUrl, client = ApiClient,
          input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn sign_in(email: String, password: String) -> Result<CurrentUser, AppError> {
-    let state = crate::server::app_state()?;
+    let state = crate::runtime::app_state()?;
     let parts = use_context::<http::request::Parts>().ok_or(AppError::Internal)?;
-    let ip = crate::server::client_ip::client_ip(
+    let ip = crate::runtime::client_ip::client_ip(
         &parts.headers,
         &parts.extensions,
         state.config.trust_proxy_headers,
@@ -118,6 +118,6 @@ pub async fn sign_in(email: String, password: String) -> Result<CurrentUser, App
          input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn sign_out() -> Result<(), AppError> {
     let caller = access::require_admin().await?;
-    let state = crate::server::app_state()?;
+    let state = crate::runtime::app_state()?;
     session::end(&state.pool, &state.config, caller.session_id).await
 }

@@ -5,7 +5,7 @@ use uuid::Uuid;
 use super::{passwords, session, throttle, CurrentUser};
 use crate::company;
 use crate::error::AppError;
-use crate::server::AppState;
+use crate::runtime::AppState;
 use crate::validate;
 
 /// At most this many accounts (one per company) are checked for one email.

@@ -8,7 +8,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::error::AppError;
-use crate::server::{respond, tokens, AppState, Config};
+use crate::runtime::{respond, tokens, AppState, Config};
 
 pub const SESSION_COOKIE: &str = "pb_session";
 /// Readable by the page's script (not HttpOnly) so it can send it back as [`CSRF_HEADER`]; a

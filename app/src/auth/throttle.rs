@@ -4,8 +4,8 @@
 use sqlx::PgPool;
 
 use crate::error::AppError;
-use crate::server::config::SignInThrottle;
-use crate::server::db_error;
+use crate::runtime::config::SignInThrottle;
+use crate::runtime::db_error;
 
 /// A failed attempt recorded before the password is checked; cleared if it succeeds.
 #[derive(Debug, Clone, Copy)]

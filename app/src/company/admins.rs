@@ -11,7 +11,7 @@ use crate::audit::AuditAction;
 use crate::auth::passwords;
 use crate::auth::session::Admin;
 use crate::error::AppError;
-use crate::server::{db_error, unique_as_conflict};
+use crate::runtime::{db_error, unique_as_conflict};
 use crate::validate;
 
 pub async fn add_admin(

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::api::ApiClient;
+use crate::client::ApiClient;
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
@@ -35,7 +35,7 @@ pub struct AdminSummary {
          input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn get_company_settings() -> Result<CompanySettings, AppError> {
     let caller = crate::auth::access::require(crate::auth::scope::Scope::CompanyRead).await?;
-    let state = crate::server::app_state()?;
+    let state = crate::runtime::app_state()?;
     service::settings(&state.pool, caller.company_id, caller.user_id()).await
 }
 
@@ -44,7 +44,7 @@ pub async fn get_company_settings() -> Result<CompanySettings, AppError> {
          input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn rename_company(name: String) -> Result<CompanySettings, AppError> {
     let caller = crate::auth::access::require(crate::auth::scope::Scope::CompanyWrite).await?;
-    let state = crate::server::app_state()?;
+    let state = crate::runtime::app_state()?;
     let actor = crate::audit::service::Actor::of(&caller);
     service::rename(&state.pool, caller.company_id, &actor, &name).await?;
     service::settings(&state.pool, caller.company_id, caller.user_id()).await
@@ -60,7 +60,7 @@ pub async fn add_admin(
     password: String,
 ) -> Result<AdminSummary, AppError> {
     let caller = crate::auth::access::require_admin().await?;
-    let state = crate::server::app_state()?;
+    let state = crate::runtime::app_state()?;
     let actor = crate::audit::service::Actor::of(&(&caller).into());
     admins::add_admin(
         &state.pool,
@@ -79,7 +79,7 @@ pub async fn add_admin(
          input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn remove_admin(user_id: Uuid) -> Result<(), AppError> {
     let caller = crate::auth::access::require_admin().await?;
-    let state = crate::server::app_state()?;
+    let state = crate::runtime::app_state()?;
     let actor = crate::audit::service::Actor::of(&(&caller).into());
     admins::remove_admin(
         &state.pool,
@@ -99,6 +99,6 @@ pub async fn change_password(
     new_password: String,
 ) -> Result<(), AppError> {
     let caller = crate::auth::access::require_admin().await?;
-    let state = crate::server::app_state()?;
+    let state = crate::runtime::app_state()?;
     admins::change_password(&state.pool, &caller, current_password, new_password).await
 }

@@ -9,7 +9,7 @@ use crate::audit::service::{self as audit, Actor, Change};
 use crate::audit::AuditAction;
 use crate::auth::passwords;
 use crate::error::AppError;
-use crate::server::db_error;
+use crate::runtime::db_error;
 use crate::validate;
 
 pub const MAX_COMPANY_NAME: usize = 200;

@@ -1,4 +1,5 @@
-pub mod api;
+pub mod api_docs;
+pub mod api_keys;
 pub mod auth;
 pub mod integrations;
 pub mod pages;

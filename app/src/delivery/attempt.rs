@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 
-use crate::server::untrusted::{into_storable, storable};
+use crate::runtime::untrusted::{into_storable, storable};
 
 /// Bodies kept in the log are cut here.
 pub const LOG_BODY_LIMIT: usize = 64 * 1024;

@@ -6,7 +6,7 @@ use futures::StreamExt;
 use super::outcome::{self, Outcome};
 use super::queue::{Claimed, DestinationKind};
 use super::record::Recorded;
-use crate::server::AppState;
+use crate::runtime::AppState;
 use crate::webhooks::adapter;
 use crate::webhooks::url_guard::UrlPolicy;
 

@@ -10,7 +10,7 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 pub use super::claimed::{Claimed, Destination, DestinationKind, EventPayload};
-use crate::server::AppState;
+use crate::runtime::AppState;
 
 /// The channel idle workers in every process LISTEN on.
 pub const CHANNEL: &str = "plugboard_deliveries";

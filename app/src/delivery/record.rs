@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::attempt::SentAttempt;
 use super::outcome::Outcome;
 use super::queue::Claimed;
-use crate::server::config::WebhookConfig;
+use crate::runtime::config::WebhookConfig;
 use crate::webhooks::health::{self, Disabled};
 
 /// One attempt, sent or not, and what it means.

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::api::ApiClient;
+use crate::client::ApiClient;
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
@@ -57,7 +57,7 @@ pub async fn publish_event(
     idempotency_key: Option<String>,
 ) -> Result<PublishedEvent, AppError> {
     let caller = crate::auth::access::require(crate::auth::scope::Scope::EventsWrite).await?;
-    let state = crate::server::app_state()?;
+    let state = crate::runtime::app_state()?;
     let input = EventInput {
         event_type,
         data,
@@ -74,7 +74,7 @@ pub async fn publish_event(
          input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn publish_events(events: Vec<EventInput>) -> Result<Vec<PublishedEvent>, AppError> {
     let caller = crate::auth::access::require(crate::auth::scope::Scope::EventsWrite).await?;
-    let state = crate::server::app_state()?;
+    let state = crate::runtime::app_state()?;
     let events = publish::validate_batch(events)?;
     publish::publish(&state, &caller, events, |i| format!("events[{i}].")).await
 }
@@ -84,7 +84,7 @@ pub async fn publish_events(events: Vec<EventInput>) -> Result<Vec<PublishedEven
          input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn list_event_types() -> Result<Vec<EventTypeView>, AppError> {
     let caller = crate::auth::access::require(crate::auth::scope::Scope::EventsRead).await?;
-    registry::list(&crate::server::app_state()?.pool, caller.company_id).await
+    registry::list(&crate::runtime::app_state()?.pool, caller.company_id).await
 }
 
 /// Adds a company event type. `example` is a JSON object used for test deliveries.
@@ -97,7 +97,7 @@ pub async fn create_event_type(
 ) -> Result<EventTypeView, AppError> {
     let caller = crate::auth::access::require(crate::auth::scope::Scope::EventsWrite).await?;
     let new = registry::NewEventType::validate(&name, &description, example)?;
-    registry::create(&crate::server::app_state()?.pool, caller.company_id, new).await
+    registry::create(&crate::runtime::app_state()?.pool, caller.company_id, new).await
 }
 
 /// Removes a company event type. Events already published keep their type.
@@ -105,5 +105,5 @@ pub async fn create_event_type(
          input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn delete_event_type(name: String) -> Result<(), AppError> {
     let caller = crate::auth::access::require(crate::auth::scope::Scope::EventsWrite).await?;
-    registry::delete(&crate::server::app_state()?.pool, caller.company_id, &name).await
+    registry::delete(&crate::runtime::app_state()?.pool, caller.company_id, &name).await
 }

@@ -9,7 +9,7 @@ use super::{registry, EventInput, PublishedEvent, MAX_BATCH, MAX_PAYLOAD_BYTES};
 use crate::auth::access::Caller;
 use crate::delivery::queue;
 use crate::error::AppError;
-use crate::server::AppState;
+use crate::runtime::AppState;
 
 /// An event to publish, checked.
 pub struct NewEvent {

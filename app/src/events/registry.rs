@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::EventTypeView;
 use crate::error::AppError;
-use crate::server::{db_error, found, unique_as_conflict};
+use crate::runtime::{db_error, found, unique_as_conflict};
 
 /// The types every company has, with sample payloads.
 pub fn builtin() -> Vec<EventTypeView> {

@@ -8,7 +8,7 @@ use super::settings;
 use super::types::{AuthType, ConnectionView};
 use crate::auth::access::Caller;
 use crate::error::AppError;
-use crate::server::AppState;
+use crate::runtime::AppState;
 
 /// Connects an `api_key` provider from its credential form.
 pub async fn connect_api_key(

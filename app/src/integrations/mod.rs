@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use leptos::prelude::*;
 use uuid::Uuid;
 
-use crate::api::ApiClient;
+use crate::client::ApiClient;
 use crate::error::AppError;
 
 pub mod types;
@@ -31,7 +31,7 @@ pub mod settings;
          input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn list_catalogue() -> Result<Vec<ProviderView>, AppError> {
     let caller = crate::auth::access::require(crate::auth::scope::Scope::IntegrationsRead).await?;
-    service::catalogue(&crate::server::app_state()?, caller.company_id).await
+    service::catalogue(&crate::runtime::app_state()?, caller.company_id).await
 }
 
 /// One catalogue provider by slug, with whether it is configured on this server.
@@ -39,7 +39,7 @@ pub async fn list_catalogue() -> Result<Vec<ProviderView>, AppError> {
          input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn get_provider(slug: String) -> Result<ProviderView, AppError> {
     let caller = crate::auth::access::require(crate::auth::scope::Scope::IntegrationsRead).await?;
-    service::provider(&crate::server::app_state()?, caller.company_id, &slug).await
+    service::provider(&crate::runtime::app_state()?, caller.company_id, &slug).await
 }
 
 /// The caller's company's connections.
@@ -47,7 +47,7 @@ pub async fn get_provider(slug: String) -> Result<ProviderView, AppError> {
          input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn list_connections() -> Result<Vec<ConnectionView>, AppError> {
     let caller = crate::auth::access::require(crate::auth::scope::Scope::IntegrationsRead).await?;
-    service::list(&crate::server::app_state()?, caller.company_id).await
+    service::list(&crate::runtime::app_state()?, caller.company_id).await
 }
 
 /// One of the company's connections.
@@ -55,7 +55,7 @@ pub async fn list_connections() -> Result<Vec<ConnectionView>, AppError> {
          input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn get_connection(id: Uuid) -> Result<ConnectionView, AppError> {
     let caller = crate::auth::access::require(crate::auth::scope::Scope::IntegrationsRead).await?;
-    service::get(&crate::server::app_state()?, caller.company_id, id).await
+    service::get(&crate::runtime::app_state()?, caller.company_id, id).await
 }
 
 /// Starts an OAuth connection: returns the provider URL to send the browser to.
@@ -63,7 +63,7 @@ pub async fn get_connection(id: Uuid) -> Result<ConnectionView, AppError> {
          input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn start_oauth(slug: String) -> Result<OAuthStart, AppError> {
     let caller = crate::auth::access::require_admin().await?;
-    oauth::start(&crate::server::app_state()?, &caller, &slug).await
+    oauth::start(&crate::runtime::app_state()?, &caller, &slug).await
 }
 
 /// Connects an `api_key` provider with the values of its credential form.
@@ -74,7 +74,7 @@ pub async fn connect_api_key(
     values: BTreeMap<String, String>,
 ) -> Result<ConnectionView, AppError> {
     let caller = crate::auth::access::require(crate::auth::scope::Scope::IntegrationsWrite).await?;
-    connect::connect_api_key(&crate::server::app_state()?, &caller, &slug, values).await
+    connect::connect_api_key(&crate::runtime::app_state()?, &caller, &slug, values).await
 }
 
 /// Connects a `webhook` provider (Zapier, Make, n8n) to its catch-hook URL.
@@ -82,7 +82,7 @@ pub async fn connect_api_key(
          input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn connect_webhook(slug: String, url: String) -> Result<ConnectionView, AppError> {
     let caller = crate::auth::access::require(crate::auth::scope::Scope::IntegrationsWrite).await?;
-    connect::connect_webhook(&crate::server::app_state()?, &caller, &slug, &url).await
+    connect::connect_webhook(&crate::runtime::app_state()?, &caller, &slug, &url).await
 }
 
 /// Saves a connection's settings, validated against the provider's settings schema.
@@ -90,7 +90,7 @@ pub async fn connect_webhook(slug: String, url: String) -> Result<ConnectionView
          input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn save_config(id: Uuid, config: serde_json::Value) -> Result<ConnectionView, AppError> {
     let caller = crate::auth::access::require(crate::auth::scope::Scope::IntegrationsWrite).await?;
-    service::save_config(&crate::server::app_state()?, &caller, id, config).await
+    service::save_config(&crate::runtime::app_state()?, &caller, id, config).await
 }
 
 /// Disconnects: revokes the grant at the provider where it can, then deletes the credentials and settings.
@@ -98,7 +98,7 @@ pub async fn save_config(id: Uuid, config: serde_json::Value) -> Result<Connecti
          input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn disconnect(id: Uuid) -> Result<(), AppError> {
     let caller = crate::auth::access::require(crate::auth::scope::Scope::IntegrationsWrite).await?;
-    service::disconnect(&crate::server::app_state()?, &caller, id).await
+    service::disconnect(&crate::runtime::app_state()?, &caller, id).await
 }
 
 /// Choices for a setting filled from the provider's API (`source` as in the schema's
@@ -107,5 +107,11 @@ pub async fn disconnect(id: Uuid) -> Result<(), AppError> {
          input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn list_options(id: Uuid, source: String) -> Result<Vec<RemoteOption>, AppError> {
     let caller = crate::auth::access::require(crate::auth::scope::Scope::IntegrationsRead).await?;
-    remote::options(&crate::server::app_state()?, caller.company_id, id, &source).await
+    remote::options(
+        &crate::runtime::app_state()?,
+        caller.company_id,
+        id,
+        &source,
+    )
+    .await
 }

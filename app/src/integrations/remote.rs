@@ -8,7 +8,7 @@ use super::oauth::{self, REFRESH_AHEAD};
 use super::service;
 use super::types::RemoteOption;
 use crate::error::AppError;
-use crate::server::AppState;
+use crate::runtime::AppState;
 
 #[derive(Deserialize)]
 struct SlackChannels {

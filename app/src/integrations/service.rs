@@ -15,7 +15,7 @@ use crate::audit::service::{self as audit, Actor, Change};
 use crate::audit::AuditAction;
 use crate::auth::access::Caller;
 use crate::error::AppError;
-use crate::server::{unique_as_conflict, AppState};
+use crate::runtime::{unique_as_conflict, AppState};
 
 pub async fn catalogue(state: &AppState, company_id: Uuid) -> Result<Vec<ProviderView>, AppError> {
     let counts = connection_counts(&state.pool, company_id).await?;

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::api::ApiClient;
+use crate::client::ApiClient;
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
@@ -34,7 +34,7 @@ pub struct NotificationFeed {
          input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn list_notifications() -> Result<NotificationFeed, AppError> {
     let caller = crate::auth::access::require_admin().await?;
-    let state = crate::server::app_state()?;
+    let state = crate::runtime::app_state()?;
     service::feed(&state.pool, caller.company_id, caller.user_id, 20).await
 }
 
@@ -43,6 +43,6 @@ pub async fn list_notifications() -> Result<NotificationFeed, AppError> {
          input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn mark_all_notifications_read() -> Result<(), AppError> {
     let caller = crate::auth::access::require_admin().await?;
-    let state = crate::server::app_state()?;
+    let state = crate::runtime::app_state()?;
     service::mark_all_read(&state.pool, caller.company_id, caller.user_id).await
 }

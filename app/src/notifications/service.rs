@@ -3,7 +3,7 @@ use uuid::Uuid;
 
 use super::{Notification, NotificationFeed};
 use crate::error::AppError;
-use crate::server::db_error;
+use crate::runtime::db_error;
 
 /// Posts a notification to every admin of `company_id`.
 pub async fn post(

@@ -16,8 +16,8 @@ use super::url_guard::{self, UrlPolicy};
 use crate::delivery::attempt::{self, SentAttempt, Verdict, REDACTED};
 use crate::delivery::queue::Claimed;
 use crate::events::publish::public_id;
-use crate::server::crypto::Cipher;
-use crate::server::untrusted::storable;
+use crate::runtime::crypto::Cipher;
+use crate::runtime::untrusted::storable;
 
 /// What sending to one endpoint needs.
 #[derive(Debug, Clone, sqlx::FromRow)]

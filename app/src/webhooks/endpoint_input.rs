@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::url_guard::{self, UrlPolicy};
 use crate::error::AppError;
 use crate::events::registry;
-use crate::server::AppState;
+use crate::runtime::AppState;
 
 const MAX_HEADERS: usize = 20;
 /// Headers we set ourselves, or that would break the request.

@@ -11,7 +11,7 @@ use crate::audit::service::{self as audit, Actor, Change};
 use crate::audit::AuditAction;
 use crate::delivery::queue::{self, Destination};
 use crate::error::AppError;
-use crate::server::{db_error, found, AppState};
+use crate::runtime::{db_error, found, AppState};
 
 pub const NOT_FOUND: &str = "No such webhook endpoint.";
 

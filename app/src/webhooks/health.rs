@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::delivery::outcome::Outcome;
 use crate::delivery::queue::{self, Destination, DestinationKind};
 use crate::delivery::record::Recorded;
-use crate::server::config::WebhookConfig;
+use crate::runtime::config::WebhookConfig;
 
 /// An endpoint's newly disabled state, for the notification.
 pub struct Disabled {

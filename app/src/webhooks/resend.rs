@@ -10,7 +10,7 @@ use crate::delivery::queue::{self, Destination, EventPayload};
 use crate::delivery::{dispatch, log, record, DeliveryView, RetriedCount};
 use crate::error::AppError;
 use crate::events::registry;
-use crate::server::AppState;
+use crate::runtime::AppState;
 
 pub async fn send_test(
     state: &AppState,

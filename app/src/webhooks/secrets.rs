@@ -11,7 +11,7 @@ use super::{EndpointSecrets, EndpointWithSecret};
 use crate::audit::service::{self as audit, Actor, Change};
 use crate::audit::AuditAction;
 use crate::error::AppError;
-use crate::server::{crypto::Cipher, AppState};
+use crate::runtime::{crypto::Cipher, AppState};
 
 #[derive(sqlx::FromRow)]
 struct SealedRow {

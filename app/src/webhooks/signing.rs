@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use uuid::Uuid;
 
 use crate::error::AppError;
-use crate::server::crypto::Cipher;
+use crate::runtime::crypto::Cipher;
 
 pub const SECRET_PREFIX: &str = "whsec_";
 

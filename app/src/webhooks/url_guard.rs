@@ -22,7 +22,7 @@ pub struct UrlPolicy {
 
 impl UrlPolicy {
     /// What this server allows (`PLUGBOARD_ALLOW_HTTP_WEBHOOKS`, `..._PRIVATE_WEBHOOKS`).
-    pub fn of(config: &crate::server::config::WebhookConfig) -> Self {
+    pub fn of(config: &crate::runtime::config::WebhookConfig) -> Self {
         UrlPolicy {
             allow_http: config.allow_http,
             allow_private: config.allow_private,

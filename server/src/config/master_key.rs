@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use app::server::crypto::{Cipher, MasterKey};
+use app::runtime::crypto::{Cipher, MasterKey};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 

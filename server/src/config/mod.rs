@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use app::integrations::catalogue::{self, Catalogue};
-use app::server::config::{Config, SignInThrottle};
+use app::runtime::config::{Config, SignInThrottle};
 use leptos::config::LeptosOptions;
 
 use crate::error::ServerError;

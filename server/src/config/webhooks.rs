@@ -4,7 +4,7 @@ use std::num::NonZeroU32;
 use std::time::Duration;
 
 use app::auth::rate_limit::RateLimitConfig;
-use app::server::config::WebhookConfig;
+use app::runtime::config::WebhookConfig;
 
 use super::env::{env_var, flag, number};
 use crate::error::ServerError;

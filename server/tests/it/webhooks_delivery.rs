@@ -81,7 +81,7 @@ async fn endpoint_view(admin: &Browser, id: &str) -> Value {
         .await
 }
 
-fn fast_retries(c: &mut app::server::Config) {
+fn fast_retries(c: &mut app::runtime::Config) {
     c.webhooks.retry_schedule = vec![
         Duration::ZERO,
         Duration::from_millis(500),

@@ -1,7 +1,7 @@
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 
-use super::sign_in_page::go_to;
+use super::go_to;
 use crate::auth::SignIn;
 use crate::components::ui::{field_error, form_error, FormField};
 

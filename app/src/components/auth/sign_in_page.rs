@@ -33,8 +33,3 @@ pub fn SignInPage() -> impl IntoView {
         </div>
     }
 }
-
-/// After signing in, a full page load: the new session cookie and CSRF token apply everywhere.
-pub fn go_to(path: &str) {
-    let _ = window().location().assign(path);
-}

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::components::api::{ApiAccess, EventTypes};
+use crate::components::api_keys::{ApiAccess, EventTypes};
 use crate::components::webhooks::WebhooksSection;
 
 #[component]

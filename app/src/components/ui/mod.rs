@@ -1,4 +1,6 @@
+pub mod browser;
 mod confirm_modal;
+mod copy_button;
 mod dropdown;
 mod empty_state;
 mod form_field;
@@ -8,6 +10,7 @@ mod page_header;
 mod toast;
 
 pub use confirm_modal::ConfirmModal;
+pub use copy_button::CopyButton;
 pub use dropdown::close_on_outside_click;
 pub use empty_state::EmptyState;
 pub use form_field::{field_error, form_error, FormField};

@@ -4,8 +4,8 @@ use leptos::prelude::*;
 use uuid::Uuid;
 
 use super::format::moment;
-use crate::components::api::CopyButton;
 use crate::components::ui::use_toasts;
+use crate::components::ui::CopyButton;
 use crate::error::AppError;
 use crate::webhooks::{rotate_webhook_secret, EndpointSecrets};
 

@@ -13,7 +13,7 @@ use crate::error::AppError;
 use crate::integrations::credentials::Credentials;
 use crate::integrations::service::{self, NewConnection};
 use crate::integrations::types::OAuthStart;
-use crate::server::{db_error, tokens, AppState};
+use crate::runtime::{db_error, tokens, AppState};
 
 /// How long an authorization request may take.
 const STATE_TTL_MINUTES: i64 = 10;

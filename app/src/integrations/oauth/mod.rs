@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use super::catalogue::{ClientAuth, OAuthSettings, Provider};
 use super::types::AuthType;
 use crate::error::AppError;
-use crate::server::AppState;
+use crate::runtime::AppState;
 
 /// Every token-response field beyond the standard ones, so the catalogue's `token_fields` (for
 /// example Salesforce's `instance_url`) can be kept.
@@ -116,7 +116,7 @@ fn describe_server_error(resp: &BasicErrorResponse) -> String {
         Some(desc) => format!("{}: {desc}", resp.error()),
         None => resp.error().to_string(),
     };
-    crate::server::untrusted::into_storable(text)
+    crate::runtime::untrusted::into_storable(text)
 }
 
 fn describe_token_error<RE: std::error::Error + 'static>(

@@ -9,7 +9,7 @@ use crate::error::AppError;
 use crate::integrations::catalogue::{ClientAuth, Provider};
 use crate::integrations::credentials::Credentials;
 use crate::integrations::service;
-use crate::server::AppState;
+use crate::runtime::AppState;
 
 /// Tokens expiring sooner than this are refreshed before use.
 pub const REFRESH_AHEAD: Duration = Duration::minutes(5);

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::collections::HashMap;
 
 use app::integrations::catalogue::{self, Catalogue};
-use app::server::crypto::Cipher;
-use app::server::{AppState, Config};
+use app::runtime::crypto::Cipher;
+use app::runtime::{AppState, Config};
 use leptos::config::LeptosOptions;
 use reqwest::cookie::{CookieStore, Jar};
 use reqwest::{redirect, Response, Url};

@@ -1,12 +1,12 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use super::browser::fetch_json;
 use super::docs_operation::OperationCard;
 use super::docs_overview::DocsOverview;
-use super::openapi_model::{parse, ApiDoc};
+use crate::components::ui::browser::fetch_json;
 use crate::components::ui::icons::IconSearch;
 use crate::components::ui::PageHeader;
+use crate::openapi_reader::{parse, ApiDoc};
 
 /// The OpenAPI document this page renders.
 pub const OPENAPI_URL: &str = "/api/v1/openapi.json";

@@ -3,7 +3,8 @@
 
 use serde_json::{json, Value};
 
-use super::openapi_model::{parse, Access};
+use super::document::parse;
+use super::types::Access;
 
 fn doc() -> Value {
     let error = json!({"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});

@@ -1,8 +1,8 @@
 use leptos::prelude::*;
 
 use super::docs_overview::FieldList;
-use super::openapi_model::{Access, Op};
 use super::rich_text::{rich_text, CodeBlock};
+use crate::openapi_reader::{Access, Op};
 
 fn access_badge(access: &Access) -> impl IntoView {
     let (class, label) = match access {

@@ -26,7 +26,7 @@ pub fn CodeBlock(
         <div class="code-block">
             <div class="code-block-head">
                 <span>{caption}</span>
-                <super::copy_button::CopyButton text label=copy_label small=true/>
+                <crate::components::ui::CopyButton text label=copy_label small=true/>
             </div>
             <pre class="code-block-body"><code>{code}</code></pre>
         </div>

@@ -2,8 +2,8 @@
 
 use serde_json::{json, Map, Value};
 
-use super::openapi_model::Access;
-use super::openapi_schema::{resolve, types, variants};
+use super::schema::{resolve, types, variants};
+use super::types::Access;
 
 /// The shell variable the examples read the key from.
 pub const KEY_VAR: &str = "$PLUGBOARD_API_KEY";

@@ -1,8 +1,8 @@
 use leptos::prelude::*;
 
-use super::openapi_curl::KEY_VAR;
-use super::openapi_model::{ApiDoc, Field};
 use super::rich_text::{rich_text, CodeBlock};
+use crate::openapi_reader::KEY_VAR;
+use crate::openapi_reader::{ApiDoc, Field};
 
 const ERROR_EXAMPLE: &str = r#"{
   "error": {

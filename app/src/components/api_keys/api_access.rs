@@ -2,7 +2,6 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use uuid::Uuid;
 
-use super::copy_button::CopyButton;
 use super::create_key_modal::CreateKeyModal;
 use super::delete_key_modal::DeleteKeyModal;
 use super::key_row::{KeyRow, SHOWN_ONCE};
@@ -10,6 +9,7 @@ use super::regenerate_modal::RegenerateModal;
 use super::secret_modal::SecretModal;
 use crate::api_keys::{list_api_keys, set_api_key_enabled, ApiKeyView, IssuedApiKey};
 use crate::components::ui::icons::IconKey;
+use crate::components::ui::CopyButton;
 use crate::components::ui::{use_toasts, EmptyState};
 
 /// Where the API documentation lives.

@@ -3,9 +3,9 @@
 
 use serde_json::Value;
 
-use super::openapi_curl::{curl, placeholder, Body};
-use super::openapi_model::{Access, Op};
-use super::openapi_schema::{describe, fields, text, type_label, Field};
+use super::curl::{curl, placeholder, Body};
+use super::schema::{describe, fields, text, type_label, Field};
+use super::types::{Access, Op};
 
 fn access(op: &Value) -> Access {
     let Some(requirements) = op.get("security").and_then(Value::as_array) else {

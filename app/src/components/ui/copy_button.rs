@@ -3,7 +3,7 @@ use std::time::Duration;
 use leptos::prelude::*;
 
 use super::browser::copy_text;
-use crate::components::ui::use_toasts;
+use super::use_toasts;
 
 /// How long the button says "Copied".
 const FEEDBACK: Duration = Duration::from_secs(2);

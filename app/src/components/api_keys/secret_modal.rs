@@ -1,9 +1,9 @@
 use leptos::html;
 use leptos::prelude::*;
 
-use super::copy_button::CopyButton;
 use crate::api_keys::IssuedApiKey;
 use crate::components::ui::icons::IconAlert;
+use crate::components::ui::CopyButton;
 use crate::components::ui::Modal;
 
 /// A key just created or regenerated, with its full secret: shown this once. Closing the
