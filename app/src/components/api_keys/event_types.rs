@@ -76,7 +76,7 @@ fn EventTypeRow(event_type: EventTypeView, on_delete: Callback<String>) -> impl 
                 </details>
             </div>
             {if builtin {
-                view! { <span class="pill pill-muted">"Built-in"</span> }.into_any()
+                view! { <span class="badge badge-off">"Built-in"</span> }.into_any()
             } else {
                 view! {
                     <button type="button" class="button button-danger-outline button-sm" aria-label=format!("Delete {name}")

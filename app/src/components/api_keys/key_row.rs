@@ -18,9 +18,9 @@ pub fn moment(at: &DateTime<Utc>) -> String {
 
 fn status_badge(status: ApiKeyStatus) -> impl IntoView {
     let (class, label) = match status {
-        ApiKeyStatus::Active => ("status-badge status-badge-active", "Active"),
-        ApiKeyStatus::Disabled => ("status-badge status-badge-disabled", "Disabled"),
-        ApiKeyStatus::Expired => ("status-badge status-badge-expired", "Expired"),
+        ApiKeyStatus::Active => ("badge badge-dot badge-ok", "Active"),
+        ApiKeyStatus::Disabled => ("badge badge-dot badge-off", "Disabled"),
+        ApiKeyStatus::Expired => ("badge badge-dot badge-warn", "Expired"),
     };
     view! { <span class=class data-testid="key-status">{label}</span> }
 }

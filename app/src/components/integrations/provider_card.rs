@@ -7,11 +7,11 @@ use crate::integrations::ProviderView;
 pub fn ProviderCard(provider: ProviderView, on_open: Callback<String>) -> impl IntoView {
     let slug = provider.slug.clone();
     let (status_class, status) = if provider.connections > 0 {
-        ("pill pill-success", "Connected")
+        ("badge badge-ok", "Connected")
     } else if !provider.configured {
-        ("pill pill-muted", "Not configured")
+        ("badge badge-off", "Not configured")
     } else {
-        ("pill pill-accent", "Connect")
+        ("badge", "Connect")
     };
     view! {
         <li>

@@ -31,7 +31,7 @@ pub fn AdminsSection(admins: Vec<AdminSummary>, on_changed: Callback<()>) -> imp
                         <li class="list-row">
                             <div>
                                 <strong>{if admin.name.is_empty() { admin.email.clone() } else { admin.name.clone() }}</strong>
-                                {admin.is_you.then_some(view! { <span class="pill">"You"</span> })}
+                                {admin.is_you.then_some(view! { <span class="badge">"You"</span> })}
                                 <p class="muted">{admin.email.clone()} " · added " {admin.added_at.format("%B %-d, %Y").to_string()}</p>
                             </div>
                             {(!admin.is_you).then(|| view! {

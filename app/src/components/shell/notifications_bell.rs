@@ -55,7 +55,7 @@ pub fn NotificationsBell() -> impl IntoView {
                 <IconBell/>
                 <Transition fallback=|| ()>
                     <Show when=move || { unread() > 0 }>
-                        <span class="badge" aria-hidden="true">{move || unread().min(99)}</span>
+                        <span class="count-badge" aria-hidden="true">{move || unread().min(99)}</span>
                     </Show>
                 </Transition>
             </button>

@@ -7,7 +7,7 @@ use crate::webhooks::AttemptView;
 
 fn headers_list(headers: BTreeMap<String, String>) -> impl IntoView {
     if headers.is_empty() {
-        return view! { <p class="muted wh-none">"No headers"</p> }.into_any();
+        return view! { <p class="muted text-xs">"No headers"</p> }.into_any();
     }
     view! {
         <dl class="wh-headers">
@@ -21,7 +21,7 @@ fn headers_list(headers: BTreeMap<String, String>) -> impl IntoView {
 
 fn body_block(body: String, testid: &'static str) -> impl IntoView {
     if body.is_empty() {
-        return view! { <p class="muted wh-none">"Empty body"</p> }.into_any();
+        return view! { <p class="muted text-xs">"Empty body"</p> }.into_any();
     }
     view! { <pre class="wh-pre" tabindex="0" data-testid=testid><code>{pretty_body(&body)}</code></pre> }.into_any()
 }
@@ -48,7 +48,7 @@ pub fn AttemptDetail(attempt: AttemptView, #[prop(optional)] request_open: bool)
                 <strong>{format!("Attempt {number}")}</strong>
                 {match response_status {
                     Some(code) => code_chip(code).into_any(),
-                    None => view! { <span class="wh-code wh-code-bad" data-testid="status-code">"No response"</span> }.into_any(),
+                    None => view! { <span class="badge badge-code badge-bad" data-testid="status-code">"No response"</span> }.into_any(),
                 }}
                 <span class="wh-duration" data-testid="duration">{format!("{duration_ms} ms")}</span>
                 <span class="muted">{moment(&started_at)}</span>

@@ -16,7 +16,7 @@ pub fn DeleteEndpointModal(
     view! {
         <ConfirmModal title="Delete webhook endpoint" confirm="Delete endpoint" action
             done=format!("Deleted the webhook endpoint {url}.") on_close on_done=on_deleted>
-            <p>"Delete the endpoint " <code class="wh-mono wh-break">{url.clone()}</code> "?"</p>
+            <p>"Delete the endpoint " <code class="mono break-anywhere">{url.clone()}</code> "?"</p>
             <p>"No more events are sent to it, and its delivery log is deleted too. This cannot be undone."</p>
         </ConfirmModal>
     }

@@ -168,7 +168,7 @@ pub fn DeliveryLog(
     view! {
         <Modal open=Signal::from(true) title="Delivery log".to_string() on_close footer=footer size="lg">
             <p class="wh-modal-lead">
-                "Deliveries to " <code class="wh-mono wh-break">{url.clone()}</code> ", newest first. "
+                "Deliveries to " <code class="mono break-anywhere">{url.clone()}</code> ", newest first. "
                 <span class="wh-live"><span class="wh-live-dot" aria-hidden="true"></span>"Updates every 3 seconds"</span>
             </p>
             <div class="wh-log-toolbar">

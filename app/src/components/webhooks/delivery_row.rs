@@ -26,7 +26,7 @@ pub fn DeliveryRow(
             };
             let outcome = match (d.last_status_code, d.last_error.clone()) {
                 (Some(code), _) => Some(code_chip(code).into_any()),
-                (None, Some(e)) => Some(view! { <span class="wh-code wh-code-bad" title=e>"No response"</span> }.into_any()),
+                (None, Some(e)) => Some(view! { <span class="badge badge-code badge-bad" title=e>"No response"</span> }.into_any()),
                 _ => None,
             };
             let next = d
@@ -41,7 +41,7 @@ pub fn DeliveryRow(
                         <button type="button" class="wh-expand" aria-expanded=move || expanded.get().to_string()
                             aria-controls=panel_id.clone() on:click=move |_| on_toggle.run(())>
                             <span class="wh-caret" aria-hidden="true"></span>
-                            <span class="wh-mono wh-event-type">{d.event_type.clone()}</span>
+                            <span class="mono wh-event-type">{d.event_type.clone()}</span>
                         </button>
                         <span class="wh-delivery-tags">{delivery_badge(d.status)} {outcome}</span>
                         <button type="button" class="button button-secondary button-sm wh-redeliver"
@@ -54,7 +54,7 @@ pub fn DeliveryRow(
                     </div>
                     <Show when=move || expanded.get()>
                         <div class="wh-delivery-detail" id=detail_id.clone()>
-                            <p class="muted wh-event-id">"Event " <code class="wh-mono">{event_id.clone()}</code></p>
+                            <p class="muted wh-event-id">"Event " <code class="mono">{event_id.clone()}</code></p>
                             {if log.is_empty() {
                                 view! { <p class="muted">"Not attempted yet."</p> }.into_any()
                             } else {

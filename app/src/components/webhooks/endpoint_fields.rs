@@ -108,7 +108,7 @@ pub fn EndpointFields(
                         });
                     }/>
                 <span class="wh-event-option-text">
-                    <span class="wh-mono">{if is_all { "All events (*)".to_string() } else { name.clone() }}</span>
+                    <span class="mono">{if is_all { "All events (*)".to_string() } else { name.clone() }}</span>
                     {(!description.is_empty()).then(|| view! { <span class="muted">{description}</span> })}
                 </span>
             </label>
@@ -119,7 +119,7 @@ pub fn EndpointFields(
             hint="Where we POST each event, e.g. https://api.example.com/webhooks." error=fe("url")/>
         <FormField id="webhook-description" label="Description (optional)" value=form.description
             error=fe("description")/>
-        <fieldset class="field wh-fieldset" class:field-invalid=move || events_error.get().is_some()
+        <fieldset class="field fieldset" class:field-invalid=move || events_error.get().is_some()
             aria-describedby="webhook-events-error">
             <legend class="required">"Events to subscribe"</legend>
             <div class="wh-event-options" data-testid="event-options">
@@ -138,10 +138,10 @@ pub fn EndpointFields(
                 <p class="field-error" id="webhook-timeout-error" role="alert">{move || timeout_error.get()}</p>
             </div>
             <div class="field wh-enabled">
-                <span class="wh-label">"Delivery"</span>
-                <label class="wh-switch">
+                <span class="fieldset-label">"Delivery"</span>
+                <label class="switch">
                     <input type="checkbox" role="switch" aria-describedby="webhook-enabled-hint" bind:checked=form.enabled/>
-                    <span class="wh-switch-track" aria-hidden="true"></span>
+                    <span class="switch-track" aria-hidden="true"></span>
                     <span>"Enabled"</span>
                 </label>
                 <p class="field-hint" id="webhook-enabled-hint">"While disabled, no events are sent to it."</p>

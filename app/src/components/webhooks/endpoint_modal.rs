@@ -132,7 +132,7 @@ pub fn EndpointModal(
                                 Some(endpoint_id) => view! { <SecretPanel endpoint_id previous_until fetched=secrets/> }.into_any(),
                                 None => view! {
                                     <p class="field-hint wh-secret-later">
-                                        "Signing secret (auto-generated): a " <code class="wh-mono">"whsec_…"</code>
+                                        "Signing secret (auto-generated): a " <code class="mono">"whsec_…"</code>
                                         " secret is made when you create the endpoint. Copy it on the next step; it stays available under Edit."
                                     </p>
                                 }.into_any(),
@@ -154,7 +154,7 @@ fn Created(done: EndpointWithSecret) -> impl IntoView {
         <div class="wh-created" data-testid="webhook-created">
             <p class="wh-created-note" role="status">
                 <span class="wh-created-icon" aria-hidden="true">"✓"</span>
-                <span>"Deliveries to " <code class="wh-mono">{done.endpoint.url}</code> " start with the next event."</span>
+                <span>"Deliveries to " <code class="mono">{done.endpoint.url}</code> " start with the next event."</span>
             </p>
             <section class="wh-security" aria-labelledby="webhook-security-title">
                 <h3 id="webhook-security-title">"Security"</h3>

@@ -26,7 +26,7 @@ pub fn EndpointRow(
         (None, _) => view! { <span>"No deliveries yet"</span> }.into_any(),
         (Some(at), Some(code)) => view! { <span>{moment(at)}</span> {code_chip(code)} }.into_any(),
         (Some(at), None) => view! {
-            <span>{moment(at)}</span> <span class="wh-code wh-code-bad">"No response"</span>
+            <span>{moment(at)}</span> <span class="badge badge-code badge-bad">"No response"</span>
         }
         .into_any(),
     };

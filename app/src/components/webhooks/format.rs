@@ -28,9 +28,9 @@ pub fn status_line(code: u16) -> String {
 /// The colour class of an HTTP status: success, redirect/client error, server error.
 pub fn code_class(code: u16) -> &'static str {
     match code {
-        200..=299 => "wh-code wh-code-ok",
-        300..=499 => "wh-code wh-code-warn",
-        _ => "wh-code wh-code-bad",
+        200..=299 => "badge badge-code badge-ok",
+        300..=499 => "badge badge-code badge-warn",
+        _ => "badge badge-code badge-bad",
     }
 }
 
@@ -41,20 +41,20 @@ pub fn code_chip(code: u16) -> impl IntoView {
 
 pub fn endpoint_badge(status: EndpointStatus, reason: Option<String>) -> impl IntoView {
     let (class, label) = match status {
-        EndpointStatus::Active => ("wh-badge wh-badge-ok", "Active"),
-        EndpointStatus::Failing => ("wh-badge wh-badge-warn", "Failing"),
-        EndpointStatus::Disabled => ("wh-badge wh-badge-off", "Disabled"),
+        EndpointStatus::Active => ("badge badge-dot badge-ok", "Active"),
+        EndpointStatus::Failing => ("badge badge-dot badge-warn", "Failing"),
+        EndpointStatus::Disabled => ("badge badge-dot badge-off badge-alert", "Disabled"),
     };
     view! { <span class=class title=reason data-testid="endpoint-status">{label}</span> }
 }
 
 pub fn delivery_badge(status: DeliveryStatus) -> impl IntoView {
     let (class, label) = match status {
-        DeliveryStatus::Succeeded => ("wh-badge wh-badge-ok", "Succeeded"),
-        DeliveryStatus::Pending => ("wh-badge wh-badge-warn", "Pending"),
+        DeliveryStatus::Succeeded => ("badge badge-dot badge-ok", "Succeeded"),
+        DeliveryStatus::Pending => ("badge badge-dot badge-warn", "Pending"),
         // Waits for its endpoint to be switched on again.
-        DeliveryStatus::Parked => ("wh-badge wh-badge-off", "Paused"),
-        DeliveryStatus::Failed => ("wh-badge wh-badge-bad", "Failed"),
+        DeliveryStatus::Parked => ("badge badge-dot badge-off", "Paused"),
+        DeliveryStatus::Failed => ("badge badge-dot badge-bad", "Failed"),
     };
     view! { <span class=class data-testid="delivery-status">{label}</span> }
 }
@@ -62,14 +62,14 @@ pub fn delivery_badge(status: DeliveryStatus) -> impl IntoView {
 /// Subscribed event types as chips; `*` reads "All events".
 pub fn event_chips(types: &[String]) -> impl IntoView {
     let chips = if types.iter().any(|t| t == ALL_EVENTS) {
-        vec![view! { <li class="wh-chip wh-chip-all">"All events"</li> }.into_any()]
+        vec![view! { <li class="badge">"All events"</li> }.into_any()]
     } else {
         types
             .iter()
-            .map(|t| view! { <li class="wh-chip">{t.clone()}</li> }.into_any())
+            .map(|t| view! { <li class="badge badge-code">{t.clone()}</li> }.into_any())
             .collect()
     };
-    view! { <ul class="wh-chips" aria-label="Subscribed events">{chips}</ul> }
+    view! { <ul class="badge-list" aria-label="Subscribed events">{chips}</ul> }
 }
 
 /// JSON bodies indented for reading; anything else as it came.

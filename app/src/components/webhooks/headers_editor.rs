@@ -78,16 +78,16 @@ pub fn HeadersEditor(
     #[prop(into)] error: Signal<Option<String>>,
 ) -> impl IntoView {
     view! {
-        <fieldset class="field wh-fieldset" class:field-invalid=move || error.get().is_some()
+        <fieldset class="field fieldset" class:field-invalid=move || error.get().is_some()
             aria-describedby="webhook-headers-error">
             <legend>"Custom headers"</legend>
             <p class="field-hint">"Sent with every delivery, e.g. an authorization token your receiver expects. Values are encrypted at rest and hidden in the delivery log."</p>
             <ul class="wh-header-rows" data-testid="header-rows">
                 <For each=move || rows.rows.get() key=|r| r.key let:row>
                     <li class="wh-header-row">
-                        <input type="text" class="wh-mono" placeholder="Header name" aria-label="Header name"
+                        <input type="text" class="mono" placeholder="Header name" aria-label="Header name"
                             autocomplete="off" spellcheck="false" bind:value=row.name/>
-                        <input type="text" class="wh-mono" placeholder="Value" aria-label="Header value"
+                        <input type="text" class="mono" placeholder="Value" aria-label="Header value"
                             autocomplete="off" spellcheck="false" bind:value=row.value/>
                         <button type="button" class="icon-button wh-remove" aria-label="Remove header"
                             on:click=move |_| rows.remove(row.key)>"×"</button>

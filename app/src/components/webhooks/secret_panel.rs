@@ -34,7 +34,7 @@ pub fn SecretField(
         <div class="field">
             <label for=id.clone()>"Signing secret"</label>
             <div class="wh-secret">
-                <input id=id type="text" class="wh-mono" readonly=true spellcheck="false" autocomplete="off"
+                <input id=id type="text" class="mono" readonly=true spellcheck="false" autocomplete="off"
                     aria-describedby=hint_id.clone() prop:value=shown node_ref=input
                     data-testid="signing-secret"
                     on:focus=move |_| {
@@ -107,10 +107,10 @@ pub fn SecretPanel(
                     "Rotate secret"
                 </button>
             }>
-            <div class="notice notice-warning wh-confirm" role="group" aria-label="Rotate the signing secret">
+            <div class="notice notice-warning inline-confirm" role="group" aria-label="Rotate the signing secret">
                 <p><strong>"Rotate the signing secret?"</strong></p>
                 <p>"A new secret signs every delivery from now on. The old one keeps signing alongside it for 24 hours, so you can update your receiver without missing events."</p>
-                <div class="wh-confirm-actions">
+                <div class="inline-confirm-actions">
                     <button type="button" class="button button-secondary button-sm" on:click=move |_| confirming.set(false)>"Cancel"</button>
                     <button type="button" class="button button-primary button-sm" disabled=move || rotate.pending().get()
                         on:click=move |_| { rotate.dispatch(()); }>"Rotate now"</button>

@@ -49,7 +49,7 @@ pub fn TestModal(
     let url = endpoint.url.clone();
     view! {
         <Modal open=Signal::from(true) title="Send a test event".to_string() on_close footer=footer size="lg">
-            <p class="wh-modal-lead">"Sends the event type's example payload to " <code class="wh-mono">{url.clone()}</code>
+            <p class="wh-modal-lead">"Sends the event type's example payload to " <code class="mono">{url.clone()}</code>
                 " now, signed like a real delivery, and shows the answer. It is logged like any delivery."</p>
             <div class="field wh-test-type">
                 <label for="webhook-test-type">"Event type"</label>
