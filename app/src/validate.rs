@@ -40,21 +40,14 @@ pub fn required_text(
     value: &str,
     max: usize,
 ) -> Result<String, AppError> {
-    let sent = value.chars().count();
-    let value = value.trim();
+    let value = optional_text(field, label, value, max)?;
     if value.is_empty() {
         return Err(AppError::bad_request(
             field,
             format!("{label} is required."),
         ));
     }
-    if sent > max {
-        return Err(AppError::bad_request(
-            field,
-            format!("{label} must be at most {max} characters."),
-        ));
-    }
-    Ok(value.to_string())
+    Ok(value)
 }
 
 /// Text of at most `max` characters (counted as sent), trimmed; may be empty.
@@ -64,15 +57,13 @@ pub fn optional_text(
     value: &str,
     max: usize,
 ) -> Result<String, AppError> {
-    let sent = value.chars().count();
-    let value = value.trim();
-    if sent > max {
+    if value.chars().count() > max {
         return Err(AppError::bad_request(
             field,
             format!("{label} must be at most {max} characters."),
         ));
     }
-    Ok(value.to_string())
+    Ok(value.trim().to_string())
 }
 
 /// A timestamp the database can store and compare: years 0 to 9999, as RFC 3339 writes them.

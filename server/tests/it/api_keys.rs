@@ -183,19 +183,7 @@ async fn a_key_acts_for_its_company_only_and_cannot_mint_stronger_keys(pool: PgP
     let (_, acme_secret) = create_key(&acme, "acme", &["api_keys:read", "api_keys:write"]).await;
     let client = KeyClient::new(&app, &acme_secret);
 
-    let listed: Value = client
-        .get("/api/v1/api_keys/list")
-        .await
-        .json()
-        .await
-        .unwrap();
-    let names: Vec<&str> = listed["keys"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|k| k["name"].as_str().unwrap())
-        .collect();
-    assert_eq!(names, ["acme"]);
+    assert_eq!(crate::common::key_names(&client).await, ["acme"]);
     for (path, body) in [
         (
             "/api/v1/api_keys/set_enabled",

@@ -85,12 +85,7 @@ async fn switching_an_endpoint_off_parks_its_deliveries_and_on_sends_them(pool: 
 
 #[sqlx::test(migrations = "../migrations")]
 async fn a_delivery_queued_for_an_endpoint_switched_off_since_is_parked_not_sent(pool: PgPool) {
-    let app = TestApp::builder(pool)
-        .config(|c| c.webhooks.workers = 0)
-        .await;
-    let admin = app.setup("Acme", "ada@acme.test").await;
-    let receiver = Receiver::start().await;
-    admin.add_webhook(&receiver.url("/hook")).await;
+    let (app, admin, receiver) = crate::common::without_worker(pool).await;
     admin.publish("message.sent", json!({})).await;
     // Switched off behind the queue's back, after the delivery was queued.
     sqlx::query("UPDATE webhook_endpoints SET enabled = false")

@@ -11,19 +11,13 @@ use std::time::Duration;
 use crate::common::oauth_flow::{app_with, authorize, callback, connected_id};
 use crate::common::oauth_provider::OAuthProvider;
 use crate::common::receiver::{Receiver, Reply};
-use crate::common::{create_key, dump_database, error_of, KeyClient, TestApp, PASSWORD};
-use app::delivery::queue::{self, Claimed};
+use crate::common::{
+    claim_batch, create_key, dump_database, error_of, key_names, without_worker, KeyClient,
+    TestApp, PASSWORD,
+};
 use app::delivery::{dispatch, record};
 use serde_json::{json, Value};
 use sqlx::PgPool;
-
-/// One batch as a worker claims it (the tests that use it run no worker of their own).
-async fn claim_batch(app: &TestApp) -> Vec<Claimed> {
-    let config = &app.state.config.webhooks;
-    queue::claim(&app.pool, 10, config.lease, config.retry_schedule.len())
-        .await
-        .unwrap()
-}
 
 #[sqlx::test(migrations = "../migrations")]
 async fn a_key_cannot_see_or_take_over_keys_holding_scopes_it_lacks(pool: PgPool) {
@@ -48,21 +42,9 @@ async fn a_key_cannot_see_or_take_over_keys_holding_scopes_it_lacks(pool: PgPool
         let res = client.post(path, body).await;
         assert_eq!(error_of(res).await.0, 403, "{path} on a stronger key");
     }
-    let listed: Value = client
-        .get("/api/v1/api_keys/list")
-        .await
-        .json()
-        .await
-        .unwrap();
-    let names: Vec<&str> = listed["keys"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|k| k["name"].as_str().unwrap())
-        .collect();
     assert_eq!(
-        names,
-        vec!["keys admin"],
+        key_names(&client).await,
+        ["keys admin"],
         "a key lists only keys within its scopes"
     );
 
@@ -145,12 +127,7 @@ async fn a_nul_byte_in_one_answer_loses_no_outcome_in_its_batch(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn a_delivery_claimed_without_outcomes_is_given_up_not_retried_forever(pool: PgPool) {
-    let app = TestApp::builder(pool)
-        .config(|c| c.webhooks.workers = 0)
-        .await;
-    let admin = app.setup("Acme", "ada@acme.test").await;
-    let receiver = Receiver::start().await;
-    admin.add_webhook(&receiver.url("/hook")).await;
+    let (app, admin, receiver) = without_worker(pool).await;
     admin.publish("message.sent", json!({})).await;
     // As if every claim so far had died before recording (a poison row, or crashes).
     sqlx::query(
@@ -595,12 +572,7 @@ async fn provider_text_cannot_forge_a_log_line(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn one_row_the_database_refuses_does_not_lose_the_rest_of_its_batch(pool: PgPool) {
-    let app = TestApp::builder(pool)
-        .config(|c| c.webhooks.workers = 0)
-        .await;
-    let admin = app.setup("Acme", "ada@acme.test").await;
-    let receiver = Receiver::start().await;
-    admin.add_webhook(&receiver.url("/hook")).await;
+    let (app, admin, _receiver) = without_worker(pool).await;
     for n in 0..3 {
         admin.publish("message.sent", json!({"n": n})).await;
     }
@@ -747,18 +719,12 @@ async fn security_relevant_changes_are_in_the_audit_log(pool: PgPool) {
     admin
         .post("/api/v1/webhooks/delete", json!({"id": endpoint}))
         .await;
-    let res = admin
-        .post(
+    admin
+        .post_ok(
             "/api/v1/integrations/connect_webhook",
             json!({"slug": "zapier", "url": "https://hooks.zapier.com/hooks/catch/1/abc/"}),
         )
         .await;
-    assert_eq!(
-        res.status(),
-        200,
-        "{}",
-        res.text().await.unwrap_or_default()
-    );
 
     let (_, auditor) = create_key(&admin, "auditor", &["audit:read"]).await;
     let log: Value = KeyClient::new(&app, &auditor)

@@ -10,7 +10,7 @@ use super::secret_modal::SecretModal;
 use crate::api_keys::{list_api_keys, set_api_key_enabled, ApiKeyView, IssuedApiKey};
 use crate::components::ui::icons::IconKey;
 use crate::components::ui::CopyButton;
-use crate::components::ui::{use_toasts, EmptyState};
+use crate::components::ui::{use_toasts, EmptyState, SectionCard};
 
 /// Where the API documentation lives.
 pub const DOCS_PATH: &str = "/developers/api";
@@ -53,11 +53,10 @@ pub fn ApiAccess() -> impl IntoView {
     };
 
     view! {
-        <section class="card api-access" aria-labelledby="api-access-title" data-testid="api-access">
-            <div class="section-header">
-                <h2 class="section-title" id="api-access-title">"API Access"</h2>
+        <SectionCard id="api-access-title" title="API Access" testid="api-access" extra_class="api-access"
+            actions=ViewFn::from(move || view! {
                 <button type="button" class="button button-primary" on:click=move |_| creating.set(true)>"+ Create API key"</button>
-            </div>
+            })>
             <p class="section-intro">
                 "API keys let your own code call the Plugboard API and publish events. " {SHOWN_ONCE}
             </p>
@@ -86,7 +85,7 @@ pub fn ApiAccess() -> impl IntoView {
                     Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
                 })}
             </Transition>
-        </section>
+        </SectionCard>
         <CreateKeyModal open=creating on_created=Callback::new(move |key| show_secret(key, false))/>
         <SecretModal issued/>
         {move || regenerating.get().map(|key| view! {

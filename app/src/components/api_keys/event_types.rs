@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 
 use super::add_event_type_modal::AddEventTypeModal;
-use crate::components::ui::{use_toasts, Modal};
+use crate::components::ui::{use_toasts, Modal, SectionCard};
 use crate::events::{delete_event_type, list_event_types, EventTypeView};
 
 /// "Available Events": the event registry, built-in types and the company's own.
@@ -18,11 +18,10 @@ pub fn EventTypes() -> impl IntoView {
         Some("Event type deleted.".into())
     });
     view! {
-        <section class="card" aria-labelledby="event-types-title" data-testid="event-types">
-            <div class="section-header">
-                <h2 class="section-title" id="event-types-title">"Available Events"</h2>
+        <SectionCard id="event-types-title" title="Available Events" testid="event-types"
+            actions=ViewFn::from(move || view! {
                 <button type="button" class="button button-secondary" on:click=move |_| adding.set(true)>"+ Add event type"</button>
-            </div>
+            })>
             <p class="section-intro">
                 "Your code publishes these with " <code class="mono">"POST /api/v1/events/publish"</code>
                 "; webhook endpoints subscribe to them. Add your own types next to the built-in ones."
@@ -37,7 +36,7 @@ pub fn EventTypes() -> impl IntoView {
                     Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
                 })}
             </Transition>
-        </section>
+        </SectionCard>
         <AddEventTypeModal open=adding on_added=Callback::new(move |_| types.refetch())/>
         <Modal
             open=Signal::derive(move || deleting.get().is_some())

@@ -3,7 +3,7 @@ use uuid::Uuid;
 
 use super::add_admin_modal::AddAdminModal;
 use crate::company::{remove_admin, AdminSummary};
-use crate::components::ui::{use_toasts, Modal};
+use crate::components::ui::{use_toasts, Modal, SectionCard};
 
 /// The company's admins, with Add and a confirmed Remove (not for yourself).
 #[component]
@@ -19,11 +19,10 @@ pub fn AdminsSection(admins: Vec<AdminSummary>, on_changed: Callback<()>) -> imp
     });
     let count = admins.len();
     view! {
-        <section class="card">
-            <div class="section-header">
-                <h2 class="section-title">{format!("Admins ({count})")}</h2>
+        <SectionCard id="admins-title" title=format!("Admins ({count})")
+            actions=ViewFn::from(move || view! {
                 <button type="button" class="button button-secondary" on:click=move |_| adding.set(true)>"+ Add admin"</button>
-            </div>
+            })>
             <ul class="list" data-testid="admins-list">
                 {admins.into_iter().map(|admin| {
                     let for_modal = admin.clone();
@@ -45,7 +44,7 @@ pub fn AdminsSection(admins: Vec<AdminSummary>, on_changed: Callback<()>) -> imp
                     }
                 }).collect_view()}
             </ul>
-        </section>
+        </SectionCard>
         <AddAdminModal open=adding on_added=Callback::new(move |_| { adding.set(false); on_changed.run(()); })/>
         <Modal
             open=Signal::derive(move || removing.get().is_some())

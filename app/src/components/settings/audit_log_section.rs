@@ -1,6 +1,7 @@
 use leptos::prelude::*;
 
 use crate::audit::{list_audit_log, AuditEntry};
+use crate::components::ui::SectionCard;
 
 /// The audit log: who changed admins, API keys, webhook endpoints and connections, when and
 /// from where, newest first, with "Show older".
@@ -27,10 +28,7 @@ pub fn AuditLogSection() -> impl IntoView {
         load.dispatch(None);
     });
     view! {
-        <section class="card" aria-labelledby="audit-title" data-testid="audit-log">
-            <div class="section-header">
-                <h2 class="section-title" id="audit-title">"Audit log"</h2>
-            </div>
+        <SectionCard id="audit-title" title="Audit log" testid="audit-log">
             <p class="muted">"Security-relevant changes: admins, API keys, webhook endpoints and connections."</p>
             {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
             <Show when=move || loaded.get() && entries.with(Vec::is_empty)>
@@ -47,7 +45,7 @@ pub fn AuditLogSection() -> impl IntoView {
                     "Show older"
                 </button>
             </Show>
-        </section>
+        </SectionCard>
     }
 }
 

@@ -7,6 +7,7 @@ mod form_field;
 pub mod icons;
 mod modal;
 mod page_header;
+mod section_card;
 mod toast;
 
 pub use confirm_modal::ConfirmModal;
@@ -16,4 +17,5 @@ pub use empty_state::EmptyState;
 pub use form_field::{field_error, form_error, FormField};
 pub use modal::Modal;
 pub use page_header::PageHeader;
+pub use section_card::SectionCard;
 pub use toast::{provide_toasts, use_toasts, ToastKind, ToastRegion, Toasts};

@@ -8,7 +8,7 @@ use super::endpoint_modal::EndpointModal;
 use super::endpoint_row::{EndpointRow, RowAction};
 use super::test_modal::TestModal;
 use crate::components::ui::icons::IconWebhook;
-use crate::components::ui::{use_toasts, EmptyState};
+use crate::components::ui::{use_toasts, EmptyState, SectionCard};
 use crate::events::list_event_types;
 use crate::webhooks::{list_webhooks, set_webhook_enabled, WebhookEndpointView};
 
@@ -82,11 +82,10 @@ pub fn WebhooksSection() -> impl IntoView {
     };
 
     view! {
-        <section class="card wh-section" aria-labelledby="webhooks-title" data-testid="webhooks">
-            <div class="section-header">
-                <h2 class="section-title" id="webhooks-title">"Webhooks"</h2>
+        <SectionCard id="webhooks-title" title="Webhooks" testid="webhooks" extra_class="wh-section"
+            actions=ViewFn::from(move || view! {
                 <button type="button" class="button button-primary" on:click=add>"+ Add Webhook Endpoint"</button>
-            </div>
+            })>
             <p class="section-intro">"Receive real-time updates when events occur."</p>
             <Transition fallback=|| view! { <p class="muted">"Loading webhook endpoints..."</p> }>
                 {move || {
@@ -116,7 +115,7 @@ pub fn WebhooksSection() -> impl IntoView {
                     })
                 }}
             </Transition>
-        </section>
+        </SectionCard>
         {move || dialog.get().map(|d| match d {
             Dialog::Add => view! { <EndpointModal endpoint=None event_types on_close=close on_saved=changed/> }.into_any(),
             Dialog::Edit(e) => view! { <EndpointModal endpoint=Some(e) event_types on_close=close on_saved=changed/> }.into_any(),

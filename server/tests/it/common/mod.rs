@@ -236,40 +236,27 @@ impl Browser {
         req.send().await.expect("request")
     }
 
+    /// A POST that must succeed; returns its JSON answer.
+    pub async fn post_ok(&self, path: &str, body: Value) -> Value {
+        let res = self.post(path, body).await;
+        let status = res.status();
+        let text = res.text().await.unwrap_or_default();
+        assert_eq!(status, 200, "{path}: {text}");
+        serde_json::from_str(&text).expect("json")
+    }
+
     /// Registers a webhook endpoint for every event; returns what `create` answered (the
     /// endpoint and its signing secret).
     pub async fn add_webhook(&self, url: &str) -> Value {
-        let res = self
-            .post(
-                "/api/v1/webhooks/create",
-                json!({"url": url, "event_types": ["*"]}),
-            )
-            .await;
-        assert_eq!(
-            res.status(),
-            200,
-            "create endpoint: {}",
-            res.text().await.unwrap_or_default()
-        );
-        res.json().await.expect("json")
+        let body = json!({"url": url, "event_types": ["*"]});
+        self.post_ok("/api/v1/webhooks/create", body).await
     }
 
     /// Publishes an event; returns its id.
     pub async fn publish(&self, event_type: &str, data: Value) -> String {
-        let res = self
-            .post(
-                "/api/v1/events/publish",
-                json!({"event_type": event_type, "data": data}),
-            )
-            .await;
-        assert_eq!(
-            res.status(),
-            200,
-            "publish: {}",
-            res.text().await.unwrap_or_default()
-        );
-        let body: Value = res.json().await.expect("json");
-        body["id"].as_str().expect("id").to_string()
+        let body = json!({"event_type": event_type, "data": data});
+        let published = self.post_ok("/api/v1/events/publish", body).await;
+        published["id"].as_str().expect("id").to_string()
     }
 
     /// A GET that must answer with JSON.
@@ -298,6 +285,42 @@ impl Browser {
             .await
             .expect("request")
     }
+}
+
+/// A server with no delivery worker of its own (the test claims, sends and records as a worker
+/// would), its first admin, and a receiver with an endpoint for every event.
+pub async fn without_worker(pool: PgPool) -> (TestApp, Browser, receiver::Receiver) {
+    let app = TestApp::builder(pool)
+        .config(|c| c.webhooks.workers = 0)
+        .await;
+    let admin = app.setup("Acme", "ada@acme.test").await;
+    let receiver = receiver::Receiver::start().await;
+    admin.add_webhook(&receiver.url("/hook")).await;
+    (app, admin, receiver)
+}
+
+/// One batch claimed as a worker claims it.
+pub async fn claim_batch(app: &TestApp) -> Vec<app::delivery::queue::Claimed> {
+    let config = &app.state.config.webhooks;
+    app::delivery::queue::claim(&app.pool, 10, config.lease, config.retry_schedule.len())
+        .await
+        .expect("claim")
+}
+
+/// The names of the keys an API key lists.
+pub async fn key_names(client: &KeyClient) -> Vec<String> {
+    let listed: Value = client
+        .get("/api/v1/api_keys/list")
+        .await
+        .json()
+        .await
+        .expect("json");
+    listed["keys"]
+        .as_array()
+        .expect("keys")
+        .iter()
+        .map(|k| k["name"].as_str().expect("name").to_string())
+        .collect()
 }
 
 /// A JSON object's fields as form fields.

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use app::integrations::credentials::Credentials;
-use serde_json::{json, Value};
+use serde_json::json;
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -19,16 +19,9 @@ pub async fn app_with(pool: PgPool, provider: &OAuthProvider, prefixes: &[&str])
 /// Starts a connection and follows the provider's redirect; returns the callback URL the
 /// provider sent the browser to.
 pub async fn authorize(admin: &Browser, slug: &str) -> String {
-    let res = admin
-        .post("/api/v1/integrations/start_oauth", json!({"slug": slug}))
+    let start = admin
+        .post_ok("/api/v1/integrations/start_oauth", json!({"slug": slug}))
         .await;
-    assert_eq!(
-        res.status(),
-        200,
-        "{}",
-        res.text().await.unwrap_or_default()
-    );
-    let start: Value = res.json().await.unwrap();
     let at_provider = admin
         .get_url(start["authorize_url"].as_str().unwrap())
         .await;
