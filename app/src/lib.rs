@@ -2,6 +2,8 @@
 //! Plugboard's UI components and server functions. Built with `ssr` for the server binary and
 //! with `hydrate` for the browser bundle; server-only code lives in modules gated on `ssr`.
 
+#[cfg(feature = "ssr")]
+pub mod actions;
 pub mod api_keys;
 mod app;
 pub mod audit;

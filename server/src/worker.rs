@@ -8,9 +8,9 @@
 use std::time::Duration;
 
 use app::delivery::queue::{self, CHANNEL};
+use app::delivery::record::SwitchedOff;
 use app::delivery::{dispatch, record};
 use app::runtime::AppState;
-use app::webhooks::health::Disabled;
 use sqlx::postgres::PgListener;
 use tokio::sync::watch;
 
@@ -132,7 +132,7 @@ async fn work(state: AppState, mut shutdown: watch::Receiver<bool>) {
         let state = state.clone();
         recordings.spawn(async move {
             match record::record(&state.pool, &state.config.webhooks, &results).await {
-                Ok(disabled) => notify_disabled(&state, disabled).await,
+                Ok(switched_off) => notify_switched_off(&state, switched_off).await,
                 // The claims run out and the deliveries are attempted again: at least once.
                 Err(e) => tracing::error!("recording {} delivery attempts: {e}", results.len()),
             }
@@ -142,24 +142,54 @@ async fn work(state: AppState, mut shutdown: watch::Receiver<bool>) {
     while recordings.join_next().await.is_some() {}
 }
 
-async fn notify_disabled(state: &AppState, disabled: Vec<Disabled>) {
-    for endpoint in disabled {
-        tracing::warn!(endpoint = %endpoint.endpoint_id, reason = %endpoint.reason, "webhook endpoint disabled");
-        let body = format!(
-            "{} was disabled: {} Fix the endpoint, then enable it again on the API & Webhooks tab.",
-            endpoint.url, endpoint.reason
-        );
+async fn notify_switched_off(state: &AppState, switched_off: Vec<SwitchedOff>) {
+    for destination in switched_off {
+        let (company_id, kind, title, body, link) = match destination {
+            SwitchedOff::Endpoint(endpoint) => {
+                tracing::warn!(endpoint = %endpoint.endpoint_id, reason = %endpoint.reason, "webhook endpoint disabled");
+                let body = format!(
+                    "{} was disabled: {} Fix the endpoint, then enable it again on the API & Webhooks tab.",
+                    endpoint.url, endpoint.reason
+                );
+                (
+                    endpoint.company_id,
+                    "webhook_disabled",
+                    "Webhook endpoint disabled".to_string(),
+                    body,
+                    "/integrations/api",
+                )
+            }
+            SwitchedOff::Connection(connection) => {
+                tracing::warn!(connection = %connection.connection_id, reason = %connection.reason, "connection suspended");
+                let name = state
+                    .catalogue
+                    .get(&connection.provider)
+                    .map(|p| p.def.name.clone())
+                    .unwrap_or(connection.provider);
+                let body = format!(
+                    "{name} stopped accepting our requests: {} Its notifications wait until you reconnect it on the Connected tab.",
+                    connection.reason
+                );
+                (
+                    connection.company_id,
+                    "integration.error",
+                    format!("{name} needs to be reconnected"),
+                    body,
+                    "/integrations/connected",
+                )
+            }
+        };
         let posted = app::notifications::service::post(
             &state.pool,
-            endpoint.company_id,
-            "webhook_disabled",
-            "Webhook endpoint disabled",
+            company_id,
+            kind,
+            &title,
             &body,
-            Some("/integrations/api"),
+            Some(link),
         )
         .await;
         if let Err(e) = posted {
-            tracing::warn!("notifying admins of a disabled endpoint: {e}");
+            tracing::warn!("notifying admins of a destination switched off: {e}");
         }
     }
 }

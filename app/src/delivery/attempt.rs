@@ -40,6 +40,9 @@ pub enum Verdict {
     Stop {
         disable: bool,
     },
+    /// The destination refused our credentials (a revoked token): it is switched off until an
+    /// admin reconnects it, and this delivery waits with it instead of failing.
+    Suspend,
 }
 
 impl SentAttempt {

@@ -7,19 +7,32 @@ use uuid::Uuid;
 /// What a delivery goes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DestinationKind {
+    /// A webhook endpoint (`deliveries.endpoint_id`).
     Webhook,
+    /// A connection to a third-party service (`deliveries.connection_id`).
+    Connection,
 }
 
 impl DestinationKind {
     pub fn as_str(self) -> &'static str {
         match self {
             DestinationKind::Webhook => "webhook",
+            DestinationKind::Connection => "connection",
+        }
+    }
+
+    /// The `deliveries` column holding this kind's destination id.
+    pub fn column(self) -> &'static str {
+        match self {
+            DestinationKind::Webhook => "endpoint_id",
+            DestinationKind::Connection => "connection_id",
         }
     }
 
     pub fn parse(text: &str) -> Option<DestinationKind> {
         match text {
             "webhook" => Some(DestinationKind::Webhook),
+            "connection" => Some(DestinationKind::Connection),
             _ => None,
         }
     }
@@ -37,6 +50,23 @@ impl Destination {
             kind: DestinationKind::Webhook,
             id: endpoint_id,
         }
+    }
+
+    pub fn connection(connection_id: Uuid) -> Self {
+        Destination {
+            kind: DestinationKind::Connection,
+            id: connection_id,
+        }
+    }
+
+    /// The id as `deliveries.endpoint_id`, when it is an endpoint.
+    pub fn endpoint_id(self) -> Option<Uuid> {
+        (self.kind == DestinationKind::Webhook).then_some(self.id)
+    }
+
+    /// The id as `deliveries.connection_id`, when it is a connection.
+    pub fn connection_id(self) -> Option<Uuid> {
+        (self.kind == DestinationKind::Connection).then_some(self.id)
     }
 }
 

@@ -22,7 +22,8 @@ pub struct Filter {
 #[derive(sqlx::FromRow)]
 struct DeliveryRow {
     id: Uuid,
-    endpoint_id: Uuid,
+    endpoint_id: Option<Uuid>,
+    connection_id: Option<Uuid>,
     event_id: Uuid,
     event_type: String,
     status: String,
@@ -49,7 +50,7 @@ struct AttemptRow {
 }
 
 const SELECT_DELIVERY: &str =
-    "SELECT d.id, d.endpoint_id, d.event_id, ev.event_type, d.status, d.attempts,
+    "SELECT d.id, d.endpoint_id, d.connection_id, d.event_id, ev.event_type, d.status, d.attempts,
         d.next_attempt_at, d.last_status_code, d.last_error, d.created_at, d.completed_at
    FROM deliveries d JOIN events ev ON ev.id = d.event_id";
 
@@ -65,13 +66,13 @@ pub async fn list(
         .transpose()?;
     let rows: Vec<DeliveryRow> = sqlx::query_as(&format!(
         "{SELECT_DELIVERY}
-          WHERE d.company_id = $1 AND d.destination_kind = $2 AND d.endpoint_id = $3
-            AND ($4::text IS NULL OR d.status = $4) AND ($5::text IS NULL OR ev.event_type = $5)
-            AND ($6::timestamptz IS NULL OR d.created_at < $6)
-          ORDER BY d.created_at DESC, d.id DESC LIMIT $7"
+          WHERE d.company_id = $1 AND d.{} = $2
+            AND ($3::text IS NULL OR d.status = $3) AND ($4::text IS NULL OR ev.event_type = $4)
+            AND ($5::timestamptz IS NULL OR d.created_at < $5)
+          ORDER BY d.created_at DESC, d.id DESC LIMIT $6",
+        filter.destination.kind.column()
     ))
     .bind(company_id)
-    .bind(filter.destination.kind.as_str())
     .bind(filter.destination.id)
     .bind(filter.status.map(DeliveryStatus::as_str))
     .bind(filter.event_type.filter(|t| !t.is_empty()))
@@ -150,6 +151,7 @@ fn view(row: DeliveryRow, attempt_log: Vec<AttemptView>) -> DeliveryView {
     DeliveryView {
         id: row.id,
         endpoint_id: row.endpoint_id,
+        connection_id: row.connection_id,
         event_id: public_id(row.event_id),
         event_type: row.event_type,
         status,

@@ -28,6 +28,8 @@ pub mod outcome;
 pub mod queue;
 #[cfg(feature = "ssr")]
 pub mod record;
+#[cfg(feature = "ssr")]
+pub mod sample;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -84,7 +86,10 @@ pub struct AttemptView {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct DeliveryView {
     pub id: Uuid,
-    pub endpoint_id: Uuid,
+    /// The webhook endpoint it goes to, for an endpoint's delivery.
+    pub endpoint_id: Option<Uuid>,
+    /// The connection it goes to, for a connection's action.
+    pub connection_id: Option<Uuid>,
     pub event_id: String,
     pub event_type: String,
     pub status: DeliveryStatus,

@@ -19,6 +19,8 @@ pub enum Outcome {
     Failed {
         disable: bool,
     },
+    /// Parked with its destination, which is switched off until it is reconnected.
+    Suspended,
 }
 
 /// After attempt `number` (from 1) fails, the next waits `schedule[number]` (with ±10% jitter),
@@ -32,6 +34,8 @@ pub fn decide(
     let asked = match verdict {
         Verdict::Delivered => return Outcome::Succeeded,
         Verdict::Stop { disable } => return Outcome::Failed { disable },
+        Verdict::Suspend if single_attempt => return Outcome::Failed { disable: false },
+        Verdict::Suspend => return Outcome::Suspended,
         Verdict::Retry { after } => after,
     };
     let next = usize::try_from(number).unwrap_or(usize::MAX);

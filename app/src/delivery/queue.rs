@@ -24,7 +24,8 @@ struct ClaimRow {
     delivery_id: Uuid,
     company_id: Uuid,
     destination_kind: String,
-    endpoint_id: Uuid,
+    endpoint_id: Option<Uuid>,
+    connection_id: Option<Uuid>,
     attempts: i32,
     event_id: Uuid,
     event_type: String,
@@ -35,14 +36,15 @@ struct ClaimRow {
 impl ClaimRow {
     fn claimed(self, claim_id: Uuid) -> Option<Claimed> {
         let kind = DestinationKind::parse(&self.destination_kind)?;
+        let id = match kind {
+            DestinationKind::Webhook => self.endpoint_id?,
+            DestinationKind::Connection => self.connection_id?,
+        };
         Some(Claimed {
             delivery_id: self.delivery_id,
             claim_id,
             company_id: self.company_id,
-            destination: Destination {
-                kind,
-                id: self.endpoint_id,
-            },
+            destination: Destination { kind, id },
             event: EventPayload {
                 id: self.event_id,
                 event_type: self.event_type,
@@ -54,9 +56,10 @@ impl ClaimRow {
     }
 }
 
-/// Queues, in the publishing transaction, one delivery per enabled webhook endpoint of the
-/// company subscribed to each event's type or to `*` (`ids[i]` of type `types[i]`). Each row
-/// gets its own `created_at` (the delivery log's paging cursor), even within one batch.
+/// Queues, in the publishing transaction, one delivery per destination of the company
+/// subscribed to each event's type (`ids[i]` of type `types[i]`): every enabled webhook endpoint
+/// subscribed to the type or to `*`, and every active connection whose settings subscribe to it.
+/// Each row gets its own `created_at` (the delivery log's paging cursor), even within one batch.
 pub async fn enqueue(
     tx: &mut PgConnection,
     company_id: Uuid,
@@ -64,11 +67,20 @@ pub async fn enqueue(
     types: &[&str],
 ) -> Result<u64, sqlx::Error> {
     let queued = sqlx::query(
-        "INSERT INTO deliveries (id, company_id, destination_kind, endpoint_id, event_id, status, next_attempt_at, created_at)
-         SELECT gen_random_uuid(), $1, 'webhook', e.id, ev.id, 'pending', now(), clock_timestamp()
+        "INSERT INTO deliveries (id, company_id, destination_kind, endpoint_id, connection_id, event_id, status,
+                                 next_attempt_at, created_at)
+         SELECT gen_random_uuid(), $1, dest.kind, dest.endpoint_id, dest.connection_id, ev.id, 'pending', now(),
+                clock_timestamp()
            FROM unnest($2::uuid[], $3::text[]) AS ev(id, type)
-           JOIN webhook_endpoints e
-             ON e.company_id = $1 AND e.enabled AND (ev.type = ANY(e.event_types) OR '*' = ANY(e.event_types))",
+           JOIN LATERAL (
+                SELECT 'webhook' AS kind, e.id AS endpoint_id, NULL::uuid AS connection_id
+                  FROM webhook_endpoints e
+                 WHERE e.company_id = $1 AND e.enabled AND (ev.type = ANY(e.event_types) OR '*' = ANY(e.event_types))
+                UNION ALL
+                SELECT 'connection', NULL, c.id
+                  FROM connections c
+                 WHERE c.company_id = $1 AND c.status = 'active' AND c.event_types <> '{}'
+                   AND ev.type = ANY(c.event_types)) AS dest ON true",
     )
     .bind(company_id)
     .bind(ids)
@@ -117,7 +129,7 @@ pub async fn claim(
             SET claim_id = $2, attempts = d.attempts + 1, next_attempt_at = now() + make_interval(secs => $3)
            FROM due, events ev
           WHERE d.id = due.id AND d.attempts < $4 AND ev.id = d.event_id
-         RETURNING d.id AS delivery_id, d.company_id, d.destination_kind, d.endpoint_id, d.attempts,
+         RETURNING d.id AS delivery_id, d.company_id, d.destination_kind, d.endpoint_id, d.connection_id, d.attempts,
                    ev.id AS event_id, ev.event_type, ev.data, ev.created_at AS event_created_at",
     )
     .bind(i64::try_from(limit).unwrap_or(i64::MAX))
@@ -135,11 +147,11 @@ pub async fn claim(
 /// A switched-off destination keeps its pending deliveries parked, out of every claim's way.
 /// Deliveries being sent right now are parked when their outcome is recorded.
 pub async fn park(conn: &mut PgConnection, destination: Destination) -> Result<u64, sqlx::Error> {
-    let parked = sqlx::query(
+    let parked = sqlx::query(&format!(
         "UPDATE deliveries SET status = 'parked'
-          WHERE destination_kind = $1 AND endpoint_id = $2 AND status = 'pending' AND claim_id IS NULL",
-    )
-    .bind(destination.kind.as_str())
+          WHERE {} = $1 AND status = 'pending' AND claim_id IS NULL",
+        destination.kind.column()
+    ))
     .bind(destination.id)
     .execute(conn)
     .await?;
@@ -148,35 +160,44 @@ pub async fn park(conn: &mut PgConnection, destination: Destination) -> Result<u
 
 /// Switched on again: its parked deliveries are due now.
 pub async fn resume(conn: &mut PgConnection, destination: Destination) -> Result<u64, sqlx::Error> {
-    let resumed = sqlx::query(
+    let resumed = sqlx::query(&format!(
         "UPDATE deliveries SET status = 'pending', next_attempt_at = now()
-          WHERE destination_kind = $1 AND endpoint_id = $2 AND status = 'parked'",
-    )
-    .bind(destination.kind.as_str())
+          WHERE {} = $1 AND status = 'parked'",
+        destination.kind.column()
+    ))
     .bind(destination.id)
     .execute(conn)
     .await?;
     Ok(resumed.rows_affected())
 }
 
+/// Whether a delivery's destination takes deliveries now, as SQL over `d` (a `deliveries`
+/// row): an enabled endpoint, an active connection. A destination that is off keeps them parked.
+const DESTINATION_ON: &str = "CASE d.destination_kind
+        WHEN 'webhook' THEN (SELECT e.enabled FROM webhook_endpoints e WHERE e.id = d.endpoint_id)
+        ELSE (SELECT c.status = 'active' FROM connections c WHERE c.id = d.connection_id) END";
+
 /// A new delivery of the same event to the same destination, due now (parked if the
-/// destination is off); None when the company has no such delivery.
+/// destination is off); None when the company has no such delivery to a `kind` destination.
 pub async fn redeliver(
     pool: &PgPool,
     company_id: Uuid,
+    kind: DestinationKind,
     delivery_id: Uuid,
 ) -> Result<Option<Uuid>, sqlx::Error> {
     let id = Uuid::new_v4();
-    let inserted = sqlx::query(
-        "INSERT INTO deliveries (id, company_id, destination_kind, endpoint_id, event_id, status, next_attempt_at)
-         SELECT $3, d.company_id, d.destination_kind, d.endpoint_id, d.event_id,
-                CASE WHEN e.enabled THEN 'pending' ELSE 'parked' END, now()
-           FROM deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
-          WHERE d.company_id = $1 AND d.id = $2",
-    )
+    let inserted = sqlx::query(&format!(
+        "INSERT INTO deliveries (id, company_id, destination_kind, endpoint_id, connection_id, event_id, status,
+                                 next_attempt_at)
+         SELECT $3, d.company_id, d.destination_kind, d.endpoint_id, d.connection_id, d.event_id,
+                CASE WHEN {DESTINATION_ON} THEN 'pending' ELSE 'parked' END, now()
+           FROM deliveries d
+          WHERE d.company_id = $1 AND d.id = $2 AND d.destination_kind = $4"
+    ))
     .bind(company_id)
     .bind(delivery_id)
     .bind(id)
+    .bind(kind.as_str())
     .execute(pool)
     .await?;
     Ok((inserted.rows_affected() > 0).then_some(id))
@@ -190,16 +211,14 @@ pub async fn retry_failed(
     destination: Destination,
     since: DateTime<Utc>,
 ) -> Result<u64, sqlx::Error> {
-    let retried = sqlx::query(
+    let retried = sqlx::query(&format!(
         "UPDATE deliveries d
-            SET status = CASE WHEN e.enabled THEN 'pending' ELSE 'parked' END,
+            SET status = CASE WHEN {DESTINATION_ON} THEN 'pending' ELSE 'parked' END,
                 attempts = 0, next_attempt_at = now(), completed_at = NULL
-           FROM webhook_endpoints e
-          WHERE e.id = d.endpoint_id AND d.company_id = $1 AND d.destination_kind = $2
-            AND d.endpoint_id = $3 AND d.status = 'failed' AND d.created_at >= $4",
-    )
+          WHERE d.company_id = $1 AND d.{} = $2 AND d.status = 'failed' AND d.created_at >= $3",
+        destination.kind.column()
+    ))
     .bind(company_id)
-    .bind(destination.kind.as_str())
     .bind(destination.id)
     .bind(since)
     .execute(pool)
@@ -216,14 +235,15 @@ pub async fn insert_claimed(
 ) -> Result<Claimed, sqlx::Error> {
     let (delivery_id, claim_id) = (Uuid::new_v4(), Uuid::new_v4());
     sqlx::query(
-        "INSERT INTO deliveries (id, company_id, destination_kind, endpoint_id, event_id, status, attempts,
-                                 next_attempt_at, claim_id)
-         VALUES ($1, $2, $3, $4, $5, 'pending', 1, now() + interval '5 minutes', $6)",
+        "INSERT INTO deliveries (id, company_id, destination_kind, endpoint_id, connection_id, event_id, status,
+                                 attempts, next_attempt_at, claim_id)
+         VALUES ($1, $2, $3, $4, $5, $6, 'pending', 1, now() + interval '5 minutes', $7)",
     )
     .bind(delivery_id)
     .bind(company_id)
     .bind(destination.kind.as_str())
-    .bind(destination.id)
+    .bind(destination.endpoint_id())
+    .bind(destination.connection_id())
     .bind(event.id)
     .bind(claim_id)
     .execute(tx)

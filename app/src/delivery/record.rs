@@ -8,8 +8,17 @@ use uuid::Uuid;
 use super::attempt::SentAttempt;
 use super::outcome::Outcome;
 use super::queue::Claimed;
+use crate::actions::health::{self as connection_health, Suspended};
 use crate::runtime::config::WebhookConfig;
-use crate::webhooks::health::{self, Disabled};
+use crate::webhooks::health::{self as endpoint_health, Disabled};
+
+/// A destination the recorded attempts switched off, for the admins' notification.
+pub enum SwitchedOff {
+    /// Too many failures, or 410 Gone.
+    Endpoint(Disabled),
+    /// The provider refused the credentials.
+    Connection(Suspended),
+}
 
 /// One attempt, sent or not, and what it means.
 #[derive(Debug, Clone)]
@@ -21,12 +30,14 @@ pub struct Recorded {
 }
 
 impl Recorded {
+    /// The delivery's new status; `unsent` is parked and gives its claim back.
     fn status(&self) -> &'static str {
         match (self.sent.is_none(), self.outcome) {
-            (true, _) => "parked",
+            (true, _) => "unsent",
             (false, Outcome::Succeeded) => "succeeded",
             (false, Outcome::RetryAt(_)) => "pending",
             (false, Outcome::Failed { .. }) => "failed",
+            (false, Outcome::Suspended) => "parked",
         }
     }
 }
@@ -41,7 +52,7 @@ pub async fn record(
     pool: &PgPool,
     config: &WebhookConfig,
     results: &[Recorded],
-) -> Result<Vec<Disabled>, sqlx::Error> {
+) -> Result<Vec<SwitchedOff>, sqlx::Error> {
     let batch_error = match record_together(pool, config, results).await {
         Ok(disabled) => return Ok(disabled),
         Err(e) => e,
@@ -82,7 +93,7 @@ async fn record_together(
     pool: &PgPool,
     config: &WebhookConfig,
     results: &[Recorded],
-) -> Result<Vec<Disabled>, sqlx::Error> {
+) -> Result<Vec<SwitchedOff>, sqlx::Error> {
     if results.is_empty() {
         return Ok(Vec::new());
     }
@@ -116,13 +127,17 @@ async fn record_together(
     // parking skips deliveries that are claimed, like these).
     let held: Vec<Uuid> = sqlx::query_scalar(
         "UPDATE deliveries d
-            SET status = CASE WHEN r.status = 'pending'
-                                   AND NOT (SELECT enabled FROM webhook_endpoints e WHERE e.id = d.endpoint_id FOR SHARE)
+            SET status = CASE WHEN r.status = 'unsent' THEN 'parked'
+                              WHEN r.status = 'pending' AND NOT (CASE d.destination_kind
+                                  WHEN 'webhook' THEN (SELECT e.enabled FROM webhook_endpoints e
+                                                        WHERE e.id = d.endpoint_id FOR SHARE)
+                                  ELSE (SELECT c.status = 'active' FROM connections c
+                                         WHERE c.id = d.connection_id FOR SHARE) END)
                               THEN 'parked' ELSE r.status END,
-                attempts = CASE WHEN r.status = 'parked' THEN d.attempts - 1 ELSE d.attempts END,
+                attempts = CASE WHEN r.status = 'unsent' THEN d.attempts - 1 ELSE d.attempts END,
                 next_attempt_at = COALESCE(r.next_at, now()), claim_id = NULL,
-                last_status_code = CASE WHEN r.status = 'parked' THEN d.last_status_code ELSE r.code END,
-                last_error = CASE WHEN r.status = 'parked' THEN d.last_error ELSE r.error END,
+                last_status_code = CASE WHEN r.status = 'unsent' THEN d.last_status_code ELSE r.code END,
+                last_error = CASE WHEN r.status = 'unsent' THEN d.last_error ELSE r.error END,
                 completed_at = CASE WHEN r.status IN ('succeeded', 'failed') THEN now() END
            FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::timestamptz[], $5::int[], $6::text[])
                 AS r(id, claim, status, next_at, code, error)
@@ -147,9 +162,15 @@ async fn record_together(
     // sharing destinations (and deletes, which lock the destination before its deliveries)
     // then never wait on each other in a cycle.
     let mut tx = pool.begin().await?;
-    let disabled = health::update(&mut tx, config, &kept).await?;
+    let mut switched_off: Vec<SwitchedOff> = endpoint_health::update(&mut tx, config, &kept)
+        .await?
+        .into_iter()
+        .map(SwitchedOff::Endpoint)
+        .collect();
+    let suspended = connection_health::update(&mut tx, &kept).await?;
+    switched_off.extend(suspended.into_iter().map(SwitchedOff::Connection));
     tx.commit().await?;
-    Ok(disabled)
+    Ok(switched_off)
 }
 
 async fn insert_attempts(

@@ -58,12 +58,14 @@ pub async fn get_connection(id: Uuid) -> Result<ConnectionView, AppError> {
     service::get(&crate::runtime::app_state()?, caller.company_id, id).await
 }
 
-/// Starts an OAuth connection: returns the provider URL to send the browser to.
+/// Starts an OAuth connection: returns the provider URL to send the browser to. `reconnect`
+/// names a connection whose credentials the provider refused: it is renewed in place, keeping
+/// its settings and the notifications waiting for it.
 #[server(prefix = "/api/v1/integrations", endpoint = "start_oauth", input = server_fn::codec::Json, client = ApiClient,
          input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
-pub async fn start_oauth(slug: String) -> Result<OAuthStart, AppError> {
+pub async fn start_oauth(slug: String, reconnect: Option<Uuid>) -> Result<OAuthStart, AppError> {
     let caller = crate::auth::access::require_admin().await?;
-    oauth::start(&crate::runtime::app_state()?, &caller, &slug).await
+    oauth::start(&crate::runtime::app_state()?, &caller, &slug, reconnect).await
 }
 
 /// Connects an `api_key` provider with the values of its credential form.
@@ -112,6 +114,63 @@ pub async fn list_options(id: Uuid, source: String) -> Result<Vec<RemoteOption>,
         caller.company_id,
         id,
         &source,
+    )
+    .await
+}
+
+/// A connection's activity log: its deliveries (messages posted, hooks called), newest first,
+/// with each attempt's request and the provider's answer. Filter by `status` and `event_type`;
+/// page with `before`.
+#[server(prefix = "/api/v1/integrations", endpoint = "deliveries", input = server_fn::codec::GetUrl, client = ApiClient,
+         input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
+pub async fn list_connection_deliveries(
+    id: Uuid,
+    status: Option<crate::delivery::DeliveryStatus>,
+    event_type: Option<String>,
+    before: Option<chrono::DateTime<chrono::Utc>>,
+    limit: Option<u32>,
+) -> Result<crate::delivery::DeliveryPage, AppError> {
+    let caller = crate::auth::access::require(crate::auth::scope::Scope::IntegrationsRead).await?;
+    let filter = crate::delivery::log::Filter {
+        destination: crate::delivery::queue::Destination::connection(id),
+        status,
+        event_type,
+        before,
+        limit,
+    };
+    crate::actions::activity::deliveries(&crate::runtime::app_state()?, caller.company_id, filter)
+        .await
+}
+
+/// Sends an example event to the provider now (by default the first event the connection
+/// receives) and returns the attempt with the provider's answer.
+#[server(prefix = "/api/v1/integrations", endpoint = "send_test", input = server_fn::codec::Json, client = ApiClient,
+         input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
+pub async fn send_connection_test(
+    id: Uuid,
+    event_type: Option<String>,
+) -> Result<crate::delivery::DeliveryView, AppError> {
+    let caller = crate::auth::access::require(crate::auth::scope::Scope::IntegrationsWrite).await?;
+    crate::actions::activity::send_test(
+        &crate::runtime::app_state()?,
+        caller.company_id,
+        id,
+        event_type,
+    )
+    .await
+}
+
+/// Sends a connection's delivery again, as a new delivery.
+#[server(prefix = "/api/v1/integrations", endpoint = "redeliver", input = server_fn::codec::Json, client = ApiClient,
+         input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
+pub async fn redeliver_connection_delivery(
+    delivery_id: Uuid,
+) -> Result<crate::delivery::DeliveryView, AppError> {
+    let caller = crate::auth::access::require(crate::auth::scope::Scope::IntegrationsWrite).await?;
+    crate::actions::activity::redeliver(
+        &crate::runtime::app_state()?,
+        caller.company_id,
+        delivery_id,
     )
     .await
 }

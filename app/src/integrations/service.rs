@@ -9,11 +9,13 @@ use uuid::Uuid;
 
 use super::catalogue::Provider;
 use super::credentials::Credentials;
-use super::types::{ConnectionStatus, ConnectionView, ProviderView};
+use super::types::{AuthType, ConnectionStatus, ConnectionView, LastAction, ProviderView};
 use super::{oauth, settings};
+use crate::actions::subscriptions;
 use crate::audit::service::{self as audit, Actor, Change};
 use crate::audit::AuditAction;
 use crate::auth::access::Caller;
+use crate::delivery::queue::{self, Destination};
 use crate::error::AppError;
 use crate::runtime::{unique_as_conflict, AppState};
 
@@ -82,15 +84,22 @@ struct ConnectionRow {
     connected_by_email: String,
     connected_at: DateTime<Utc>,
     config: serde_json::Value,
+    event_types: Vec<String>,
+    last_attempt_at: Option<DateTime<Utc>>,
+    last_attempt_ok: Option<bool>,
+    failures_24h: i64,
 }
 
-const CONNECTION_COLUMNS: &str =
-    "id, provider, status, account_label, connection_info, error_message, \
-                                  connected_by_email, connected_at, config";
+/// A connection's columns as `c`, with its failed deliveries of the last 24 hours.
+const CONNECTION_COLUMNS: &str = "c.id, c.provider, c.status, c.account_label, c.connection_info, \
+     c.error_message, c.connected_by_email, c.connected_at, c.config, c.event_types, \
+     c.last_attempt_at, c.last_attempt_ok, \
+     (SELECT count(*) FROM deliveries d WHERE d.connection_id = c.id AND d.status = 'failed' \
+         AND d.created_at > now() - interval '24 hours') AS failures_24h";
 
 pub async fn list(state: &AppState, company_id: Uuid) -> Result<Vec<ConnectionView>, AppError> {
     let rows: Vec<ConnectionRow> = sqlx::query_as(&format!(
-        "SELECT {CONNECTION_COLUMNS} FROM connections WHERE company_id = $1 ORDER BY connected_at, id"
+        "SELECT {CONNECTION_COLUMNS} FROM connections c WHERE c.company_id = $1 ORDER BY c.connected_at, c.id"
     ))
     .bind(company_id)
     .fetch_all(&state.pool)
@@ -100,7 +109,7 @@ pub async fn list(state: &AppState, company_id: Uuid) -> Result<Vec<ConnectionVi
 
 pub async fn get(state: &AppState, company_id: Uuid, id: Uuid) -> Result<ConnectionView, AppError> {
     let row: Option<ConnectionRow> = sqlx::query_as(&format!(
-        "SELECT {CONNECTION_COLUMNS} FROM connections WHERE company_id = $1 AND id = $2"
+        "SELECT {CONNECTION_COLUMNS} FROM connections c WHERE c.company_id = $1 AND c.id = $2"
     ))
     .bind(company_id)
     .bind(id)
@@ -137,6 +146,13 @@ fn view(state: &AppState, row: ConnectionRow) -> ConnectionView {
         connected_by: row.connected_by_email,
         connected_at: row.connected_at,
         config: row.config,
+        auth_type: def.map(|d| d.auth_type).unwrap_or(AuthType::ApiKey),
+        event_types: row.event_types,
+        last_action: row.last_attempt_at.map(|at| LastAction {
+            at,
+            ok: row.last_attempt_ok.unwrap_or(false),
+        }),
+        failures_24h: u32::try_from(row.failures_24h).unwrap_or(u32::MAX),
     }
 }
 
@@ -160,12 +176,14 @@ pub async fn insert(
     let id = Uuid::new_v4();
     let sealed = new.credentials.seal(&state.cipher, caller.company_id, id)?;
     let config = settings::defaults(&new.provider.def.config_schema);
+    let event_types = subscriptions::event_types(&new.provider.def.slug, &config);
     let mut tx = state.pool.begin().await?;
     // Who connected it is copied as text, so the card still says so after the admin is removed.
     sqlx::query(
         "INSERT INTO connections (id, company_id, provider, allow_multiple, status, account_label, connection_info,
-                                  config, credentials, token_expires_at, provider_data, connected_by, connected_by_email)
-         VALUES ($1, $2, $3, $4, 'active', $5, $6, $7, $8, $9, $10, $11, $12)",
+                                  config, credentials, token_expires_at, provider_data, connected_by, connected_by_email,
+                                  event_types)
+         VALUES ($1, $2, $3, $4, 'active', $5, $6, $7, $8, $9, $10, $11, $12, $13)",
     )
     .bind(id)
     .bind(caller.company_id)
@@ -179,6 +197,7 @@ pub async fn insert(
     .bind(new.provider_data)
     .bind(caller.user_id())
     .bind(caller.label())
+    .bind(&event_types)
     .execute(&mut *tx)
     .await
     .map_err(unique_as_conflict(
@@ -197,6 +216,49 @@ pub async fn insert(
     Ok(id)
 }
 
+/// Renews a connection's credentials after the provider refused the old ones: it is active
+/// again, keeps its settings, and the deliveries parked while it was in Error are due now.
+pub async fn reconnect(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+    new: NewConnection<'_>,
+) -> Result<Uuid, AppError> {
+    let sealed = new.credentials.seal(&state.cipher, caller.company_id, id)?;
+    let mut tx = state.pool.begin().await?;
+    let renewed = sqlx::query(
+        "UPDATE connections SET credentials = $4, token_expires_at = $5, provider_data = $6,
+                account_label = CASE WHEN $7 = '' THEN account_label ELSE $7 END,
+                status = 'active', error_message = NULL, failed_attempts_in_row = 0,
+                last_refreshed_at = NULL, updated_at = now()
+          WHERE company_id = $1 AND id = $2 AND provider = $3",
+    )
+    .bind(caller.company_id)
+    .bind(id)
+    .bind(&new.provider.def.slug)
+    .bind(sealed)
+    .bind(new.token_expires_at)
+    .bind(new.provider_data)
+    .bind(&new.account_label)
+    .execute(&mut *tx)
+    .await?;
+    if renewed.rows_affected() == 0 {
+        return Err(not_found());
+    }
+    let resumed = queue::resume(&mut tx, Destination::connection(id)).await?;
+    let change = Change::new(
+        AuditAction::IntegrationConnected,
+        id,
+        &new.provider.def.name,
+    )
+    .with_details(serde_json::json!({ "provider": new.provider.def.slug, "reconnected": true }));
+    audit::record(&mut tx, caller.company_id, &Actor::of(caller), change).await?;
+    tx.commit().await?;
+    queue::announce(state);
+    tracing::info!(company_id = %caller.company_id, provider = %new.provider.def.slug, connection = %id, resumed, "reconnected");
+    Ok(id)
+}
+
 /// Validates settings against the provider's schema and saves them.
 pub async fn save_config(
     state: &AppState,
@@ -207,15 +269,22 @@ pub async fn save_config(
     let current = get(state, caller.company_id, id).await?;
     let provider = find_provider(state, &current.provider)?;
     settings::validate(&provider.def.config_schema, &config)?;
+    let config = settings::with_defaults(&provider.def.config_schema, config);
     let info =
         settings::connection_info(&provider.def.slug, &config).unwrap_or(current.connection_info);
-    sqlx::query("UPDATE connections SET config = $3, connection_info = $4, updated_at = now() WHERE company_id = $1 AND id = $2")
-        .bind(caller.company_id)
-        .bind(id)
-        .bind(config)
-        .bind(info)
-        .execute(&state.pool)
-        .await?;
+    // Routing follows the settings from the next publish on.
+    let event_types = subscriptions::event_types(&provider.def.slug, &config);
+    sqlx::query(
+        "UPDATE connections SET config = $3, connection_info = $4, event_types = $5, updated_at = now()
+          WHERE company_id = $1 AND id = $2",
+    )
+    .bind(caller.company_id)
+    .bind(id)
+    .bind(config)
+    .bind(info)
+    .bind(&event_types)
+    .execute(&state.pool)
+    .await?;
     get(state, caller.company_id, id).await
 }
 

@@ -18,6 +18,21 @@ pub fn defaults(schema: &Value) -> Value {
     Value::Object(out)
 }
 
+/// `config` with the schema's defaults for the settings it leaves out: what the connection
+/// acts on is what the form would show.
+pub fn with_defaults(schema: &Value, config: Value) -> Value {
+    let Value::Object(mut merged) = defaults(schema) else {
+        return config;
+    };
+    match config {
+        Value::Object(given) => {
+            merged.extend(given);
+            Value::Object(merged)
+        }
+        other => other,
+    }
+}
+
 /// Refuses settings that break the schema (or name settings it does not have), with the first
 /// problem's field and a readable message.
 pub fn validate(schema: &Value, config: &Value) -> Result<(), AppError> {
@@ -120,6 +135,14 @@ mod tests {
     #[test]
     fn defaults_come_from_the_schema() {
         assert_eq!(defaults(&schema()), json!({"daily_summary": true}));
+        assert_eq!(
+            with_defaults(&schema(), json!({"channel": "x"})),
+            json!({"channel": "x", "daily_summary": true})
+        );
+        assert_eq!(
+            with_defaults(&schema(), json!({"daily_summary": false})),
+            json!({"daily_summary": false})
+        );
     }
 
     #[test]

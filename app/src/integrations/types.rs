@@ -172,6 +172,20 @@ pub struct ConnectionView {
     pub connected_at: DateTime<Utc>,
     pub config: serde_json::Value,
     pub disconnect_effects: Vec<String>,
+    pub auth_type: AuthType,
+    /// The events its settings send to the provider (none for providers that only hold settings).
+    pub event_types: Vec<String>,
+    /// Its latest action (a message posted, a hook called), if any.
+    pub last_action: Option<LastAction>,
+    /// Deliveries to it that failed in the last 24 hours.
+    pub failures_24h: u32,
+}
+
+/// When a connection last acted, and whether the provider accepted it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct LastAction {
+    pub at: DateTime<Utc>,
+    pub ok: bool,
 }
 
 /// Where to send the browser to start an OAuth connection.

@@ -250,6 +250,14 @@ pub fn table(catalogue: &Catalogue) -> Vec<(&'static str, Vec<(&'static str, Val
             vec![("limit", range(1, 100))],
         ),
         (
+            "/api/v1/integrations/deliveries",
+            vec![("limit", range(1, 100))],
+        ),
+        (
+            "/api/v1/integrations/send_test",
+            vec![("event_type", text(EVENT_TYPE, None, 100))],
+        ),
+        (
             "/api/v1/webhooks/test",
             vec![("event_type", text(EVENT_TYPE, None, 100))],
         ),

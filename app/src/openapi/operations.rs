@@ -5,7 +5,9 @@ use utoipa::openapi::{RefOr, Schema};
 use utoipa::ToSchema;
 
 use crate::auth::scope::Scope;
-use crate::{api_keys, audit, auth, company, events, integrations, notifications, webhooks};
+use crate::{
+    api_keys, audit, auth, company, delivery, events, integrations, notifications, webhooks,
+};
 
 /// Who may call an operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -161,6 +163,18 @@ pub fn operations() -> Vec<Operation> {
         Operation::list::<integrations::ListOptions, integrations::RemoteOption>(
             "Integrations",
             s(IntegrationsRead),
+        ),
+        Operation::one::<integrations::ListConnectionDeliveries, delivery::DeliveryPage>(
+            "Integrations",
+            s(IntegrationsRead),
+        ),
+        Operation::one::<integrations::SendConnectionTest, delivery::DeliveryView>(
+            "Integrations",
+            s(IntegrationsWrite),
+        ),
+        Operation::one::<integrations::RedeliverConnectionDelivery, delivery::DeliveryView>(
+            "Integrations",
+            s(IntegrationsWrite),
         ),
         Operation::one::<api_keys::ListApiKeys, api_keys::ApiKeyList>("API keys", s(ApiKeysRead)),
         Operation::one::<api_keys::CreateApiKey, api_keys::IssuedApiKey>(

@@ -22,6 +22,9 @@ pub struct Config {
     /// How often API keys' "last used" times are written.
     pub key_usage_flush_every: Duration,
     pub webhooks: WebhookConfig,
+    /// `PLUGBOARD_CONVERSATION_URL`: the host product's page for a conversation, with
+    /// `{conversation_id}` in it; notifications link there ("View conversation").
+    pub conversation_url: Option<String>,
 }
 
 /// Webhook delivery settings.
@@ -102,6 +105,7 @@ impl Config {
                 allow_private: true,
                 ..WebhookConfig::default()
             },
+            conversation_url: None,
         }
     }
 }

@@ -69,7 +69,7 @@ pub async fn update(
                     ..Health::default()
                 };
             }
-            Outcome::RetryAt(_) => h.failed_attempts += 1,
+            Outcome::RetryAt(_) | Outcome::Suspended => h.failed_attempts += 1,
             Outcome::Failed { disable } => {
                 h.failed_attempts += 1;
                 h.failed_deliveries += 1;

@@ -5,9 +5,8 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::delivery::outcome::Outcome;
-use crate::delivery::queue::{self, Destination, EventPayload};
-use crate::delivery::{dispatch, log, record, DeliveryView, RetriedCount};
+use crate::delivery::queue::{self, Destination, DestinationKind};
+use crate::delivery::{log, sample, DeliveryView, RetriedCount};
 use crate::error::AppError;
 use crate::events::registry;
 use crate::runtime::AppState;
@@ -23,42 +22,7 @@ pub async fn send_test(
         return Err(AppError::unknown_event_type("event_type", event_type));
     };
     super::endpoints::get(state, company_id, endpoint_id).await?;
-    let mut tx = state.pool.begin().await?;
-    let event_id = Uuid::new_v4();
-    let created_at = sqlx::query_scalar(
-        "INSERT INTO events (id, company_id, event_type, data) VALUES ($1, $2, $3, $4) RETURNING created_at",
-    )
-    .bind(event_id)
-    .bind(company_id)
-    .bind(&kind.name)
-    .bind(&kind.example)
-    .fetch_one(&mut *tx)
-    .await?;
-    let event = EventPayload {
-        id: event_id,
-        event_type: kind.name,
-        data: kind.example,
-        created_at,
-    };
-    // Claimed by this request from the start, so no worker sends it as well.
-    let claimed = queue::insert_claimed(
-        &mut tx,
-        company_id,
-        Destination::webhook(endpoint_id),
-        event,
-    )
-    .await?;
-    tx.commit().await?;
-    let delivery_id = claimed.delivery_id;
-    let mut sent = dispatch::deliver(state, vec![claimed], true).await?;
-    // A test answered with 410 fails, but does not switch the endpoint off.
-    for recorded in &mut sent {
-        if let Outcome::Failed { disable: true } = recorded.outcome {
-            recorded.outcome = Outcome::Failed { disable: false };
-        }
-    }
-    record::record(&state.pool, &state.config.webhooks, &sent).await?;
-    log::get(&state.pool, company_id, delivery_id).await
+    sample::send_now(state, company_id, Destination::webhook(endpoint_id), kind).await
 }
 
 /// A new delivery of the same event to the same endpoint, due now.
@@ -67,9 +31,14 @@ pub async fn redeliver(
     company_id: Uuid,
     delivery_id: Uuid,
 ) -> Result<DeliveryView, AppError> {
-    let id = queue::redeliver(&state.pool, company_id, delivery_id)
-        .await?
-        .ok_or_else(|| AppError::NotFound("No such delivery.".into()))?;
+    let id = queue::redeliver(
+        &state.pool,
+        company_id,
+        DestinationKind::Webhook,
+        delivery_id,
+    )
+    .await?
+    .ok_or_else(|| AppError::NotFound("No such delivery.".into()))?;
     queue::announce(state);
     log::get(&state.pool, company_id, id).await
 }

@@ -124,7 +124,31 @@ pub fn config_from_env(leptos_options: &LeptosOptions) -> Result<Config, ServerE
             3600,
         )?),
         webhooks: webhook_config()?,
+        conversation_url: conversation_url()?,
     })
+}
+
+/// `PLUGBOARD_CONVERSATION_URL`: an http(s) URL with `{conversation_id}` in it.
+fn conversation_url() -> Result<Option<String>, ServerError> {
+    let Some(template) = env_var("PLUGBOARD_CONVERSATION_URL") else {
+        return Ok(None);
+    };
+    let name = "PLUGBOARD_CONVERSATION_URL";
+    if !template.contains("{conversation_id}") {
+        return Err(ServerError::config(
+            name,
+            "must contain {conversation_id}, e.g. https://app.example.com/conversations/{conversation_id}",
+        ));
+    }
+    match reqwest::Url::parse(&template.replace("{conversation_id}", "x")) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host_str().is_some() => {
+            Ok(Some(template))
+        }
+        _ => Err(ServerError::config(
+            name,
+            "must be an http(s) URL with a host",
+        )),
+    }
 }
 
 /// The provider catalogue: the built-in one, or the file `PLUGBOARD_CATALOGUE` names, completed

@@ -4,7 +4,10 @@ use uuid::Uuid;
 
 use super::available_tab::available_url;
 use crate::components::ui::use_toasts;
-use crate::integrations::{disconnect, ConnectionStatus, ConnectionView};
+use crate::components::webhooks::format::moment;
+use crate::integrations::{
+    disconnect, start_oauth, AuthType, ConnectionStatus, ConnectionView, LastAction,
+};
 
 #[component]
 pub fn ConnectionCard(
@@ -15,15 +18,34 @@ pub fn ConnectionCard(
     let id = connection.id;
     let for_disconnect = connection.clone();
     let status = connection.status;
-    // A connection the provider stopped honouring: drop it and start connecting afresh.
     let toasts = use_toasts();
+    let slug = connection.provider.clone();
+    // An OAuth connection the provider stopped honouring is renewed in place (its settings and
+    // waiting notifications kept); others are dropped and connected afresh.
+    let renew = connection.auth_type == AuthType::Oauth2;
+    let reconnect = Action::new(move |_: &()| {
+        let slug = slug.clone();
+        async move {
+            match renew {
+                true => start_oauth(slug, Some(id))
+                    .await
+                    .map(|s| Some(s.authorize_url)),
+                false => disconnect(id).await.map(|()| None),
+            }
+        }
+    });
     let navigate = use_navigate();
     let slug = connection.provider.clone();
-    let reconnect = Action::new(move |_: &()| disconnect(id));
-    toasts.follow(reconnect, move |()| {
-        navigate(&available_url("", "", &slug), Default::default());
+    toasts.follow(reconnect, move |authorize_url| {
+        match authorize_url {
+            Some(url) => {
+                let _ = window().location().assign(&url);
+            }
+            None => navigate(&available_url("", "", &slug), Default::default()),
+        }
         None
     });
+    let activity = activity_line(connection.last_action, connection.failures_24h);
     view! {
         <li class="connection-card card" data-testid=format!("connection-{}", connection.provider)>
             <img src=connection.logo.clone() alt="" width="44" height="44"/>
@@ -37,6 +59,7 @@ pub fn ConnectionCard(
                 </div>
                 <p class="muted">{connection.short_description.clone()}</p>
                 {(!connection.connection_info.is_empty()).then(|| view! { <p class="connection-info">{connection.connection_info.clone()}</p> })}
+                {activity}
                 {(status == ConnectionStatus::Error).then(|| view! {
                     <p class="field-error" role="alert">{connection.error_message.clone().unwrap_or_default()} " Reconnect to restore it."</p>
                 })}
@@ -53,4 +76,24 @@ pub fn ConnectionCard(
             </div>
         </li>
     }
+}
+
+/// "Last action: Mar 4, 2025, 14:05:09 UTC · ok · 2 failures in 24 h", when it has acted.
+fn activity_line(last: Option<LastAction>, failures_24h: u32) -> Option<impl IntoView> {
+    let last = last?;
+    let (class, outcome) = match last.ok {
+        true => ("badge badge-dot badge-ok", "Delivered"),
+        false => ("badge badge-dot badge-bad", "Failed"),
+    };
+    let failures = match failures_24h {
+        0 => String::new(),
+        1 => " · 1 failure in 24 h".to_string(),
+        n => format!(" · {n} failures in 24 h"),
+    };
+    Some(view! {
+        <p class="connection-activity muted" data-testid="last-action">
+            "Last action: "<time datetime=last.at.to_rfc3339()>{moment(&last.at)}</time>" "
+            <span class=class>{outcome}</span>{failures}
+        </p>
+    })
 }

@@ -18,7 +18,7 @@ pub fn ProviderDetailModal(provider: ProviderView, on_close: Callback<()>) -> im
     let step = RwSignal::new(Step::Details);
     let toasts = use_toasts();
     let slug = provider.slug.clone();
-    let redirect = Action::new(move |_: &()| start_oauth(slug.clone()));
+    let redirect = Action::new(move |_: &()| start_oauth(slug.clone(), None));
     toasts.follow(redirect, |start| {
         let _ = window().location().assign(&start.authorize_url);
         None

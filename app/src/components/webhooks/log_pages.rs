@@ -44,7 +44,8 @@ mod tests {
     fn delivery(n: u8, second: u32, status: DeliveryStatus) -> DeliveryView {
         DeliveryView {
             id: Uuid::from_bytes([n; 16]),
-            endpoint_id: Uuid::nil(),
+            endpoint_id: None,
+            connection_id: None,
             event_id: format!("evt_{n}"),
             event_type: "message.sent".into(),
             status,

@@ -9,7 +9,7 @@ mod delivery_row;
 mod endpoint_fields;
 mod endpoint_modal;
 mod endpoint_row;
-mod format;
+pub mod format;
 mod headers_editor;
 mod log_pages;
 mod secret_panel;

@@ -93,6 +93,9 @@ pub struct Provider {
     pub def: ProviderDef,
     pub oauth: Option<OAuthSettings>,
     pub env_prefix: String,
+    /// `<SLUG>_API_BASE_URL` replaced the catalogue's API URL (a test double, a regional host):
+    /// pasted provider URLs (catch hooks) are sent there too.
+    pub api_base_overridden: bool,
 }
 
 impl Provider {
@@ -147,9 +150,13 @@ impl Catalogue {
             }
             let var =
                 |name: &str| env(&format!("{prefix}_{name}")).filter(|v| !v.trim().is_empty());
-            if let Some(url) = var("API_BASE_URL") {
-                def.api_base_url = url;
-            }
+            let api_base_overridden = match var("API_BASE_URL") {
+                Some(url) => {
+                    def.api_base_url = url;
+                    true
+                }
+                None => false,
+            };
             let oauth = def.oauth.clone().map(|mut o| {
                 if let Some(url) = var("AUTHORIZE_URL") {
                     o.authorize_url = url;
@@ -183,6 +190,7 @@ impl Catalogue {
                 def,
                 oauth,
                 env_prefix: prefix,
+                api_base_overridden,
             });
         }
         let redirect_uri = public_url

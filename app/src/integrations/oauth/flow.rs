@@ -19,12 +19,26 @@ use crate::runtime::{db_error, tokens, AppState};
 const STATE_TTL_MINUTES: i64 = 10;
 
 /// Records a single-use state bound to the caller's session and returns the provider's
-/// authorization URL.
-pub async fn start(state: &AppState, caller: &Admin, slug: &str) -> Result<OAuthStart, AppError> {
+/// authorization URL. With `reconnect`, the flow renews that connection's credentials in place
+/// (its settings and waiting deliveries kept) instead of creating another.
+pub async fn start(
+    state: &AppState,
+    caller: &Admin,
+    slug: &str,
+    reconnect: Option<Uuid>,
+) -> Result<OAuthStart, AppError> {
     let provider = service::find_provider(state, slug)?;
     let settings = oauth_settings(provider)?;
     let client = client(state, provider)?;
-    if !provider.def.allow_multiple {
+    if let Some(id) = reconnect {
+        let existing = service::get(state, caller.company_id, id).await?;
+        if existing.provider != slug {
+            return Err(AppError::bad_request(
+                "reconnect",
+                format!("That connection is not a {} connection.", provider.def.name),
+            ));
+        }
+    } else if !provider.def.allow_multiple {
         let connected: bool = sqlx::query_scalar(
             "SELECT EXISTS (SELECT 1 FROM connections WHERE company_id = $1 AND provider = $2)",
         )
@@ -61,8 +75,9 @@ pub async fn start(state: &AppState, caller: &Admin, slug: &str) -> Result<OAuth
     }
     let (url, _) = request.url();
     sqlx::query(
-        "INSERT INTO oauth_states (state_hash, company_id, session_id, user_id, provider, pkce_verifier, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(mins => $7))",
+        "INSERT INTO oauth_states (state_hash, company_id, session_id, user_id, provider, pkce_verifier, expires_at,
+                                   reconnect_id)
+         VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(mins => $7), $8)",
     )
     .bind(&state_hash)
     .bind(caller.company_id)
@@ -71,6 +86,7 @@ pub async fn start(state: &AppState, caller: &Admin, slug: &str) -> Result<OAuth
     .bind(slug)
     .bind(sealed_verifier)
     .bind(STATE_TTL_MINUTES as i32)
+    .bind(reconnect)
     .execute(&state.pool)
     .await?;
     Ok(OAuthStart {
@@ -92,6 +108,7 @@ struct ClaimedState {
     provider: String,
     pkce_verifier: Option<Vec<u8>>,
     fresh: bool,
+    reconnect_id: Option<Uuid>,
 }
 
 /// Why a callback did not produce a connection: a code for the UI and a message.
@@ -135,7 +152,7 @@ pub async fn complete(
     // link) cannot burn the real admin's attempt.
     let row: Option<ClaimedState> = sqlx::query_as(
         "DELETE FROM oauth_states WHERE state_hash = $1 AND company_id = $2 AND session_id = $3
-         RETURNING provider, pkce_verifier, expires_at > now() AS fresh",
+         RETURNING provider, pkce_verifier, expires_at > now() AS fresh, reconnect_id",
     )
     .bind(&state_hash)
     .bind(caller.company_id)
@@ -147,6 +164,7 @@ pub async fn complete(
         provider: slug,
         pkce_verifier: sealed_verifier,
         fresh,
+        reconnect_id,
     }) = row
     else {
         let foreign: Option<String> =
@@ -244,13 +262,13 @@ pub async fn complete(
         token_expires_at: expiry(token.expires_in()),
         provider_data: serde_json::Value::Object(kept),
     };
-    let id = service::insert(state, &Caller::from(caller), new)
-        .await
-        .map_err(|e| match e {
-            AppError::Conflict { message, .. } => {
-                failure(Some(&slug), "already_connected", message)
-            }
-            other => internal(other),
-        })?;
+    let stored = match reconnect_id {
+        Some(id) => service::reconnect(state, &Caller::from(caller), id, new).await,
+        None => service::insert(state, &Caller::from(caller), new).await,
+    };
+    let id = stored.map_err(|e| match e {
+        AppError::Conflict { message, .. } => failure(Some(&slug), "already_connected", message),
+        other => internal(other),
+    })?;
     Ok((slug, id))
 }

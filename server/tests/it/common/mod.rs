@@ -23,6 +23,7 @@ pub mod binary;
 pub mod oauth_flow;
 pub mod oauth_provider;
 pub mod receiver;
+pub mod slack_api;
 
 pub struct TestApp {
     pub base: Url,
