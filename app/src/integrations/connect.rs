@@ -61,7 +61,9 @@ pub async fn connect_api_key(
             format!("{} has no field {unknown:?}.", provider.def.name),
         ));
     }
-    // The connection-info line shows the first non-secret value (a subdomain, a store URL).
+    let account = super::verify::check(state, provider, &kept).await?;
+    // The connection-info line shows the checked account, or the first non-secret value (a
+    // subdomain, a store URL).
     let info = provider
         .def
         .fields
@@ -69,13 +71,17 @@ pub async fn connect_api_key(
         .find(|f| !f.secret && kept.contains_key(&f.name))
         .and_then(|f| kept.get(&f.name).cloned())
         .unwrap_or_else(|| "API key connected".to_string());
+    let info = match &account {
+        Some(account) => format!("Connected as {account}"),
+        None => info,
+    };
     let id = insert(
         state,
         caller,
         NewConnection {
             provider,
             credentials: Credentials::ApiKey { values: kept },
-            account_label: String::new(),
+            account_label: account.unwrap_or_default(),
             connection_info: info,
             token_expires_at: None,
             provider_data: serde_json::json!({}),

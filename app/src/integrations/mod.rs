@@ -25,6 +25,8 @@ pub mod remote;
 pub mod service;
 #[cfg(feature = "ssr")]
 pub mod settings;
+#[cfg(feature = "ssr")]
+pub mod verify;
 
 /// Every provider in the catalogue, with how often the caller's company has connected it.
 #[server(prefix = "/api/v1/integrations", endpoint = "catalogue", input = server_fn::codec::GetUrl, client = ApiClient,

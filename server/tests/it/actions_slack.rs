@@ -7,15 +7,15 @@ use serde_json::{json, Value};
 use sqlx::PgPool;
 use uuid::Uuid;
 
+use crate::common::contracts::Contract;
 use crate::common::oauth_flow::{callback, connected_id};
-use crate::common::slack_api::SlackApi;
 use crate::common::{Browser, TestApp};
 
 const CONVERSATION_URL: &str = "https://app.example.test/conversations/{conversation_id}";
 
-async fn app_with_slack(pool: PgPool, slack: &SlackApi) -> TestApp {
+async fn app_with_slack(pool: PgPool, slack: &Contract) -> TestApp {
     TestApp::builder(pool)
-        .env(slack.env())
+        .env(slack.slack_env())
         .config(|c| {
             c.conversation_url = Some(CONVERSATION_URL.into());
             // Retries after a failed attempt come quickly, so a test can watch them.
@@ -86,7 +86,7 @@ async fn wait_for_log(admin: &Browser, id: Uuid, done: impl Fn(&[Value]) -> bool
 async fn subscribed_events_reach_the_channel_as_block_kit_and_settings_change_routing(
     pool: PgPool,
 ) {
-    let slack = SlackApi::start();
+    let slack = Contract::slack();
     let app = app_with_slack(pool, &slack).await;
     let admin = app.setup("Acme", "ada@acme.test").await;
     let id = connect_slack(&admin, None).await;
@@ -113,7 +113,9 @@ async fn subscribed_events_reach_the_channel_as_block_kit_and_settings_change_ro
             json!({"conversation_id": "conv_42", "text": "Hello?"}),
         )
         .await;
-    let messages = slack.wait_for_messages(1, Duration::from_secs(10)).await;
+    let messages = slack
+        .wait_for("/_control/messages", 1, Duration::from_secs(10))
+        .await;
     assert_eq!(messages.len(), 1, "{messages:#?}");
     let message = &messages[0];
     assert_eq!(message["channel"], "C0SUPPORT");
@@ -132,7 +134,7 @@ async fn subscribed_events_reach_the_channel_as_block_kit_and_settings_change_ro
         "https://app.example.test/conversations/conv_42"
     );
     let calls: Vec<Value> = slack
-        .requests()
+        .list("/_control/requests")
         .await
         .into_iter()
         .filter(|r| r["path"] == "/api/chat.postMessage")
@@ -174,15 +176,21 @@ async fn subscribed_events_reach_the_channel_as_block_kit_and_settings_change_ro
             json!({"conversation_id": "conv_42", "reason": "angry"}),
         )
         .await;
-    let messages = slack.wait_for_messages(2, Duration::from_secs(10)).await;
+    let messages = slack
+        .wait_for("/_control/messages", 2, Duration::from_secs(10))
+        .await;
     assert_eq!(messages[1]["text"], "New message from a customer");
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(slack.messages().await.len(), 2, "escalations are off now");
+    assert_eq!(
+        slack.list("/_control/messages").await.len(),
+        2,
+        "escalations are off now"
+    );
 }
 
 #[sqlx::test(migrations = "../migrations")]
 async fn a_rate_limited_message_waits_as_long_as_slack_asks(pool: PgPool) {
-    let slack = SlackApi::start();
+    let slack = Contract::slack();
     let app = app_with_slack(pool, &slack).await;
     let admin = app.setup("Acme", "ada@acme.test").await;
     let id = connect_slack(&admin, None).await;
@@ -212,12 +220,12 @@ async fn a_rate_limited_message_waits_as_long_as_slack_asks(pool: PgPool) {
         waited >= chrono::Duration::milliseconds(2900),
         "Retry-After: 3 is honoured over the 1 s schedule (waited {waited})"
     );
-    assert_eq!(slack.messages().await.len(), 1);
+    assert_eq!(slack.list("/_control/messages").await.len(), 1);
 }
 
 #[sqlx::test(migrations = "../migrations")]
 async fn a_revoked_token_suspends_the_connection_until_reconnected(pool: PgPool) {
-    let slack = SlackApi::start();
+    let slack = Contract::slack();
     let app = app_with_slack(pool, &slack).await;
     let admin = app.setup("Acme", "ada@acme.test").await;
     let id = connect_slack(&admin, None).await;
@@ -248,11 +256,13 @@ async fn a_revoked_token_suspends_the_connection_until_reconnected(pool: PgPool)
         titles.contains(&"Slack needs to be reconnected"),
         "the admins are told: {titles:?}"
     );
-    assert!(slack.messages().await.is_empty());
+    assert!(slack.list("/_control/messages").await.is_empty());
 
     // Reconnecting renews the same connection; what waited is sent with the new token.
     assert_eq!(connect_slack(&admin, Some(id)).await, id);
-    let messages = slack.wait_for_messages(1, Duration::from_secs(10)).await;
+    let messages = slack
+        .wait_for("/_control/messages", 1, Duration::from_secs(10))
+        .await;
     assert_eq!(messages.len(), 1);
     assert_eq!(messages[0]["channel_name"], "support-alerts");
     let card = connection(&admin, id).await;
@@ -266,7 +276,7 @@ async fn a_revoked_token_suspends_the_connection_until_reconnected(pool: PgPool)
 
 #[sqlx::test(migrations = "../migrations")]
 async fn a_channel_the_bot_cannot_post_to_fails_with_slacks_reason(pool: PgPool) {
-    let slack = SlackApi::start();
+    let slack = Contract::slack();
     let app = app_with_slack(pool, &slack).await;
     let admin = app.setup("Acme", "ada@acme.test").await;
     let id = connect_slack(&admin, None).await;
@@ -308,7 +318,9 @@ async fn a_channel_the_bot_cannot_post_to_fails_with_slacks_reason(pool: PgPool)
         )
         .await;
     assert_eq!(redelivered["connection_id"], json!(id));
-    let messages = slack.wait_for_messages(2, Duration::from_secs(10)).await;
+    let messages = slack
+        .wait_for("/_control/messages", 2, Duration::from_secs(10))
+        .await;
     assert_eq!(messages.len(), 2);
     assert!(messages.iter().all(|m| m["channel_name"] == "general"));
 }

@@ -3,6 +3,7 @@
 
 mod common;
 
+mod actions_hooks;
 mod actions_slack;
 mod api_errors;
 mod api_keys;

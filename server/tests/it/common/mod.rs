@@ -20,10 +20,10 @@ use tokio::sync::watch;
 pub const PASSWORD: &str = "correct horse battery";
 
 pub mod binary;
+pub mod contracts;
 pub mod oauth_flow;
 pub mod oauth_provider;
 pub mod receiver;
-pub mod slack_api;
 
 pub struct TestApp {
     pub base: Url,

@@ -1,5 +1,6 @@
-//! Runs the Slack Web API contract server (`end2end/support/slack-api.mjs`, shared with the
-//! browser suite) in a node process, and reads what it received through its control paths.
+//! Runs a provider's contract server (`end2end/support/<name>.mjs`, shared with the browser
+//! suite: Slack's Web API, Telegram's Bot API, Zapier's catch hooks) in a node process, and
+//! reads what it received through its control paths.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
@@ -9,16 +10,19 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-pub struct SlackApi {
+pub struct Contract {
     pub base: String,
     child: Child,
 }
 
-impl SlackApi {
-    pub fn start() -> Self {
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../end2end/support/slack-api.mjs");
+impl Contract {
+    /// Starts `end2end/support/<script>` and waits for its ready line.
+    pub fn start(script: &str) -> Self {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../end2end/support")
+            .join(script);
         let mut child = Command::new("node")
-            .arg(&script)
+            .arg(&path)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -29,15 +33,19 @@ impl SlackApi {
             .read_line(&mut line)
             .expect("ready line");
         let ready: Value = serde_json::from_str(line.trim())
-            .unwrap_or_else(|e| panic!("slack-api said {line:?}: {e}"));
+            .unwrap_or_else(|e| panic!("{script} said {line:?}: {e}"));
         Self {
             base: ready["base"].as_str().expect("base").to_string(),
             child,
         }
     }
 
-    /// Everything that points Plugboard's Slack provider here.
-    pub fn env(&self) -> HashMap<String, String> {
+    pub fn slack() -> Self {
+        Self::start("slack-api.mjs")
+    }
+
+    /// Everything that points Plugboard's Slack provider at a Slack contract server.
+    pub fn slack_env(&self) -> HashMap<String, String> {
         [
             ("SLACK_CLIENT_ID", "plugboard-test-client".to_string()),
             ("SLACK_CLIENT_SECRET", "plugboard-test-secret".to_string()),
@@ -57,35 +65,26 @@ impl SlackApi {
         .collect()
     }
 
-    /// The messages Slack accepted, in order.
-    pub async fn messages(&self) -> Vec<Value> {
-        self.get("/_control/messages").await
-    }
-
-    /// Every Web API call, accepted or not.
-    pub async fn requests(&self) -> Vec<Value> {
-        self.get("/_control/requests").await
-    }
-
-    /// Waits until Slack has accepted `n` messages.
-    pub async fn wait_for_messages(&self, n: usize, timeout: Duration) -> Vec<Value> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            let messages = self.messages().await;
-            if messages.len() >= n || Instant::now() > deadline {
-                return messages;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    async fn get(&self, path: &str) -> Vec<Value> {
+    /// A control path's JSON list, e.g. `/_control/messages`.
+    pub async fn list(&self, path: &str) -> Vec<Value> {
         reqwest::get(format!("{}{path}", self.base))
             .await
             .expect("control")
             .json()
             .await
             .expect("control json")
+    }
+
+    /// Waits until the control list at `path` has `n` entries (or the time is up).
+    pub async fn wait_for(&self, path: &str, n: usize, timeout: Duration) -> Vec<Value> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let entries = self.list(path).await;
+            if entries.len() >= n || Instant::now() > deadline {
+                return entries;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     /// A control action, e.g. `/_control/revoke-all` or `/_control/rate-limit?count=1&retry_after=2`.
@@ -99,7 +98,7 @@ impl SlackApi {
     }
 }
 
-impl Drop for SlackApi {
+impl Drop for Contract {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
