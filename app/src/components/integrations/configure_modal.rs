@@ -2,9 +2,10 @@ use leptos::prelude::*;
 use serde_json::Value;
 
 use super::integrations_page::use_integrations;
+use super::send_test_result::SendTestResult;
 use super::settings_form::SettingsForm;
 use crate::components::ui::{use_toasts, Modal};
-use crate::integrations::{save_config, ConnectionView};
+use crate::integrations::{save_config, send_connection_test, ConnectionView};
 
 /// Who connected what and when, then the provider's settings, validated on save.
 #[component]
@@ -37,6 +38,21 @@ pub fn ConfigureModal(
             on_close.run(());
         }
     });
+    // Saves what the form shows, then sends a sample through the provider: its answer (a
+    // channel the bot cannot post to, say) shows here.
+    let test = Action::new(move |config: &serde_json::Map<String, Value>| {
+        let config = Value::Object(config.clone());
+        async move {
+            save_config(id, config).await?;
+            send_connection_test(id, None).await
+        }
+    });
+    Effect::new(move |_| {
+        if test.value().get().is_some() {
+            data.connections.refetch();
+        }
+    });
+    let acts = !connection.event_types.is_empty() || connection.last_action.is_some();
     let for_disconnect = connection.clone();
     let schema = StoredValue::new(schema);
     let facts = StoredValue::new(connection.clone());
@@ -44,6 +60,11 @@ pub fn ConfigureModal(
         let for_disconnect = for_disconnect.clone();
         view! {
             <button type="button" class="button button-danger-outline" on:click=move |_| on_disconnect.run(for_disconnect.clone())>"Disconnect"</button>
+            <button type="button" class="button button-secondary" data-testid="send-test"
+                disabled=move || test.pending().get() || save.pending().get()
+                on:click=move |_| { test.dispatch(values.get_untracked()); }>
+                {move || if test.pending().get() { "Sending..." } else { "Send test" }}
+            </button>
             <button type="button" class="button button-primary" disabled=move || save.pending().get()
                 on:click=move |_| { save.dispatch(values.get_untracked()); }>"Save Changes"</button>
         }
@@ -62,6 +83,10 @@ pub fn ConfigureModal(
             }}
             <SettingsForm schema=schema.get_value() connection_id=id values error/>
             <p class="form-error" role="alert">{move || error.get().filter(|(f, _)| f.is_empty()).map(|(_, m)| m)}</p>
+            {move || test.value().get().map(|result| view! { <SendTestResult result/> })}
+            {(!acts).then(|| view! {
+                <p class="muted">"Choose what to send above; Send test posts a sample so you can see the provider's answer."</p>
+            })}
         </Modal>
     }
 }

@@ -9,9 +9,14 @@ use super::configure_modal::ConfigureModal;
 use super::connection_card::ConnectionCard;
 use super::disconnect_modal::DisconnectModal;
 use super::integrations_page::use_integrations;
+use crate::components::deliveries::{DeliveryLog, LogSource};
 use crate::components::ui::icons::IconPlug;
 use crate::components::ui::{EmptyState, Modal};
+use crate::events::EventTypeView;
 use crate::integrations::ConnectionView;
+
+/// How often open cards refresh their last action.
+const REFRESH_MS: u32 = 5_000;
 
 #[component]
 pub fn ConnectedTab() -> impl IntoView {
@@ -20,6 +25,15 @@ pub fn ConnectedTab() -> impl IntoView {
     let navigate = use_navigate();
     let configuring = RwSignal::new(None::<Uuid>);
     let disconnecting = RwSignal::new(None::<ConnectionView>);
+    let watching = RwSignal::new(None::<ConnectionView>);
+    // Browser only: the cards' last action stays current while the tab is open.
+    Effect::new(move |_| {
+        let interval = send_wrapper::SendWrapper::new(gloo_timers::callback::Interval::new(
+            REFRESH_MS,
+            move || data.connections.refetch(),
+        ));
+        on_cleanup(move || drop(interval));
+    });
     // Set by the OAuth callback (and the key/URL forms) after a successful connection.
     let just_connected = Signal::derive(move || {
         query
@@ -62,6 +76,7 @@ pub fn ConnectedTab() -> impl IntoView {
                         {list.into_iter().map(|c| view! {
                             <ConnectionCard connection=c
                                 on_configure=Callback::new(move |id| configuring.set(Some(id)))
+                                on_activity=Callback::new(move |c| watching.set(Some(c)))
                                 on_disconnect=Callback::new(move |c| disconnecting.set(Some(c)))/>
                         }).collect_view()}
                     </ul>
@@ -92,6 +107,22 @@ pub fn ConnectedTab() -> impl IntoView {
             <ConfigureModal connection
                 on_close=Callback::new(move |_| { configuring.set(None); clear_query.run(()); })
                 on_disconnect=Callback::new(move |c| { configuring.set(None); disconnecting.set(Some(c)); })/>
+        })}
+        {move || watching.get().map(|c| {
+            let subject = match c.connection_info.is_empty() {
+                true => c.provider_name.clone(),
+                false => format!("{} ({})", c.provider_name, c.connection_info),
+            };
+            let types: Vec<EventTypeView> = c.event_types.iter().map(|name| EventTypeView {
+                name: name.clone(),
+                description: String::new(),
+                example: serde_json::Value::Null,
+                builtin: true,
+            }).collect();
+            view! {
+                <DeliveryLog source=LogSource::Connection(c.id) title=format!("{} activity", c.provider_name) subject
+                    event_types=Signal::from(types) on_close=Callback::new(move |_| watching.set(None))/>
+            }
         })}
         {move || disconnecting.get().map(|connection| view! {
             <DisconnectModal connection on_close=Callback::new(move |_| disconnecting.set(None))/>

@@ -3,8 +3,8 @@ use leptos_router::hooks::use_navigate;
 use uuid::Uuid;
 
 use super::available_tab::available_url;
+use crate::components::deliveries::format::moment;
 use crate::components::ui::use_toasts;
-use crate::components::webhooks::format::moment;
 use crate::integrations::{
     disconnect, start_oauth, AuthType, ConnectionStatus, ConnectionView, LastAction,
 };
@@ -13,8 +13,11 @@ use crate::integrations::{
 pub fn ConnectionCard(
     connection: ConnectionView,
     on_configure: Callback<Uuid>,
+    on_activity: Callback<ConnectionView>,
     on_disconnect: Callback<ConnectionView>,
 ) -> impl IntoView {
+    let acts = !connection.event_types.is_empty() || connection.last_action.is_some();
+    let for_activity = connection.clone();
     let id = connection.id;
     let for_disconnect = connection.clone();
     let status = connection.status;
@@ -68,6 +71,10 @@ pub fn ConnectionCard(
                 {(status == ConnectionStatus::Error).then(|| view! {
                     <button type="button" class="button button-primary" disabled=move || reconnect.pending().get()
                         on:click=move |_| { reconnect.dispatch(()); }>"Reconnect"</button>
+                })}
+                {acts.then(|| view! {
+                    <button type="button" class="button button-secondary" on:click=move |_| on_activity.run(for_activity.clone())
+                        aria-label=format!("Activity of {}", connection.provider_name)>"Activity"</button>
                 })}
                 <button type="button" class="button button-secondary" on:click=move |_| on_configure.run(id)
                     aria-label=format!("Configure {}", connection.provider_name)>"Configure"</button>

@@ -1,6 +1,7 @@
 use leptos::prelude::*;
 
-use super::format::{code_chip, endpoint_badge, event_chips, moment};
+use super::format::{endpoint_badge, event_chips};
+use crate::components::deliveries::format::{code_chip, moment};
 use crate::webhooks::{EndpointStatus, WebhookEndpointView};
 
 /// What a row's buttons ask the section to do.

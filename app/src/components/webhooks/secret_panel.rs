@@ -3,7 +3,7 @@ use leptos::html;
 use leptos::prelude::*;
 use uuid::Uuid;
 
-use super::format::moment;
+use crate::components::deliveries::format::moment;
 use crate::components::ui::use_toasts;
 use crate::components::ui::CopyButton;
 use crate::error::AppError;

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 
-use super::attempt_detail::AttemptDetail;
 use super::format::ALL_EVENTS;
+use crate::components::deliveries::AttemptDetail;
 use crate::components::ui::{form_error, Modal};
 use crate::events::EventTypeView;
 use crate::webhooks::{test_webhook, WebhookEndpointView};

@@ -3,10 +3,10 @@ use send_wrapper::SendWrapper;
 use uuid::Uuid;
 
 use super::delete_modal::DeleteEndpointModal;
-use super::delivery_log::DeliveryLog;
 use super::endpoint_modal::EndpointModal;
 use super::endpoint_row::{EndpointRow, RowAction};
 use super::test_modal::TestModal;
+use crate::components::deliveries::{DeliveryLog, LogSource};
 use crate::components::ui::icons::IconWebhook;
 use crate::components::ui::{use_toasts, EmptyState, SectionCard};
 use crate::events::list_event_types;
@@ -120,7 +120,10 @@ pub fn WebhooksSection() -> impl IntoView {
             Dialog::Add => view! { <EndpointModal endpoint=None event_types on_close=close on_saved=changed/> }.into_any(),
             Dialog::Edit(e) => view! { <EndpointModal endpoint=Some(e) event_types on_close=close on_saved=changed/> }.into_any(),
             Dialog::Test(e) => view! { <TestModal endpoint=e event_types on_close=close on_sent=changed/> }.into_any(),
-            Dialog::Logs(e) => view! { <DeliveryLog endpoint=e event_types on_close=close/> }.into_any(),
+            Dialog::Logs(e) => view! {
+                <DeliveryLog source=LogSource::Endpoint(e.id) title="Delivery log".to_string() subject=e.url
+                    event_types on_close=close/>
+            }.into_any(),
             Dialog::Delete(e) => view! {
                 <DeleteEndpointModal endpoint=e on_close=close on_deleted=Callback::new(move |_| close.run(()))/>
             }.into_any(),

@@ -3,7 +3,7 @@ use uuid::Uuid;
 
 use super::attempt_detail::AttemptDetail;
 use super::format::{code_chip, delivery_badge, moment};
-use crate::webhooks::{DeliveryStatus, DeliveryView};
+use crate::delivery::{DeliveryStatus, DeliveryView};
 
 /// One delivery in the log: a summary line that expands to its attempts, and Redeliver.
 /// `delivery` changes only when the delivery itself does, so polling leaves an open row alone.

@@ -1,7 +1,7 @@
 //! The delivery log's list: a first page refreshed by polling, and older pages loaded with
 //! "Load more", kept together newest first without gaps or duplicates.
 
-use crate::webhooks::{DeliveryPage, DeliveryView};
+use crate::delivery::{DeliveryPage, DeliveryView};
 
 fn sort(list: &mut [DeliveryView]) {
     list.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
@@ -35,7 +35,7 @@ mod tests {
     use uuid::Uuid;
 
     use super::*;
-    use crate::webhooks::DeliveryStatus;
+    use crate::delivery::DeliveryStatus;
 
     fn at(second: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2025, 1, 1, 12, 0, second).unwrap()

@@ -7,11 +7,11 @@ use uuid::Uuid;
 use super::browser::{local_input_hours_ago, parse_local_input};
 use super::delivery_row::DeliveryRow;
 use super::log_pages::{merge_head, merge_older};
+use super::source::LogSource;
 use crate::components::ui::{use_toasts, Modal};
+use crate::delivery::{DeliveryStatus, DeliveryView};
 use crate::events::EventTypeView;
-use crate::webhooks::{
-    list_deliveries, redeliver, retry_failed, DeliveryStatus, DeliveryView, WebhookEndpointView,
-};
+use crate::webhooks::retry_failed;
 
 const PAGE: u32 = 20;
 /// How often the open log asks for news.
@@ -29,16 +29,18 @@ fn parse_status(value: &str) -> Option<DeliveryStatus> {
     DeliveryStatus::parse(value)
 }
 
-/// An endpoint's deliveries, newest first, filtered, paged and refreshed while open; each
-/// expands to its attempts and can be redelivered; failed ones since a time can be retried.
+/// A destination's deliveries, newest first, filtered, paged and refreshed while open; each
+/// expands to its attempts and can be redelivered; an endpoint's failed ones since a time can
+/// be retried. `title` heads the dialog; `subject` (a URL, a channel) says where they went.
 #[component]
 pub fn DeliveryLog(
-    endpoint: WebhookEndpointView,
+    source: LogSource,
+    title: String,
+    subject: String,
     event_types: Signal<Vec<EventTypeView>>,
     on_close: Callback<()>,
 ) -> impl IntoView {
     let toasts = use_toasts();
-    let endpoint_id = endpoint.id;
     let status = RwSignal::new(String::new());
     let event_type = RwSignal::new(String::new());
     let known = RwSignal::new(Vec::<DeliveryView>::new());
@@ -64,7 +66,7 @@ pub fn DeliveryLog(
         in_flight.set_value(Some(current));
         let (s, t) = filters();
         spawn_local(async move {
-            let result = list_deliveries(endpoint_id, s, t, None, Some(PAGE)).await;
+            let result = source.page(s, t, None, PAGE).await;
             // Closed, or filtered differently, meanwhile.
             if generation.try_get_value() != Some(current) {
                 return;
@@ -106,7 +108,7 @@ pub fn DeliveryLog(
         let (s, t) = filters();
         loading_more.set(true);
         spawn_local(async move {
-            let result = list_deliveries(endpoint_id, s, t, Some(before), Some(PAGE)).await;
+            let result = source.page(s, t, Some(before), PAGE).await;
             if generation.try_get_value() != Some(current) {
                 loading_more.try_set(false);
                 return;
@@ -122,14 +124,26 @@ pub fn DeliveryLog(
         });
     };
 
-    let again = Action::new(|id: &Uuid| redeliver(*id));
+    let again = Action::new(move |id: &Uuid| source.redeliver(*id));
     toasts.follow(again, move |d| {
         refresh();
         Some(format!("Redelivery of {} queued.", d.event_id))
     });
     let since = RwSignal::new(String::new());
     Effect::new(move |_| since.set(local_input_hours_ago(24.0)));
-    let retry = Action::new(move |since: &DateTime<Utc>| retry_failed(endpoint_id, *since));
+    let endpoint_id = match source {
+        LogSource::Endpoint(id) => Some(id),
+        LogSource::Connection(_) => None,
+    };
+    let retry = Action::new(move |since: &DateTime<Utc>| {
+        let since = *since;
+        async move {
+            match endpoint_id {
+                Some(id) => retry_failed(id, since).await,
+                None => Ok(crate::delivery::RetriedCount { retried: 0 }),
+            }
+        }
+    });
     toasts.follow(retry, move |done| {
         refresh();
         match done.retried {
@@ -164,11 +178,10 @@ pub fn DeliveryLog(
         view! { <DeliveryRow delivery expanded=is_open on_toggle=toggle on_redeliver=Callback::new(move |id| { again.dispatch(id); }) busy/> }
     };
     let footer = move || view! { <button type="button" class="button button-primary" on:click=move |_| on_close.run(())>"Done"</button> };
-    let url = endpoint.url.clone();
     view! {
-        <Modal open=Signal::from(true) title="Delivery log".to_string() on_close footer=footer size="lg">
+        <Modal open=Signal::from(true) title on_close footer=footer size="lg">
             <p class="wh-modal-lead">
-                "Deliveries to " <code class="mono break-anywhere">{url.clone()}</code> ", newest first. "
+                "Deliveries to " <code class="mono break-anywhere">{subject.clone()}</code> ", newest first. "
                 <span class="wh-live"><span class="wh-live-dot" aria-hidden="true"></span>"Updates every 3 seconds"</span>
             </p>
             <div class="wh-log-toolbar">
@@ -190,6 +203,7 @@ pub fn DeliveryLog(
                         }).collect_view()}
                     </select>
                 </div>
+                <Show when=move || endpoint_id.is_some()>
                 <div class="field wh-retry">
                     <label for="retry-since">"Retry all failed since"</label>
                     <div class="wh-retry-row">
@@ -198,6 +212,7 @@ pub fn DeliveryLog(
                             on:click=on_retry>"Retry failed"</button>
                     </div>
                 </div>
+                </Show>
             </div>
             <p class="form-error" role="alert">{move || error.get()}</p>
             <Show when=move || loaded.get() fallback=|| view! { <p class="muted wh-log-empty">"Loading deliveries..."</p> }>

@@ -3,7 +3,7 @@ use std::collections::BTreeMap;
 use leptos::prelude::*;
 
 use super::format::{code_chip, moment, pretty_body};
-use crate::webhooks::AttemptView;
+use crate::delivery::AttemptView;
 
 fn headers_list(headers: BTreeMap<String, String>) -> impl IntoView {
     if headers.is_empty() {
