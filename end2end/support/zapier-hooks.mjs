@@ -3,7 +3,8 @@
 // {"attempt", "id", "request_id", "status": "success"}; a hook whose Zap was deleted answers
 // 410 Gone. Bodies must be JSON here, since Plugboard sends JSON.
 //
-// Control: GET /_control/caught, POST /_control/gone?hook=<account>/<hook>
+// Control: GET /_control/caught, POST /_control/gone?hook=<account>/<hook>,
+// POST /_control/delay?ms=N (every catch answers after N ms)
 //   node zapier-hooks.mjs [port]   prints {"base": "http://127.0.0.1:N"}
 import http from "node:http";
 import crypto from "node:crypto";
@@ -11,6 +12,7 @@ import crypto from "node:crypto";
 const port = Number(process.argv[2] ?? 0);
 const caught = [];
 const gone = new Set();
+let delayMs = 0;
 
 const reply = (res, status, value) => {
   res.writeHead(status, { "content-type": "application/json" });
@@ -24,6 +26,10 @@ const server = http.createServer((req, res) => {
   req.on("end", () => {
     const raw = Buffer.concat(chunks).toString("utf8");
     if (url.pathname === "/_control/caught") return reply(res, 200, caught);
+    if (req.method === "POST" && url.pathname === "/_control/delay") {
+      delayMs = Number(url.searchParams.get("ms") ?? 0);
+      return reply(res, 200, { ok: true });
+    }
     if (req.method === "POST" && url.pathname === "/_control/gone") {
       gone.add(url.searchParams.get("hook"));
       return reply(res, 200, { ok: true });
@@ -40,8 +46,12 @@ const server = http.createServer((req, res) => {
       return reply(res, 400, { status: "error", message: "Body is not JSON" });
     }
     const id = crypto.randomUUID();
-    caught.push({ hook, content_type: req.headers["content-type"] ?? null, body });
-    return reply(res, 200, { attempt: id, id, request_id: crypto.randomBytes(8).toString("hex"), status: "success" });
+    const answer = () => {
+      caught.push({ hook, content_type: req.headers["content-type"] ?? null, body });
+      reply(res, 200, { attempt: id, id, request_id: crypto.randomBytes(8).toString("hex"), status: "success" });
+    };
+    if (delayMs > 0) setTimeout(answer, delayMs);
+    else answer();
   });
 });
 server.listen(port, "127.0.0.1", () => console.log(JSON.stringify({ base: `http://127.0.0.1:${server.address().port}` })));

@@ -1,6 +1,7 @@
 //! At-least-once across a crash: the real binary is killed with SIGKILL in the middle of a
 //! publishing burst and started again; every event whose publish was acknowledged reaches the
-//! endpoint (claims held by the dead process come due again when their lease runs out).
+//! webhook endpoint and the connected Zapier hook (its contract server) alike: claims held by
+//! the dead process come due again when their lease runs out.
 
 use std::collections::HashSet;
 use std::process::Child;
@@ -8,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::common::binary;
+use crate::common::contracts::Contract;
 use crate::common::receiver::{Receiver, Reply};
 use app::api_keys::service::{create, NewKey};
 use app::auth::scope::Scope;
@@ -17,11 +19,12 @@ use sqlx::PgPool;
 const MASTER_KEY: &str = "q2Yq9Zb9m3w8oQw0o9x0r2rj4m3tZ1QpV2u7yXbq0cY=";
 const LEASE_SECS: u64 = 35;
 
-fn start(database_url: &str, port: u16) -> Child {
+fn start(database_url: &str, port: u16, zapier: &Contract) -> Child {
     binary::serve(
         port,
         &[
             ("DATABASE_URL", database_url.to_string()),
+            ("ZAPIER_API_BASE_URL", zapier.base.clone()),
             ("PLUGBOARD_MASTER_KEY", MASTER_KEY.to_string()),
             ("PLUGBOARD_ALLOW_HTTP_WEBHOOKS", "true".into()),
             ("PLUGBOARD_ALLOW_PRIVATE_WEBHOOKS", "true".into()),
@@ -68,8 +71,23 @@ async fn every_acknowledged_event_is_delivered_across_a_sigkill(pool: PgPool) {
     // Slow enough that deliveries are in flight when the process dies.
     receiver.set_default(Reply::status(200).delay(Duration::from_millis(50)));
 
-    let mut server = start(&database_url, port);
+    let zapier = Contract::start("zapier-hooks.mjs");
+    zapier.control("/_control/delay?ms=50").await;
+    let mut server = start(&database_url, port, &zapier);
     binary::wait_healthy(port, &mut server).await;
+    let res = client
+        .post(format!("{base}/api/v1/integrations/connect_webhook"))
+        .bearer_auth(&key)
+        .json(&json!({"slug": "zapier", "url": "https://hooks.zapier.com/hooks/catch/1/burst/"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        200,
+        "{}",
+        res.text().await.unwrap_or_default()
+    );
     let res = client
         .post(format!("{base}/api/v1/webhooks/create"))
         .bearer_auth(&key)
@@ -94,7 +112,7 @@ async fn every_acknowledged_event_is_delivered_across_a_sigkill(pool: PgPool) {
                 let sent = client
                     .post(format!("{base}/api/v1/events/publish"))
                     .bearer_auth(&key)
-                    .json(&json!({"event_type": "message.sent", "data": {"lane": lane, "n": n}}))
+                    .json(&json!({"event_type": "conversation.created", "data": {"lane": lane, "n": n}}))
                     .send()
                     .await;
                 let Ok(res) = sent else { return };
@@ -131,21 +149,32 @@ async fn every_acknowledged_event_is_delivered_across_a_sigkill(pool: PgPool) {
         before_restart.len()
     );
 
-    let mut restarted = start(&database_url, port);
+    let caught_before: HashSet<String> = caught_ids(&zapier).await;
+    assert!(
+        acknowledged.len() > caught_before.len(),
+        "the kill came after every action; the test proves nothing"
+    );
+
+    let mut restarted = start(&database_url, port, &zapier);
     binary::wait_healthy(port, &mut restarted).await;
     let deadline = std::time::Instant::now() + Duration::from_secs(LEASE_SECS + 60);
-    let missing = loop {
+    let (missing, missing_actions) = loop {
         let delivered: HashSet<String> = receiver
             .received()
             .iter()
             .map(|r| r.header("webhook-id"))
             .collect();
-        let missing: Vec<&String> = acknowledged
+        let caught = caught_ids(&zapier).await;
+        let missing = acknowledged
             .iter()
             .filter(|id| !delivered.contains(*id))
-            .collect();
-        if missing.is_empty() || std::time::Instant::now() > deadline {
-            break missing.len();
+            .count();
+        let missing_actions = acknowledged
+            .iter()
+            .filter(|id| !caught.contains(*id))
+            .count();
+        if (missing == 0 && missing_actions == 0) || std::time::Instant::now() > deadline {
+            break (missing, missing_actions);
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
@@ -155,4 +184,18 @@ async fn every_acknowledged_event_is_delivered_across_a_sigkill(pool: PgPool) {
         missing, 0,
         "acknowledged events never delivered after the restart"
     );
+    assert_eq!(
+        missing_actions, 0,
+        "acknowledged events never sent to the connected Zapier hook after the restart"
+    );
+}
+
+/// The event ids the Zapier hook caught.
+async fn caught_ids(zapier: &Contract) -> HashSet<String> {
+    zapier
+        .list("/_control/caught")
+        .await
+        .iter()
+        .filter_map(|c| c["body"]["id"].as_str().map(str::to_string))
+        .collect()
 }
