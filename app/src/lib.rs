@@ -19,6 +19,7 @@ pub mod notifications;
 #[cfg(feature = "ssr")]
 pub mod openapi;
 pub mod openapi_reader;
+pub mod rest_hooks;
 #[cfg(feature = "ssr")]
 pub mod runtime;
 pub mod validate;

@@ -1,7 +1,9 @@
-// A contract server for Zapier's Catch Hook trigger, written from Zapier's Webhooks by Zapier
-// documentation: any POST to /hooks/catch/<account>/<hook>/ is caught and answered
-// {"attempt", "id", "request_id", "status": "success"}; a hook whose Zap was deleted answers
-// 410 Gone. Bodies must be JSON here, since Plugboard sends JSON.
+// A contract server for Zapier's hooks, written from Zapier's documentation: any POST to a
+// Catch Hook (/hooks/catch/<account>/<hook>/) or to a REST Hooks target_url
+// (/hooks/standard/<account>/<hook>/) is caught and answered {"attempt", "id", "request_id",
+// "status": "success"}; a hook whose Zap was turned off or deleted answers 410 Gone (for REST
+// Hooks, the sender's cue to remove the subscription). Bodies must be JSON here, since
+// Plugboard sends JSON.
 //
 // Control: GET /_control/caught, POST /_control/gone?hook=<account>/<hook>,
 // POST /_control/delay?ms=N (every catch answers after N ms)
@@ -34,7 +36,7 @@ const server = http.createServer((req, res) => {
       gone.add(url.searchParams.get("hook"));
       return reply(res, 200, { ok: true });
     }
-    const m = url.pathname.match(/^\/hooks\/catch\/(\d+)\/([A-Za-z0-9]+)\/?$/);
+    const m = url.pathname.match(/^\/hooks\/(?:catch|standard)\/(\d+)\/([A-Za-z0-9]+)\/?$/);
     if (!m) return reply(res, 404, { status: "error", message: "Not found" });
     if (req.method !== "POST") return reply(res, 405, { status: "error", message: "Method not allowed" });
     const hook = `${m[1]}/${m[2]}`;

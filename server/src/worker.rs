@@ -159,6 +159,18 @@ async fn notify_switched_off(state: &AppState, switched_off: Vec<SwitchedOff>) {
                     "/integrations/api",
                 )
             }
+            SwitchedOff::HookGone(gone) => {
+                let removed = app::rest_hooks::service::remove_gone(
+                    state,
+                    gone.company_id,
+                    gone.connection_id,
+                )
+                .await;
+                if let Err(e) = removed {
+                    tracing::warn!(connection = %gone.connection_id, "removing a gone REST hook: {e}");
+                }
+                continue;
+            }
             SwitchedOff::Connection(connection) => {
                 tracing::warn!(connection = %connection.connection_id, reason = %connection.reason, "connection suspended");
                 let name = state

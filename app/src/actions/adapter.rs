@@ -33,6 +33,8 @@ pub struct Target {
     pub config: serde_json::Value,
     pub credentials: Vec<u8>,
     pub token_expires_at: Option<DateTime<Utc>>,
+    /// Set for a Zap subscribed through REST Hooks.
+    pub rest_hook_event: Option<String>,
 }
 
 impl Target {
@@ -56,7 +58,7 @@ pub async fn load(pool: &PgPool, ids: &[Uuid]) -> Result<HashMap<Uuid, Target>, 
         return Ok(HashMap::new());
     }
     let targets: Vec<Target> = sqlx::query_as(
-        "SELECT id, company_id, provider, status, config, credentials, token_expires_at
+        "SELECT id, company_id, provider, status, config, credentials, token_expires_at, rest_hook_event
            FROM connections WHERE id = ANY($1)",
     )
     .bind(ids)
@@ -80,7 +82,9 @@ pub async fn send(state: &AppState, target: &Target, claimed: &Claimed) -> (Sent
     let (mut sent, verdict) = match provider.def.slug.as_str() {
         "slack" => slack::send(state, provider, target, &credentials, claimed).await,
         "telegram" => telegram::send(state, provider, target, &credentials, claimed).await,
-        "zapier" | "make" | "n8n" => catch_hook::send(state, provider, &credentials, claimed).await,
+        "zapier" | "make" | "n8n" => {
+            catch_hook::send(state, provider, target, &credentials, claimed).await
+        }
         _ => not_sent(
             format!("{} does not send events yet.", provider.def.name),
             Verdict::Stop { disable: false },

@@ -10,7 +10,13 @@ use uuid::Uuid;
 
 use crate::delivery::outcome::Outcome;
 use crate::delivery::queue::{self, Destination, DestinationKind};
-use crate::delivery::record::Recorded;
+use crate::delivery::record::{Recorded, SwitchedOff};
+
+/// A REST Hooks subscription whose target answered 410 Gone: the Zap is off, so it goes.
+pub struct Gone {
+    pub company_id: Uuid,
+    pub connection_id: Uuid,
+}
 
 /// A connection newly in Error, for the admins' notification.
 pub struct Suspended {
@@ -27,6 +33,7 @@ struct Health {
     last_at: Option<DateTime<Utc>>,
     last_ok: bool,
     suspended: Option<String>,
+    gone: bool,
 }
 
 #[derive(sqlx::FromRow)]
@@ -37,13 +44,13 @@ struct Updated {
     active: bool,
 }
 
-/// Per connection, in attempt order. Rows are written one at a time in id order (no cycles
+/// Per connection, in attempt order; returns the connections it switched off. Rows are written one at a time in id order (no cycles
 /// between concurrent recorders), and a healthy connection whose state would not change is not
 /// written at all, so a busy connection does not serialise every batch.
 pub async fn update(
     tx: &mut sqlx::PgConnection,
     recorded: &[&Recorded],
-) -> Result<Vec<Suspended>, sqlx::Error> {
+) -> Result<Vec<SwitchedOff>, sqlx::Error> {
     let mut ordered: Vec<(&Recorded, DateTime<Utc>)> = recorded
         .iter()
         .filter(|r| r.claimed.destination.kind == DestinationKind::Connection)
@@ -60,6 +67,10 @@ pub async fn update(
                 h.reset = true;
                 h.failed_attempts = 0;
             }
+            Outcome::Failed { disable: true } => {
+                h.failed_attempts += 1;
+                h.gone = true;
+            }
             Outcome::RetryAt(_) | Outcome::Failed { .. } => h.failed_attempts += 1,
             Outcome::Suspended => {
                 h.failed_attempts += 1;
@@ -70,7 +81,7 @@ pub async fn update(
     }
     let mut ids: Vec<Uuid> = health.keys().copied().collect();
     ids.sort();
-    let mut suspended = Vec::new();
+    let mut switched_off = Vec::new();
     for id in ids {
         let Some(h) = health.get(&id) else { continue };
         let row: Option<Updated> = sqlx::query_as(
@@ -99,15 +110,21 @@ pub async fn update(
         .fetch_optional(&mut *tx)
         .await?;
         let Some(row) = row else { continue };
+        if h.gone {
+            switched_off.push(SwitchedOff::HookGone(Gone {
+                company_id: row.company_id,
+                connection_id: id,
+            }));
+        }
         if row.was_active && !row.active {
             queue::park(&mut *tx, Destination::connection(id)).await?;
-            suspended.push(Suspended {
+            switched_off.push(SwitchedOff::Connection(Suspended {
                 company_id: row.company_id,
                 connection_id: id,
                 provider: row.provider,
                 reason: h.suspended.clone().unwrap_or_default(),
-            });
+            }));
         }
     }
-    Ok(suspended)
+    Ok(switched_off)
 }

@@ -54,6 +54,16 @@ impl Actor {
         &self.label
     }
 
+    /// Plugboard itself, acting on what a provider told it (e.g. a hook that is gone).
+    pub fn system(label: &str) -> Self {
+        Self {
+            kind: ActorKind::System,
+            id: None,
+            label: label.to_string(),
+            ip: None,
+        }
+    }
+
     pub fn command_line() -> Self {
         Self {
             kind: ActorKind::CommandLine,

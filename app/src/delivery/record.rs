@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::attempt::SentAttempt;
 use super::outcome::Outcome;
 use super::queue::Claimed;
-use crate::actions::health::{self as connection_health, Suspended};
+use crate::actions::health::{self as connection_health, Gone, Suspended};
 use crate::runtime::config::WebhookConfig;
 use crate::webhooks::health::{self as endpoint_health, Disabled};
 
@@ -18,6 +18,8 @@ pub enum SwitchedOff {
     Endpoint(Disabled),
     /// The provider refused the credentials.
     Connection(Suspended),
+    /// A REST Hooks target answered 410 Gone: the subscription is to be removed.
+    HookGone(Gone),
 }
 
 /// One attempt, sent or not, and what it means.
@@ -167,8 +169,7 @@ async fn record_together(
         .into_iter()
         .map(SwitchedOff::Endpoint)
         .collect();
-    let suspended = connection_health::update(&mut tx, &kept).await?;
-    switched_off.extend(suspended.into_iter().map(SwitchedOff::Connection));
+    switched_off.extend(connection_health::update(&mut tx, &kept).await?);
     tx.commit().await?;
     Ok(switched_off)
 }

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use super::catalogue::Provider;
 use super::credentials::Credentials;
 use super::service::{find_provider, get, insert, NewConnection};
 use super::settings;
@@ -85,6 +86,7 @@ pub async fn connect_api_key(
             connection_info: info,
             token_expires_at: None,
             provider_data: serde_json::json!({}),
+            rest_hook: None,
         },
     )
     .await?;
@@ -99,6 +101,33 @@ pub async fn connect_webhook(
     url: &str,
 ) -> Result<ConnectionView, AppError> {
     let provider = find_provider(state, slug)?;
+    let hook = check_hook_url(provider, url)?;
+    let id = insert(
+        state,
+        caller,
+        NewConnection {
+            provider,
+            credentials: Credentials::Webhook { url: hook.url },
+            account_label: String::new(),
+            connection_info: format!("Sends to {}", hook.host),
+            token_expires_at: None,
+            provider_data: serde_json::json!({}),
+            rest_hook: None,
+        },
+    )
+    .await?;
+    get(state, caller.company_id, id).await
+}
+
+/// A hook URL that passed [`check_hook_url`].
+pub struct HookUrl {
+    pub url: String,
+    pub host: String,
+}
+
+/// A `webhook` provider's hook URL (pasted, or subscribed through REST Hooks): https, short
+/// enough, and on one of the provider's hosts. Errors name the field `url`.
+pub fn check_hook_url(provider: &Provider, url: &str) -> Result<HookUrl, AppError> {
     let spec = match (&provider.def.auth_type, &provider.def.webhook) {
         (AuthType::Webhook, Some(spec)) => spec,
         _ => {
@@ -139,20 +168,8 @@ pub async fn connect_webhook(
             ),
         ));
     }
-    let id = insert(
-        state,
-        caller,
-        NewConnection {
-            provider,
-            credentials: Credentials::Webhook {
-                url: url.to_string(),
-            },
-            account_label: String::new(),
-            connection_info: format!("Sends to {host}"),
-            token_expires_at: None,
-            provider_data: serde_json::json!({}),
-        },
-    )
-    .await?;
-    get(state, caller.company_id, id).await
+    Ok(HookUrl {
+        url: url.to_string(),
+        host,
+    })
 }

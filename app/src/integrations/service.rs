@@ -88,12 +88,13 @@ struct ConnectionRow {
     last_attempt_at: Option<DateTime<Utc>>,
     last_attempt_ok: Option<bool>,
     failures_24h: i64,
+    rest_hook_event: Option<String>,
 }
 
 /// A connection's columns as `c`, with its failed deliveries of the last 24 hours.
 const CONNECTION_COLUMNS: &str = "c.id, c.provider, c.status, c.account_label, c.connection_info, \
      c.error_message, c.connected_by_email, c.connected_at, c.config, c.event_types, \
-     c.last_attempt_at, c.last_attempt_ok, \
+     c.last_attempt_at, c.last_attempt_ok, c.rest_hook_event, \
      (SELECT count(*) FROM deliveries d WHERE d.connection_id = c.id AND d.status = 'failed' \
          AND d.created_at > now() - interval '24 hours') AS failures_24h";
 
@@ -153,6 +154,7 @@ fn view(state: &AppState, row: ConnectionRow) -> ConnectionView {
             ok: row.last_attempt_ok.unwrap_or(false),
         }),
         failures_24h: u32::try_from(row.failures_24h).unwrap_or(u32::MAX),
+        rest_hook_event: row.rest_hook_event,
     }
 }
 
@@ -164,6 +166,15 @@ pub struct NewConnection<'a> {
     pub connection_info: String,
     pub token_expires_at: Option<DateTime<Utc>>,
     pub provider_data: serde_json::Value,
+    /// Set for a Zap subscribed through REST Hooks: it receives this one event type, whatever
+    /// its settings say.
+    pub rest_hook: Option<RestHook>,
+}
+
+/// A REST Hooks subscription's routing, and its target URL's SHA-256 (to unsubscribe by URL).
+pub struct RestHook {
+    pub event_type: String,
+    pub target_sha256: Vec<u8>,
 }
 
 /// Stores a connection, encrypted, with the provider's default settings. A provider that allows
@@ -176,14 +187,17 @@ pub async fn insert(
     let id = Uuid::new_v4();
     let sealed = new.credentials.seal(&state.cipher, caller.company_id, id)?;
     let config = settings::defaults(&new.provider.def.config_schema);
-    let event_types = subscriptions::event_types(&new.provider.def.slug, &config);
+    let event_types = match &new.rest_hook {
+        Some(hook) => vec![hook.event_type.clone()],
+        None => subscriptions::event_types(&new.provider.def.slug, &config),
+    };
     let mut tx = state.pool.begin().await?;
     // Who connected it is copied as text, so the card still says so after the admin is removed.
     sqlx::query(
         "INSERT INTO connections (id, company_id, provider, allow_multiple, status, account_label, connection_info,
                                   config, credentials, token_expires_at, provider_data, connected_by, connected_by_email,
-                                  event_types)
-         VALUES ($1, $2, $3, $4, 'active', $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                                  event_types, rest_hook_event, rest_hook_target_sha256)
+         VALUES ($1, $2, $3, $4, 'active', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
     )
     .bind(id)
     .bind(caller.company_id)
@@ -198,6 +212,8 @@ pub async fn insert(
     .bind(caller.user_id())
     .bind(caller.label())
     .bind(&event_types)
+    .bind(new.rest_hook.as_ref().map(|h| &h.event_type))
+    .bind(new.rest_hook.as_ref().map(|h| &h.target_sha256))
     .execute(&mut *tx)
     .await
     .map_err(unique_as_conflict(
@@ -268,6 +284,12 @@ pub async fn save_config(
 ) -> Result<ConnectionView, AppError> {
     let current = get(state, caller.company_id, id).await?;
     let provider = find_provider(state, &current.provider)?;
+    if let Some(event_type) = &current.rest_hook_event {
+        return Err(AppError::conflict(
+            "id",
+            format!("This Zap subscribed to {event_type} through REST Hooks: change it in Zapier, which sends its events here."),
+        ));
+    }
     settings::validate(&provider.def.config_schema, &config)?;
     let config = settings::with_defaults(&provider.def.config_schema, config);
     let info =

@@ -179,6 +179,9 @@ pub struct ConnectionView {
     pub last_action: Option<LastAction>,
     /// Deliveries to it that failed in the last 24 hours.
     pub failures_24h: u32,
+    /// Set when a Zap subscribed through REST Hooks (`/api/v1/hooks/subscribe`): the one event
+    /// type it receives. Zapier manages such a connection; its settings are not edited here.
+    pub rest_hook_event: Option<String>,
 }
 
 /// When a connection last acted, and whether the provider accepted it.

@@ -261,5 +261,22 @@ pub fn table(catalogue: &Catalogue) -> Vec<(&'static str, Vec<(&'static str, Val
             "/api/v1/webhooks/test",
             vec![("event_type", text(EVENT_TYPE, None, 100))],
         ),
+        (
+            "/api/v1/hooks/subscribe",
+            vec![
+                (
+                    "target_url",
+                    json!({"format": "uri", "pattern": URL_HTTPS, "maxLength": 2048}),
+                ),
+                ("event_type", text(EVENT_TYPE, None, 100)),
+            ],
+        ),
+        (
+            "/api/v1/hooks/unsubscribe",
+            vec![(
+                "target_url",
+                json!({"format": "uri", "pattern": URL_HTTPS, "maxLength": 2048}),
+            )],
+        ),
     ]
 }

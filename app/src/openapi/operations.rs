@@ -6,7 +6,8 @@ use utoipa::ToSchema;
 
 use crate::auth::scope::Scope;
 use crate::{
-    api_keys, audit, auth, company, delivery, events, integrations, notifications, webhooks,
+    api_keys, audit, auth, company, delivery, events, integrations, notifications, rest_hooks,
+    webhooks,
 };
 
 /// Who may call an operation.
@@ -174,6 +175,14 @@ pub fn operations() -> Vec<Operation> {
         ),
         Operation::one::<integrations::RedeliverConnectionDelivery, delivery::DeliveryView>(
             "Integrations",
+            s(IntegrationsWrite),
+        ),
+        Operation::one::<rest_hooks::SubscribeHook, rest_hooks::HookSubscription>(
+            "REST Hooks",
+            s(IntegrationsWrite),
+        ),
+        Operation::one::<rest_hooks::UnsubscribeHook, rest_hooks::UnsubscribedHooks>(
+            "REST Hooks",
             s(IntegrationsWrite),
         ),
         Operation::one::<api_keys::ListApiKeys, api_keys::ApiKeyList>("API keys", s(ApiKeysRead)),

@@ -44,6 +44,11 @@ fn sample_arguments(path: &str) -> Value {
         "/api/v1/integrations/options" => json!({"id": id, "source": "channels"}),
         "/api/v1/integrations/deliveries" | "/api/v1/integrations/send_test" => json!({"id": id}),
         "/api/v1/integrations/redeliver" => json!({"delivery_id": id}),
+        "/api/v1/hooks/subscribe" => {
+            json!({"target_url": "https://hooks.zapier.com/hooks/standard/1/abc/",
+                                             "event_type": "conversation.created"})
+        }
+        "/api/v1/hooks/unsubscribe" => json!({"id": id}),
         "/api/v1/api_keys/create" => {
             json!({"name": format!("k{id}"), "scopes": ["api_keys:write"]})
         }

@@ -19,6 +19,7 @@ mod integrations_slack;
 mod integrations_tokens;
 mod openapi;
 mod rate_limits;
+mod rest_hooks;
 mod security;
 mod sessions;
 mod site_settings;

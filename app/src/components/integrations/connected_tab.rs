@@ -9,6 +9,7 @@ use super::configure_modal::ConfigureModal;
 use super::connection_card::ConnectionCard;
 use super::disconnect_modal::DisconnectModal;
 use super::integrations_page::use_integrations;
+use super::zaps_card::ZapsCard;
 use crate::components::deliveries::{DeliveryLog, LogSource};
 use crate::components::ui::icons::IconPlug;
 use crate::components::ui::{EmptyState, Modal};
@@ -70,17 +71,27 @@ pub fn ConnectedTab() -> impl IntoView {
                         <A href="/integrations/available" attr:class="button button-primary">"Browse available integrations"</A>
                     </EmptyState>
                 }.into_any(),
-                Ok(list) => view! {
-                    <h2 class="section-title">{format!("Connected Integrations ({})", list.len())}</h2>
-                    <ul class="connection-list" data-testid="connection-list">
-                        {list.into_iter().map(|c| view! {
-                            <ConnectionCard connection=c
-                                on_configure=Callback::new(move |id| configuring.set(Some(id)))
-                                on_activity=Callback::new(move |c| watching.set(Some(c)))
-                                on_disconnect=Callback::new(move |c| disconnecting.set(Some(c)))/>
-                        }).collect_view()}
-                    </ul>
-                }.into_any(),
+                Ok(list) => {
+                    // Zaps subscribed through REST Hooks share one Zapier card.
+                    let (zaps, cards): (Vec<_>, Vec<_>) = list.into_iter().partition(|c| c.rest_hook_event.is_some());
+                    let shown = cards.len() + usize::from(!zaps.is_empty());
+                    view! {
+                        <h2 class="section-title">{format!("Connected Integrations ({shown})")}</h2>
+                        <ul class="connection-list" data-testid="connection-list">
+                            {cards.into_iter().map(|c| view! {
+                                <ConnectionCard connection=c
+                                    on_configure=Callback::new(move |id| configuring.set(Some(id)))
+                                    on_activity=Callback::new(move |c| watching.set(Some(c)))
+                                    on_disconnect=Callback::new(move |c| disconnecting.set(Some(c)))/>
+                            }).collect_view()}
+                            {(!zaps.is_empty()).then(|| view! {
+                                <ZapsCard zaps
+                                    on_activity=Callback::new(move |c| watching.set(Some(c)))
+                                    on_remove=Callback::new(move |c| disconnecting.set(Some(c)))/>
+                            })}
+                        </ul>
+                    }.into_any()
+                }
                 Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
             })}
         </Transition>

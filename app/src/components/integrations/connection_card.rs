@@ -86,7 +86,7 @@ pub fn ConnectionCard(
 }
 
 /// "Last action: Mar 4, 2025, 14:05:09 UTC · ok · 2 failures in 24 h", when it has acted.
-fn activity_line(last: Option<LastAction>, failures_24h: u32) -> Option<impl IntoView> {
+pub(super) fn activity_line(last: Option<LastAction>, failures_24h: u32) -> Option<impl IntoView> {
     let last = last?;
     let (class, outcome) = match last.ok {
         true => ("badge badge-dot badge-ok", "Delivered"),

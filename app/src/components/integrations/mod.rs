@@ -11,6 +11,7 @@ mod provider_card;
 mod provider_detail_modal;
 mod send_test_result;
 mod settings_form;
+mod zaps_card;
 
 pub use api_tab::ApiTab;
 pub use available_tab::AvailableTab;

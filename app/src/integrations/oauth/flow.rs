@@ -261,6 +261,7 @@ pub async fn complete(
         account_label,
         token_expires_at: expiry(token.expires_in()),
         provider_data: serde_json::Value::Object(kept),
+        rest_hook: None,
     };
     let stored = match reconnect_id {
         Some(id) => service::reconnect(state, &Caller::from(caller), id, new).await,
