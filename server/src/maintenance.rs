@@ -48,6 +48,7 @@ pub async fn prune(state: &AppState) -> Result<(), sqlx::Error> {
     .execute(&state.pool)
     .await?;
     prune_delivery_logs(state).await?;
+    app::actions::slack_replies::prune(&state.pool, state.config.webhooks.retention).await?;
     sqlx::query("DELETE FROM oauth_states WHERE expires_at < now()")
         .execute(&state.pool)
         .await?;

@@ -4,11 +4,11 @@
 use app::error::AppError;
 use app::runtime::AppState;
 use app::{shell, App};
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{any, get};
+use axum::routing::{any, get, post};
 use axum::{middleware, Json, Router};
 use leptos::nonce::Nonce;
 use leptos::prelude::{provide_context, use_context};
@@ -41,6 +41,7 @@ pub fn build_router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route(CALLBACK_PATH, get(oauth_callback))
+        .route(SLACK_EVENTS_PATH, post(slack_events))
         .route(
             "/api/v1/openapi.json",
             get(move || async move { Json(openapi.as_ref().clone()).into_response() }),
@@ -89,6 +90,20 @@ pub fn build_router(state: AppState) -> Router {
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Where Slack sends the Events API requests (the app's Request URL: `PUBLIC_URL` + this).
+pub const SLACK_EVENTS_PATH: &str = "/inbound/slack/events";
+
+async fn slack_events(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    use app::actions::slack_replies::{receive, Answer};
+    match receive(&state, &headers, &body).await {
+        Ok(Answer::Challenge(challenge)) => {
+            Json(serde_json::json!({ "challenge": challenge })).into_response()
+        }
+        Ok(Answer::Accepted) => StatusCode::OK.into_response(),
+        Err(e) => e.into_response(),
+    }
 }
 
 async fn api_not_found(req: Request<Body>) -> Response {

@@ -4,6 +4,7 @@
 //! into the provider's request and classifies the answer ([`slack`], [`telegram`],
 //! [`catch_hook`] for Zapier, Make and n8n), reached through [`adapter`]; [`health`] keeps the
 //! connection's last action and suspends it when the provider refuses its credentials.
+//! [`slack_replies`] takes replies from Slack threads back in as events.
 
 pub mod activity;
 pub mod adapter;
@@ -11,5 +12,6 @@ pub mod catch_hook;
 pub mod health;
 pub mod notice;
 pub mod slack;
+pub mod slack_replies;
 pub mod subscriptions;
 pub mod telegram;

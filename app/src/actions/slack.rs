@@ -6,6 +6,7 @@ use serde_json::{json, Value};
 
 use super::adapter::{self, Target};
 use super::notice::{cut, notice, Notice};
+use super::slack_replies;
 use crate::delivery::attempt::{self, SentAttempt, Verdict};
 use crate::delivery::queue::Claimed;
 use crate::integrations::catalogue::Provider;
@@ -38,11 +39,15 @@ pub async fn send(
         Err(e) => return adapter::not_sent(e, Verdict::Retry { after: None }),
     };
     let conversation_url = state.config.conversation_url.as_deref();
-    let body = message(channel, &notice(&claimed.event, conversation_url));
+    let notice = notice(&claimed.event, conversation_url);
+    let body = message(channel, &notice);
     let mut sent = adapter::post_json(&state.http, url, Some(access_token), &body).await;
     let (verdict, reason) = classify(&sent);
     if let Some(reason) = reason {
         sent.error.get_or_insert(reason);
+    }
+    if verdict == Verdict::Delivered {
+        slack_replies::remember(state, target, notice.conversation_id.as_deref(), &sent).await;
     }
     (sent, verdict)
 }

@@ -90,7 +90,18 @@ pub async fn publish(
     events: Vec<NewEvent>,
     field: impl Fn(usize) -> String,
 ) -> Result<Vec<PublishedEvent>, AppError> {
-    let company_id = caller.company_id;
+    publish_for(state, caller.company_id, caller.api_key_id(), events, field).await
+}
+
+/// As [`publish`], for `company_id`: by the API key `api_key_id`, or by Plugboard itself (an
+/// event a provider sent in, like a reply from Slack) when it is None.
+pub async fn publish_for(
+    state: &AppState,
+    company_id: Uuid,
+    api_key_id: Option<Uuid>,
+    events: Vec<NewEvent>,
+    field: impl Fn(usize) -> String,
+) -> Result<Vec<PublishedEvent>, AppError> {
     let unknown = events
         .iter()
         .position(|e| !registry::is_builtin(&e.event_type));
@@ -186,7 +197,7 @@ pub async fn publish(
         .bind(&types)
         .bind(&data)
         .bind(&keys)
-        .bind(caller.api_key_id())
+        .bind(api_key_id)
         .execute(&mut *tx)
         .await?;
         let queued = queue::enqueue(&mut tx, company_id, &new_ids, &types).await?;

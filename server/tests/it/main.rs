@@ -23,6 +23,7 @@ mod rest_hooks;
 mod security;
 mod sessions;
 mod site_settings;
+mod slack_replies;
 mod tenancy;
 mod webhooks_delivery;
 mod webhooks_safety;

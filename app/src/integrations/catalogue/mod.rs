@@ -96,6 +96,9 @@ pub struct Provider {
     /// `<SLUG>_API_BASE_URL` replaced the catalogue's API URL (a test double, a regional host):
     /// pasted provider URLs (catch hooks) are sent there too.
     pub api_base_overridden: bool,
+    /// `<SLUG>_SIGNING_SECRET`: what the provider signs the requests it sends us with (Slack's
+    /// Events API). Without it those requests are refused.
+    pub signing_secret: Option<String>,
 }
 
 impl Provider {
@@ -189,6 +192,7 @@ impl Catalogue {
             providers.push(Provider {
                 def,
                 oauth,
+                signing_secret: var("SIGNING_SECRET"),
                 env_prefix: prefix,
                 api_base_overridden,
             });
