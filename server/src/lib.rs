@@ -39,6 +39,10 @@ pub async fn serve(
         state.clone(),
         shutdown.clone(),
     ));
+    let summaries = tokio::spawn(maintenance::daily_summaries(
+        state.clone(),
+        shutdown.clone(),
+    ));
     let deliveries = tokio::spawn(worker::run(state.clone(), shutdown.clone()));
     let app = router::build_router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
@@ -49,6 +53,7 @@ pub async fn serve(
     let _ = maintenance.await;
     let _ = refresher.await;
     let _ = key_usage.await;
+    let _ = summaries.await;
     let _ = deliveries.await;
     Ok(())
 }

@@ -74,6 +74,21 @@ pub async fn prune(state: &AppState) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
+/// Queues the daily summaries that have come due, every `daily_summary_every`.
+pub async fn daily_summaries(state: AppState, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(state.config.daily_summary_every) => {}
+            _ = shutdown.changed() => return,
+        }
+        match app::actions::daily_summary::queue_due(&state).await {
+            Ok(0) => {}
+            Ok(queued) => tracing::info!(queued, "daily summaries queued"),
+            Err(e) => tracing::warn!("queuing daily summaries: {e}"),
+        }
+    }
+}
+
 /// Refreshes OAuth tokens ahead of expiry, every minute.
 pub async fn refresh_tokens(state: AppState, mut shutdown: watch::Receiver<bool>) {
     loop {

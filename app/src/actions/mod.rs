@@ -9,6 +9,7 @@
 pub mod activity;
 pub mod adapter;
 pub mod catch_hook;
+pub mod daily_summary;
 pub mod health;
 pub mod notice;
 pub mod slack;

@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 use super::adapter::{self, Target};
 use super::notice::{cut, notice, Notice};
-use super::slack_replies;
+use super::{daily_summary, slack_replies};
 use crate::delivery::attempt::{self, SentAttempt, Verdict};
 use crate::delivery::queue::Claimed;
 use crate::integrations::catalogue::Provider;
@@ -40,7 +40,10 @@ pub async fn send(
     };
     let conversation_url = state.config.conversation_url.as_deref();
     let notice = notice(&claimed.event, conversation_url);
-    let body = message(channel, &notice);
+    let body = match claimed.event.event_type.as_str() {
+        daily_summary::EVENT_TYPE => daily_summary::message(channel, &claimed.event.data),
+        _ => message(channel, &notice),
+    };
     let mut sent = adapter::post_json(&state.http, url, Some(access_token), &body).await;
     let (verdict, reason) = classify(&sent);
     if let Some(reason) = reason {

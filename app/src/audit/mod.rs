@@ -33,6 +33,8 @@ pub enum AuditAction {
     PasswordChanged,
     #[serde(rename = "company.renamed")]
     CompanyRenamed,
+    #[serde(rename = "company.time_zone_changed")]
+    CompanyTimeZoneChanged,
     #[serde(rename = "api_key.created")]
     ApiKeyCreated,
     #[serde(rename = "api_key.regenerated")]
@@ -58,11 +60,12 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const EVERY: [AuditAction; 15] = [
+    pub const EVERY: [AuditAction; 16] = [
         AuditAction::AdminAdded,
         AuditAction::AdminRemoved,
         AuditAction::PasswordChanged,
         AuditAction::CompanyRenamed,
+        AuditAction::CompanyTimeZoneChanged,
         AuditAction::ApiKeyCreated,
         AuditAction::ApiKeyRegenerated,
         AuditAction::ApiKeyEnabled,
@@ -82,6 +85,7 @@ impl AuditAction {
             AuditAction::AdminRemoved => "admin.removed",
             AuditAction::PasswordChanged => "admin.password_changed",
             AuditAction::CompanyRenamed => "company.renamed",
+            AuditAction::CompanyTimeZoneChanged => "company.time_zone_changed",
             AuditAction::ApiKeyCreated => "api_key.created",
             AuditAction::ApiKeyRegenerated => "api_key.regenerated",
             AuditAction::ApiKeyEnabled => "api_key.enabled",
@@ -107,6 +111,7 @@ impl AuditAction {
             AuditAction::AdminRemoved => "Removed admin",
             AuditAction::PasswordChanged => "Changed password",
             AuditAction::CompanyRenamed => "Renamed company",
+            AuditAction::CompanyTimeZoneChanged => "Set the time zone to",
             AuditAction::ApiKeyCreated => "Created API key",
             AuditAction::ApiKeyRegenerated => "Regenerated API key",
             AuditAction::ApiKeyEnabled => "Enabled API key",

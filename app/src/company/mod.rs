@@ -17,6 +17,8 @@ pub mod service;
 pub struct CompanySettings {
     pub company_id: Uuid,
     pub name: String,
+    /// An IANA time zone name (e.g. `Europe/Paris`): daily summaries go out by its clock.
+    pub time_zone: String,
     pub admins: Vec<AdminSummary>,
 }
 
@@ -48,6 +50,33 @@ pub async fn rename_company(name: String) -> Result<CompanySettings, AppError> {
     let actor = crate::audit::service::Actor::of(&caller);
     service::rename(&state.pool, caller.company_id, &actor, &name).await?;
     service::settings(&state.pool, caller.company_id, caller.user_id()).await
+}
+
+/// Sets the company's time zone, an IANA name such as `Europe/Paris` (see `time_zones`).
+#[server(prefix = "/api/v1/company", endpoint = "set_time_zone", input = server_fn::codec::Json, client = ApiClient,
+         input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
+pub async fn set_time_zone(time_zone: String) -> Result<CompanySettings, AppError> {
+    let caller = crate::auth::access::require(crate::auth::scope::Scope::CompanyWrite).await?;
+    let state = crate::runtime::app_state()?;
+    let actor = crate::audit::service::Actor::of(&caller);
+    service::set_time_zone(&state.pool, caller.company_id, &actor, &time_zone).await?;
+    service::settings(&state.pool, caller.company_id, caller.user_id()).await
+}
+
+/// The time zones a company can pick (IANA names, sorted).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct TimeZones {
+    pub zones: Vec<String>,
+}
+
+/// The time zones a company can pick.
+#[server(prefix = "/api/v1/company", endpoint = "time_zones", input = server_fn::codec::GetUrl, client = ApiClient,
+         input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
+pub async fn list_time_zones() -> Result<TimeZones, AppError> {
+    crate::auth::access::require(crate::auth::scope::Scope::CompanyRead).await?;
+    Ok(TimeZones {
+        zones: service::time_zones(),
+    })
 }
 
 /// Adds an admin with an initial password, which they can change after signing in. Only a

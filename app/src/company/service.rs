@@ -101,7 +101,12 @@ pub async fn settings(
     company_id: Uuid,
     caller_id: Option<Uuid>,
 ) -> Result<CompanySettings, AppError> {
-    let name: String = sqlx::query_scalar("SELECT name FROM companies WHERE id = $1")
+    #[derive(sqlx::FromRow)]
+    struct CompanyRow {
+        name: String,
+        time_zone: String,
+    }
+    let company: CompanyRow = sqlx::query_as("SELECT name, time_zone FROM companies WHERE id = $1")
         .bind(company_id)
         .fetch_optional(pool)
         .await?
@@ -133,7 +138,8 @@ pub async fn settings(
         .collect();
     Ok(CompanySettings {
         company_id,
-        name,
+        name: company.name,
+        time_zone: company.time_zone,
         admins,
     })
 }
@@ -159,6 +165,47 @@ pub async fn rename(
     if previous != name {
         let change = Change::new(AuditAction::CompanyRenamed, company_id, &name)
             .with_details(serde_json::json!({ "previous_name": previous }));
+        audit::record(&mut tx, company_id, actor, change).await?;
+    }
+    tx.commit().await.map_err(db_error)
+}
+
+/// Every IANA zone name, sorted.
+pub fn time_zones() -> Vec<String> {
+    let mut zones: Vec<String> = chrono_tz::TZ_VARIANTS
+        .iter()
+        .map(|zone| zone.name().to_string())
+        .collect();
+    zones.sort();
+    zones
+}
+
+pub async fn set_time_zone(
+    pool: &PgPool,
+    company_id: Uuid,
+    actor: &Actor,
+    time_zone: &str,
+) -> Result<(), AppError> {
+    let zone: chrono_tz::Tz = time_zone.trim().parse().map_err(|_| {
+        AppError::bad_request(
+            "time_zone",
+            format!("{time_zone:?} is not a time zone. Use an IANA name such as Europe/Paris."),
+        )
+    })?;
+    let mut tx = pool.begin().await?;
+    let previous: String =
+        sqlx::query_scalar("SELECT time_zone FROM companies WHERE id = $1 FOR UPDATE")
+            .bind(company_id)
+            .fetch_one(&mut *tx)
+            .await?;
+    sqlx::query("UPDATE companies SET time_zone = $2 WHERE id = $1")
+        .bind(company_id)
+        .bind(zone.name())
+        .execute(&mut *tx)
+        .await?;
+    if previous != zone.name() {
+        let change = Change::new(AuditAction::CompanyTimeZoneChanged, company_id, zone.name())
+            .with_details(serde_json::json!({ "previous_time_zone": previous }));
         audit::record(&mut tx, company_id, actor, change).await?;
     }
     tx.commit().await.map_err(db_error)

@@ -91,6 +91,29 @@ pub async fn enqueue(
     Ok(queued)
 }
 
+/// Queues one delivery of a stored event to one destination (a daily summary to its Slack
+/// connection), due now, in the caller's transaction.
+pub async fn enqueue_to(
+    tx: &mut PgConnection,
+    company_id: Uuid,
+    destination: Destination,
+    event_id: Uuid,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO deliveries (id, company_id, destination_kind, endpoint_id, connection_id, event_id, status,
+                                 next_attempt_at, created_at)
+         VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, 'pending', now(), clock_timestamp())",
+    )
+    .bind(company_id)
+    .bind(destination.kind.as_str())
+    .bind(destination.endpoint_id())
+    .bind(destination.connection_id())
+    .bind(event_id)
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
 /// Wakes a worker here and, through a NOTIFY sent outside the publishing transaction, the other
 /// processes' workers (a NOTIFY inside it would serialise every publishing commit on
 /// PostgreSQL's notification queue lock). Call after committing queued deliveries.

@@ -122,6 +122,11 @@ pub fn operations() -> Vec<Operation> {
             "Company",
             s(CompanyWrite),
         ),
+        Operation::one::<company::SetTimeZone, company::CompanySettings>(
+            "Company",
+            s(CompanyWrite),
+        ),
+        Operation::one::<company::ListTimeZones, company::TimeZones>("Company", s(CompanyRead)),
         Operation::one::<company::AddAdmin, company::AdminSummary>("Company", Admin),
         Operation::nothing::<company::RemoveAdmin>("Company", Admin),
         Operation::nothing::<company::ChangePassword>("Company", Admin),

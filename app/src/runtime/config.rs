@@ -25,6 +25,8 @@ pub struct Config {
     /// `PLUGBOARD_CONVERSATION_URL`: the host product's page for a conversation, with
     /// `{conversation_id}` in it; notifications link there ("View conversation").
     pub conversation_url: Option<String>,
+    /// How often due daily summaries are looked for.
+    pub daily_summary_every: Duration,
 }
 
 /// Webhook delivery settings.
@@ -106,6 +108,7 @@ impl Config {
                 ..WebhookConfig::default()
             },
             conversation_url: None,
+            daily_summary_every: Duration::from_secs(60),
         }
     }
 }

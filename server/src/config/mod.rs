@@ -125,6 +125,7 @@ pub fn config_from_env(leptos_options: &LeptosOptions) -> Result<Config, ServerE
         )?),
         webhooks: webhook_config()?,
         conversation_url: conversation_url()?,
+        daily_summary_every: Duration::from_secs(60),
     })
 }
 

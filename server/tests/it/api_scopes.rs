@@ -26,6 +26,7 @@ fn sample_arguments(path: &str) -> Value {
             json!({"email": "ada@acme.test", "password": crate::common::PASSWORD})
         }
         "/api/v1/company/rename" => json!({"name": "Acme Renamed"}),
+        "/api/v1/company/set_time_zone" => json!({"time_zone": "Europe/Paris"}),
         "/api/v1/company/add_admin" => {
             json!({"email": format!("{id}@acme.test"), "name": "New", "password": "long enough password"})
         }

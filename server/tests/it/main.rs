@@ -9,6 +9,7 @@ mod api_errors;
 mod api_keys;
 mod api_scopes;
 mod auth;
+mod daily_summary;
 mod delivery_crash;
 mod delivery_queue;
 mod embedded_db;

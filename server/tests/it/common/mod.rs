@@ -135,6 +135,17 @@ impl TestApp {
         builder.start().await
     }
 
+    /// As [`TestApp::beside`], with this environment and configuration.
+    pub async fn beside_with(
+        &self,
+        env: HashMap<String, String>,
+        tweak: impl FnOnce(&mut Config) + 'static,
+    ) -> Self {
+        let mut builder = Self::builder(self.pool.clone()).env(env).config(tweak);
+        builder.cipher = Some(self.state.cipher.clone());
+        builder.start().await
+    }
+
     /// A fresh browser: its own cookie jar, no session.
     pub fn browser(&self) -> Browser {
         let jar = Arc::new(Jar::default());
