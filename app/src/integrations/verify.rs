@@ -20,7 +20,136 @@ pub async fn check(
 ) -> Result<Option<String>, AppError> {
     match provider.def.slug.as_str() {
         "telegram" => telegram(state, provider, values).await.map(Some),
+        "stripe" => stripe(state, provider, values).await,
+        "zendesk" => zendesk(state, provider, values).await.map(Some),
         _ => Ok(None),
+    }
+}
+
+fn value<'a>(values: &'a BTreeMap<String, String>, name: &str) -> &'a str {
+    values.get(name).map(String::as_str).unwrap_or_default()
+}
+
+fn unreachable(provider: &Provider) -> impl Fn(reqwest::Error) -> AppError + '_ {
+    move |e| {
+        tracing::warn!("checking {} credentials failed: {e}", provider.def.name);
+        AppError::Network(format!(
+            "Could not reach {} to check the credentials. Try again in a moment.",
+            provider.def.name
+        ))
+    }
+}
+
+/// Stripe's `GET /v1/account`: the account's name. A restricted key without the account
+/// permission is still a valid key (403 names the permission it lacks): accepted, unnamed.
+async fn stripe(
+    state: &AppState,
+    provider: &Provider,
+    values: &BTreeMap<String, String>,
+) -> Result<Option<String>, AppError> {
+    let url = format!(
+        "{}/account",
+        provider.def.api_base_url.trim_end_matches('/')
+    );
+    let url = reqwest::Url::parse(&url).map_err(|_| AppError::Internal)?;
+    let response = state
+        .http
+        .get(url)
+        .bearer_auth(value(values, "api_key"))
+        .send()
+        .await
+        .map_err(unreachable(provider))?;
+    let status = response.status();
+    let answer: Value = response.json().await.unwrap_or(Value::Null);
+    let message = answer
+        .pointer("/error/message")
+        .and_then(Value::as_str)
+        .map(storable)
+        .unwrap_or_else(|| format!("HTTP {status}"));
+    match status.as_u16() {
+        200 => Ok([
+            "/business_profile/name",
+            "/settings/dashboard/display_name",
+            "/id",
+        ]
+        .iter()
+        .find_map(|path| answer.pointer(path).and_then(Value::as_str))
+        .filter(|name| !name.is_empty())
+        .map(storable)),
+        403 => Ok(None),
+        401 | 400 => Err(AppError::bad_request(
+            "api_key",
+            format!("Stripe refused this key: {message}"),
+        )),
+        _ => Err(AppError::Network(format!(
+            "Stripe could not check the key ({message}). Try again in a moment."
+        ))),
+    }
+}
+
+/// Zendesk's `GET /api/v2/users/me.json` with the agent's email and API token: the agent's
+/// name. Zendesk answers a wrong token with 401 (or, for some accounts, the anonymous user).
+async fn zendesk(
+    state: &AppState,
+    provider: &Provider,
+    values: &BTreeMap<String, String>,
+) -> Result<String, AppError> {
+    let subdomain = value(values, "subdomain").to_ascii_lowercase();
+    let valid = !subdomain.is_empty()
+        && subdomain.len() <= 63
+        && subdomain
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-')
+        && !subdomain.starts_with('-');
+    if !valid {
+        return Err(AppError::bad_request(
+            "subdomain",
+            "Enter the part before .zendesk.com: letters, digits and dashes.",
+        ));
+    }
+    let base = provider.def.api_base_url.replace("{subdomain}", &subdomain);
+    let url = format!("{}/users/me.json", base.trim_end_matches('/'));
+    let url = reqwest::Url::parse(&url).map_err(|_| AppError::Internal)?;
+    let user = format!("{}/token", value(values, "email"));
+    let response = state
+        .http
+        .get(url)
+        .basic_auth(user, Some(value(values, "api_token")))
+        .send()
+        .await
+        .map_err(unreachable(provider))?;
+    let status = response.status();
+    let answer: Value = response.json().await.unwrap_or(Value::Null);
+    let refused = |reason: String| {
+        AppError::bad_request(
+            "api_token",
+            format!("Zendesk refused these credentials: {reason}. Check the agent email and the API token."),
+        )
+    };
+    match status.as_u16() {
+        200 => {
+            let user = answer.get("user").cloned().unwrap_or(Value::Null);
+            if user.get("id").is_none_or(Value::is_null) {
+                return Err(refused("it signed in no one".into()));
+            }
+            let name = user.get("name").and_then(Value::as_str).unwrap_or_default();
+            Ok(storable(name))
+        }
+        401 | 403 => {
+            let reason = answer
+                .get("error")
+                .and_then(Value::as_str)
+                .map(storable)
+                .unwrap_or_else(|| format!("HTTP {status}"));
+            Err(refused(reason))
+        }
+        404 => Err(AppError::bad_request(
+            "subdomain",
+            format!("There is no Zendesk account at {subdomain}.zendesk.com."),
+        )),
+        _ => Err(AppError::Network(format!(
+            "Zendesk could not check the credentials (HTTP {status}). Try again in a moment."
+        ))),
     }
 }
 
@@ -46,13 +175,12 @@ async fn telegram(
     );
     let url =
         reqwest::Url::parse(&url).map_err(|_| refused("it does not look like a bot token"))?;
-    let unreachable = |e: reqwest::Error| {
-        tracing::warn!("Telegram getMe failed: {e}");
-        AppError::Network(
-            "Could not reach Telegram to check the bot token. Try again in a moment.".into(),
-        )
-    };
-    let response = state.http.get(url).send().await.map_err(unreachable)?;
+    let response = state
+        .http
+        .get(url)
+        .send()
+        .await
+        .map_err(unreachable(provider))?;
     let status = response.status();
     let answer: Value = response.json().await.unwrap_or(Value::Null);
     let description = answer

@@ -1,9 +1,31 @@
 //! Connecting with API keys and catch-hook URLs, settings validation, Slack's channel list
 //! from its API, tenant isolation, and no plaintext credential in a database dump.
 
+use std::collections::HashMap;
+
+use crate::common::contracts::Contract;
 use crate::common::{dump_database, error_of, TestApp};
 use serde_json::{json, Value};
 use sqlx::PgPool;
+
+/// A valid restricted Stripe key of the account contract server (end2end/support/account-apis.mjs).
+const STRIPE_KEY: &str = "rk_test_plugboard_limited";
+
+/// An app whose Stripe and Zendesk credential checks go to the account contract server.
+async fn app_with_accounts(pool: PgPool) -> (TestApp, Contract) {
+    let accounts = Contract::start("account-apis.mjs");
+    let env = HashMap::from([
+        (
+            "STRIPE_API_BASE_URL".to_string(),
+            format!("{}/stripe/v1", accounts.base),
+        ),
+        (
+            "ZENDESK_API_BASE_URL".to_string(),
+            format!("{}/zendesk/{{subdomain}}/api/v2", accounts.base),
+        ),
+    ]);
+    (TestApp::builder(pool).env(env).await, accounts)
+}
 
 #[sqlx::test(migrations = "../migrations")]
 async fn the_catalogue_lists_every_provider_with_connection_counts(pool: PgPool) {
@@ -52,7 +74,7 @@ async fn the_catalogue_lists_every_provider_with_connection_counts(pool: PgPool)
 
 #[sqlx::test(migrations = "../migrations")]
 async fn api_key_connections_validate_each_field_and_encrypt_the_key(pool: PgPool) {
-    let app = TestApp::spawn(pool).await;
+    let (app, _accounts) = app_with_accounts(pool).await;
     let admin = app.setup("Acme", "ada@acme.test").await;
 
     let res = admin
@@ -83,7 +105,7 @@ async fn api_key_connections_validate_each_field_and_encrypt_the_key(pool: PgPoo
         .await;
     assert_eq!(error_of(res).await.0, 400);
 
-    let secret = "rk_live_51NotARealKeyButLongEnough0123456789";
+    let secret = STRIPE_KEY;
     let res = admin
         .post(
             "/api/v1/integrations/connect_api_key",
@@ -197,13 +219,13 @@ async fn settings_are_validated_against_the_provider_schema(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn another_company_can_neither_see_nor_change_nor_disconnect(pool: PgPool) {
-    let app = TestApp::spawn(pool).await;
+    let (app, _accounts) = app_with_accounts(pool).await;
     let acme = app.setup("Acme", "ada@acme.test").await;
     let globex = app.other_company("Globex", "hank@globex.test").await;
     let res = acme
         .post(
             "/api/v1/integrations/connect_api_key",
-            json!({"slug": "stripe", "values": {"api_key": "rk_live_secret_1234567890"}}),
+            json!({"slug": "stripe", "values": {"api_key": STRIPE_KEY}}),
         )
         .await;
     let id = res.json::<Value>().await.unwrap()["id"]
@@ -278,5 +300,94 @@ async fn assert_dump_lacks(app: &TestApp, secret: &str) {
     assert!(
         !dump.contains(secret),
         "a plaintext credential is in the dump"
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn stripe_and_zendesk_credentials_are_checked_with_the_provider(pool: PgPool) {
+    let (app, _accounts) = app_with_accounts(pool).await;
+    let admin = app.setup("Acme", "ada@acme.test").await;
+    let connect = |slug: &'static str, values: Value| {
+        let admin = &admin;
+        async move {
+            admin
+                .post(
+                    "/api/v1/integrations/connect_api_key",
+                    json!({"slug": slug, "values": values}),
+                )
+                .await
+        }
+    };
+
+    let res = connect("stripe", json!({"api_key": "sk_test_wrong_key_0000"})).await;
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["field"], "api_key", "{body}");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("Stripe refused this key: Invalid API Key provided: sk_test_"),
+        "Stripe's reason, its redaction kept: {message}"
+    );
+    let res = connect("stripe", json!({"api_key": "sk_test_plugboard"})).await;
+    let stripe: Value = res.json().await.unwrap();
+    assert_eq!(
+        stripe["connection_info"], "Connected as Acme Corporation",
+        "{stripe}"
+    );
+    admin
+        .post_ok(
+            "/api/v1/integrations/disconnect",
+            json!({"id": stripe["id"]}),
+        )
+        .await;
+    let res = connect("stripe", json!({"api_key": STRIPE_KEY})).await;
+    assert_eq!(
+        res.status(),
+        200,
+        "a restricted key without account access is still valid"
+    );
+
+    let zendesk = |subdomain: &str, token: &str| json!({"subdomain": subdomain, "email": "agent@acme.test", "api_token": token});
+    for (values, field, says) in [
+        (
+            zendesk("acme", "not-the-token"),
+            "api_token",
+            "Couldn't authenticate you",
+        ),
+        (
+            zendesk("globex", "zd-test-token"),
+            "subdomain",
+            "globex.zendesk.com",
+        ),
+        (
+            zendesk("acme.evil.test/x", "zd-test-token"),
+            "subdomain",
+            "letters, digits and dashes",
+        ),
+    ] {
+        let body: Value = connect("zendesk", values.clone())
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(body["error"]["field"], field, "{values}: {body}");
+        assert!(
+            body["error"]["message"].as_str().unwrap().contains(says),
+            "{body}"
+        );
+    }
+    let connected: Value = connect("zendesk", zendesk("acme", "zd-test-token"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        connected["connection_info"], "Connected as Avery Agent",
+        "{connected}"
+    );
+    let list = admin.get_json("/api/v1/integrations/list").await;
+    assert_eq!(
+        list.as_array().unwrap().len(),
+        2,
+        "the refused attempts stored nothing"
     );
 }
