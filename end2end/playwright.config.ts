@@ -3,11 +3,14 @@ import { defineConfig } from "@playwright/test";
 // scripts/test builds the release app, makes a fresh database and sets E2E_DATABASE_URL.
 const port = Number(process.env.E2E_PORT ?? 3100);
 const baseURL = `http://127.0.0.1:${port}`;
-// The test OAuth provider (oauth2-mock-server) and its control port, which also stands in for
-// Slack's Web API.
+// The test OAuth provider (oauth2-mock-server) and its control port; Slack's Web API contract
+// server (support/slack-api.mjs: OAuth, channels, chat.postMessage) beside them.
 export const oauthPort = port + 90;
 export const controlURL = `http://127.0.0.1:${port + 91}`;
 const oauthURL = `http://127.0.0.1:${oauthPort}`;
+export const slackURL = `http://127.0.0.1:${port + 92}`;
+// Stripe's and Zendesk's account calls (support/account-apis.mjs), which check pasted keys.
+const accountsURL = `http://127.0.0.1:${port + 93}`;
 const provider = (prefix: string) => ({
   [`${prefix}_CLIENT_ID`]: "plugboard-e2e-client",
   [`${prefix}_CLIENT_SECRET`]: "plugboard-e2e-secret",
@@ -35,8 +38,15 @@ const server = (listen: number, databaseUrl: string) => ({
     RUST_LOG: "warn",
     // A throw-away key: the browser suite's databases are dropped afterwards.
     PLUGBOARD_MASTER_KEY: "dGVzdC1vbmx5LW1hc3Rlci1rZXktMzItYnl0ZXMhISE=",
-    ...provider("SLACK"),
-    SLACK_API_BASE_URL: `${controlURL}/slack/api`,
+    SLACK_CLIENT_ID: "plugboard-test-client",
+    SLACK_CLIENT_SECRET: "plugboard-test-secret",
+    SLACK_AUTHORIZE_URL: `${slackURL}/oauth/v2/authorize`,
+    SLACK_TOKEN_URL: `${slackURL}/api/oauth.v2.access`,
+    SLACK_REVOKE_URL: `${slackURL}/api/auth.revoke`,
+    SLACK_API_BASE_URL: `${slackURL}/api`,
+    PLUGBOARD_CONVERSATION_URL: "https://app.example.test/conversations/{conversation_id}",
+    STRIPE_API_BASE_URL: `${accountsURL}/stripe/v1`,
+    ZENDESK_API_BASE_URL: `${accountsURL}/zendesk/{subdomain}/api/v2`,
     ...provider("SALESFORCE"),
     // Webhook specs deliver to a receiver on 127.0.0.1 over plain http, with quick retries.
     PLUGBOARD_ALLOW_HTTP_WEBHOOKS: "true",
@@ -89,6 +99,18 @@ export default defineConfig({
     {
       command: `node support/oauth-provider.mjs ${oauthPort} ${port + 91}`,
       url: `${controlURL}/log`,
+      reuseExistingServer: false,
+      timeout: 30_000,
+    },
+    {
+      command: `node support/slack-api.mjs ${port + 92}`,
+      url: `${slackURL}/_control/count`,
+      reuseExistingServer: false,
+      timeout: 30_000,
+    },
+    {
+      command: `node support/account-apis.mjs ${port + 93}`,
+      url: `${accountsURL}/stripe/v1/account`,
       reuseExistingServer: false,
       timeout: 30_000,
     },

@@ -73,18 +73,6 @@ const control = http.createServer((req, res) => {
     res.end(JSON.stringify(value));
   };
   if (req.method === "GET" && url.pathname === "/log") return reply(200, log);
-  // A stand-in for Slack's Web API (the browser suite points SLACK_API_BASE_URL here).
-  if (req.method === "GET" && url.pathname === "/slack/api/conversations.list") {
-    if (!(req.headers.authorization ?? "").startsWith("Bearer ")) return reply(200, { ok: false, error: "not_authed" });
-    return reply(200, {
-      ok: true,
-      channels: [
-        { id: "C1", name: "general" },
-        { id: "C2", name: "support-alerts" },
-        { id: "C3", name: "sales" },
-      ],
-    });
-  }
   if (req.method === "POST" && url.pathname === "/deny-next-authorize") {
     denyNextAuthorize = true;
     return reply(200, { ok: true });

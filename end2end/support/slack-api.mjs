@@ -10,7 +10,8 @@
 // HTTP 429 with Retry-After. Tokens are the ones this server issued; a revoked token answers
 // token_revoked, an unknown one invalid_auth.
 //
-// Control (for tests): GET /_control/messages, GET /_control/requests, POST /_control/revoke-all,
+// Control (for tests): GET /_control/messages, GET /_control/count, GET /_control/requests,
+// POST /_control/deny-next-authorize (the user clicks Cancel on Slack's consent page), POST /_control/revoke-all,
 // POST /_control/rate-limit?count=N&retry_after=S, POST /_control/fail-next?status=503&count=N,
 // POST /_control/reset.
 //
@@ -43,6 +44,7 @@ function reset() {
     requests: [],
     rateLimit: { count: 0, retryAfter: 1 },
     failNext: { count: 0, status: 503 },
+    denyNextAuthorize: false,
     ts: 0,
   };
 }
@@ -197,6 +199,7 @@ const server = http.createServer(async (req, res) => {
   const url = new URL(req.url, "http://slack");
   const path = url.pathname;
   if (!path.startsWith("/_control/")) {
+    if (state.requests.length >= 10000) state.requests.shift();
     state.requests.push({ method: req.method, path, content_type: req.headers["content-type"] ?? null, authorization: req.headers.authorization ? "present" : null });
   }
   try {
@@ -204,6 +207,14 @@ const server = http.createServer(async (req, res) => {
       const redirect = url.searchParams.get("redirect_uri");
       if (url.searchParams.get("client_id") !== CLIENT_ID) return send(res, 400, "invalid_client_id", { "content-type": "text/plain" });
       if (!redirect) return send(res, 400, "bad_redirect_uri", { "content-type": "text/plain" });
+      if (state.denyNextAuthorize) {
+        state.denyNextAuthorize = false;
+        const back = new URL(redirect);
+        back.searchParams.set("error", "access_denied");
+        if (url.searchParams.has("state")) back.searchParams.set("state", url.searchParams.get("state"));
+        res.writeHead(302, { location: back.toString() });
+        return res.end();
+      }
       const code = crypto.randomBytes(10).toString("hex");
       state.codes.set(code, { redirect_uri: redirect, scope: url.searchParams.get("scope") ?? "", used: false });
       const back = new URL(redirect);
@@ -237,7 +248,12 @@ const server = http.createServer(async (req, res) => {
 
     const reply = (value) => send(res, 200, value);
     if (req.method === "GET" && path === "/_control/messages") return reply(state.messages);
+    if (req.method === "GET" && path === "/_control/count") return reply({ messages: state.messages.length });
     if (req.method === "GET" && path === "/_control/requests") return reply(state.requests);
+    if (req.method === "POST" && path === "/_control/deny-next-authorize") {
+      state.denyNextAuthorize = true;
+      return reply({ ok: true });
+    }
     if (req.method === "POST" && path === "/_control/revoke-all") {
       for (const t of state.tokens.values()) t.revoked = true;
       return reply({ ok: true });

@@ -44,9 +44,27 @@ test("rename the company: the header follows", async ({ page }) => {
   await page.goto("/settings");
   await hydrated(page);
   await page.getByLabel("Company name").fill("Acme Labs");
-  await page.getByRole("button", { name: "Save" }).click();
+  await page.getByRole("button", { name: "Save", exact: true }).click();
   await expect(page.getByTestId("company-name")).toHaveText("Acme Labs");
   await page.getByLabel("Company name").fill("Acme Corporation");
-  await page.getByRole("button", { name: "Save" }).click();
+  await page.getByRole("button", { name: "Save", exact: true }).click();
   await expect(page.getByTestId("company-name")).toHaveText("Acme Corporation");
+});
+
+test("set the company's time zone: it is kept and audited", async ({ page }) => {
+  await signIn(page);
+  await page.goto("/settings");
+  await hydrated(page);
+  const zone = page.getByLabel("Time zone", { exact: true });
+  await expect(zone.locator("option", { hasText: "Europe/Paris" })).toHaveCount(1);
+  await zone.selectOption("Europe/Paris");
+  await page.getByRole("button", { name: "Save time zone" }).click();
+  await expect(page.getByText("Time zone saved.")).toBeVisible();
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByLabel("Time zone", { exact: true })).toHaveValue("Europe/Paris");
+  await expect(page.getByText("Set the time zone to").first()).toBeVisible();
+  await page.getByLabel("Time zone", { exact: true }).selectOption("UTC");
+  await page.getByRole("button", { name: "Save time zone" }).click();
+  await expect(page.getByText("Time zone saved.")).toBeVisible();
 });

@@ -1,7 +1,8 @@
 import { expect, Page, test } from "@playwright/test";
 import { account, hydrated, isPhone, signIn, snap } from "./helpers";
 
-const controlURL = `http://127.0.0.1:${Number(process.env.E2E_PORT ?? 3100) + 91}`;
+// Slack's Web API contract server (support/slack-api.mjs).
+const slackURL = `http://127.0.0.1:${Number(process.env.E2E_PORT ?? 3100) + 92}`;
 
 async function openAvailable(page: Page, query = "") {
   await page.goto(`/integrations/available${query}`);
@@ -96,7 +97,7 @@ test("connect Slack through the provider and back, configure it, disconnect it",
 
 test("denied consent ends on a clear error and stores nothing", async ({ page, request }) => {
   await signIn(page);
-  await request.post(`${controlURL}/deny-next-authorize`);
+  await request.post(`${slackURL}/_control/deny-next-authorize`);
   await openAvailable(page, "?provider=slack");
   await page.getByRole("dialog", { name: "Slack Integration" }).getByRole("button", { name: "Connect with Slack" }).click();
   await page.getByRole("button", { name: "Continue to Slack" }).click();
@@ -115,12 +116,16 @@ test("connect Stripe with an API key: the field is required, the key is never sh
   const form = page.getByTestId("connect-form");
   await form.getByRole("button", { name: "Connect Stripe" }).click();
   await expect(form.getByRole("alert").first()).toContainText("required");
-  await form.locator("input").first().fill("rk_live_e2e_not_a_real_key_0123456789");
+  // The key is checked with Stripe (its contract server, support/account-apis.mjs).
+  await form.locator("input").first().fill("sk_test_e2e_wrong_key_0123456789");
+  await form.getByRole("button", { name: "Connect Stripe" }).click();
+  await expect(form.getByRole("alert").first()).toContainText("Stripe refused this key: Invalid API Key provided");
+  await form.locator("input").first().fill("sk_test_plugboard");
   await form.getByRole("button", { name: "Connect Stripe" }).click();
   await expect(page.getByRole("dialog", { name: "Connection Successful" })).toBeVisible();
   await page.getByRole("button", { name: "Done" }).click();
-  await expect(page.getByTestId("connection-stripe")).toBeVisible();
-  await expect(page.locator("body")).not.toContainText("rk_live_e2e_not_a_real_key");
+  await expect(page.getByTestId("connection-stripe")).toContainText("Connected as Acme Corporation");
+  await expect(page.locator("body")).not.toContainText("sk_test_plugboard");
 });
 
 test.describe("phone (390x844)", () => {

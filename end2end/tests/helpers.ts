@@ -71,3 +71,13 @@ export async function signIn(page: Page, acc: Account = account()) {
 export async function openMenu(page: Page) {
   if (isPhone()) await page.getByRole("button", { name: "Open navigation" }).click();
 }
+
+/** An API key of the account's company, made the way an operator does (`plugboard api-key create`). */
+export function createApiKey(acc: Account, name: string, scopes: string[]): string {
+  const out = execFileSync(
+    "../target/release/plugboard",
+    ["api-key", "create", "--company", acc.company, "--name", name, "--scopes", scopes.join(",")],
+    { env: { ...process.env, DATABASE_URL: process.env.E2E_DATABASE_URL ?? "", RUST_LOG: "error" }, stdio: "pipe" },
+  );
+  return out.toString().trim();
+}

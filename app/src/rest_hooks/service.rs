@@ -73,7 +73,7 @@ pub async fn subscribe(
                 url: hook.url.clone(),
             },
             account_label: String::new(),
-            connection_info: format!("Sends {event_type} to {}", hook.host),
+            connection_info: format!("Sends to {}", hook.host),
             token_expires_at: None,
             provider_data: serde_json::json!({}),
             rest_hook: Some(RestHook {

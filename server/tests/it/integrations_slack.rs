@@ -1,41 +1,16 @@
-//! Slack's channel list comes from Slack's API (a stand-in on 127.0.0.1) with the stored token,
-//! after a real OAuth connection without PKCE and with comma-separated scopes.
+//! Slack's channel list comes from Slack's API (its contract server, end2end/support/slack-api.mjs)
+//! with the stored token, after a real OAuth connection without PKCE and with comma-separated
+//! scopes.
 
-use std::collections::HashMap;
-
-use crate::common::oauth_provider::OAuthProvider;
+use crate::common::contracts::Contract;
 use crate::common::{error_of, TestApp};
-use axum::routing::get;
-use axum::{Json, Router};
 use serde_json::{json, Value};
 use sqlx::PgPool;
 
-/// A stand-in for Slack's Web API on 127.0.0.1 that checks the bearer token.
-async fn fake_slack(expected_token_prefix: &'static str) -> String {
-    let app = Router::new().route(
-        "/api/conversations.list",
-        get(move |headers: axum::http::HeaderMap| async move {
-            let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
-            if !auth.starts_with(&format!("Bearer {expected_token_prefix}")) {
-                return Json(json!({"ok": false, "error": "invalid_auth"}));
-            }
-            Json(json!({"ok": true, "channels": [{"id": "C2", "name": "support-alerts"}, {"id": "C1", "name": "general"}]}))
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    format!("http://{addr}/api")
-}
-
 #[sqlx::test(migrations = "../migrations")]
 async fn slack_channels_come_from_slack_with_the_stored_token(pool: PgPool) {
-    let provider = OAuthProvider::start();
-    // oauth2-mock-server issues JWT access tokens, which start with "ey".
-    let slack_api = fake_slack("ey").await;
-    let mut env: HashMap<String, String> = provider.env_for("SLACK").into_iter().collect();
-    env.insert("SLACK_API_BASE_URL".into(), slack_api);
-    let app = TestApp::builder(pool).env(env).start().await;
+    let slack = Contract::slack();
+    let app = TestApp::builder(pool).env(slack.slack_env()).start().await;
     let admin = app.setup("Acme", "ada@acme.test").await;
 
     let start: Value = admin
@@ -77,8 +52,14 @@ async fn slack_channels_come_from_slack_with_the_stored_token(pool: PgPool) {
         .await;
     assert_eq!(
         options,
-        json!([{"value": "#general", "label": "#general"}, {"value": "#support-alerts", "label": "#support-alerts"}])
+        json!([{"value": "#general", "label": "#general"}, {"value": "#sales", "label": "#sales"},
+               {"value": "#support-alerts", "label": "#support-alerts"}]),
+        "archived channels are left out"
     );
+    let listed = slack.list("/_control/requests").await;
+    assert!(listed
+        .iter()
+        .any(|r| r["path"] == "/api/conversations.list" && r["authorization"] == "present"));
 
     let res = admin
         .post(

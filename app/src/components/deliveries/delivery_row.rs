@@ -24,7 +24,15 @@ pub fn DeliveryRow(
                 1 => "1 attempt".to_string(),
                 n => format!("{n} attempts"),
             };
+            // A provider may refuse with a success code (Slack's HTTP 200 `ok: false`): its
+            // reason says more than the code.
+            let refused = matches!(d.status, DeliveryStatus::Failed | DeliveryStatus::Parked)
+                .then(|| d.last_error.clone())
+                .flatten();
             let outcome = match (d.last_status_code, d.last_error.clone()) {
+                (Some(code), _) if (200..300).contains(&code) && refused.is_some() => {
+                    Some(view! { <span class="badge badge-code badge-bad">"Refused"</span> }.into_any())
+                }
                 (Some(code), _) => Some(code_chip(code).into_any()),
                 (None, Some(e)) => Some(view! { <span class="badge badge-code badge-bad" title=e>"No response"</span> }.into_any()),
                 _ => None,
@@ -51,6 +59,7 @@ pub fn DeliveryRow(
                             <span>{attempts}</span>
                             {next}
                         </span>
+                        {refused.map(|e| view! { <p class="wh-delivery-error" data-testid="delivery-error">{e}</p> })}
                     </div>
                     <Show when=move || expanded.get()>
                         <div class="wh-delivery-detail" id=detail_id.clone()>

@@ -49,6 +49,9 @@ pub fn ConnectedTab() -> impl IntoView {
             .unwrap_or_default()
     };
     let find = move |id: Uuid| connections().into_iter().find(|c| c.id == id);
+    // The dialog opens once its connection is loaded, on the connection as it is then: the
+    // cards' refreshes must not rebuild it (and lose what the admin is editing).
+    let configure_open = Memo::new(move |_| configuring.get().filter(|id| find(*id).is_some()));
     let clear_query = Callback::new(move |_| {
         navigate(
             "/integrations/connected",
@@ -114,7 +117,7 @@ pub fn ConnectedTab() -> impl IntoView {
                 <p class="muted">"Review its settings now, or later from its card."</p>
             </div>
         </Modal>
-        {move || configuring.get().and_then(find).map(|connection| view! {
+        {move || configure_open.get().and_then(|id| untrack(move || find(id))).map(|connection| view! {
             <ConfigureModal connection
                 on_close=Callback::new(move |_| { configuring.set(None); clear_query.run(()); })
                 on_disconnect=Callback::new(move |c| { configuring.set(None); disconnecting.set(Some(c)); })/>
