@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 use server::embedded_pg::EmbeddedPostgres;
 
 mod processes;
+mod slack;
 
 /// When each delivery (event id, plus the endpoint for fan-out) first arrived.
 pub type Arrivals = Arc<Mutex<HashMap<String, Instant>>>;
@@ -67,7 +68,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .local_addr()?
         .port();
     let base = format!("http://127.0.0.1:{port}");
-    let mut plugboard = start_plugboard(&database_url, port)?;
+    let slack_api = slack::SlackContract::start()?;
+    let mut plugboard = start_plugboard(&database_url, port, &slack_api.env())?;
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(64)
         .build()?;
@@ -109,10 +111,25 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("10 endpoints: published {published} events at {rate:.0} events/s; {delivered:.0} deliveries/s end to end");
     client.delete_endpoints(&ten).await?;
 
-    client
+    let latency_endpoint = client
         .add_endpoints(&format!("{receiver_url}/latency"), 1)
         .await?;
     latency(&client, &arrivals, 1_000, Duration::from_secs(10)).await?;
+    client.delete_endpoints(&latency_endpoint).await?;
+
+    // Connections that act: every customer message becomes a Slack message.
+    let connection = slack::connect(&client.base, "bench@bench.test", "bench password 1").await?;
+    connection.configure(false).await?;
+    slack::throughput(&client, &slack_api, 20_000, "replies from Slack off").await?;
+    connection.configure(true).await?;
+    slack::throughput(
+        &client,
+        &slack_api,
+        20_000,
+        "replies from Slack on: threads remembered",
+    )
+    .await?;
+    slack::latency(&client, &slack_api, 500, Duration::from_secs(10)).await?;
 
     let _ = plugboard.kill();
     let _ = plugboard.wait();
@@ -133,7 +150,70 @@ struct Api {
     key: String,
 }
 
+/// A latency sample's order statistics, in milliseconds.
+struct Percentiles {
+    count: usize,
+    p50: f64,
+    p95: f64,
+    p99: f64,
+    max: f64,
+}
+
+impl std::fmt::Display for Percentiles {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+            self.p50, self.p95, self.p99, self.max
+        )
+    }
+}
+
+impl Percentiles {
+    fn of(mut latencies: Vec<f64>) -> Self {
+        latencies.sort_by(|a, b| a.total_cmp(b));
+        let at = |p: f64| {
+            let i = ((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1));
+            latencies.get(i).copied().unwrap_or(f64::NAN)
+        };
+        Self {
+            count: latencies.len(),
+            p50: at(0.50),
+            p95: at(0.95),
+            p99: at(0.99),
+            max: latencies.last().copied().unwrap_or(f64::NAN),
+        }
+    }
+}
+
 impl Api {
+    /// Publishes `events`, event `n` of batch `b` being `event(b, n)`, in batches of 500 with
+    /// four requests in flight; returns how long publishing took.
+    async fn publish_batches(
+        &self,
+        events: usize,
+        event: impl Fn(usize, usize) -> Value,
+    ) -> Result<Duration, Box<dyn std::error::Error>> {
+        let started = Instant::now();
+        let batches: Vec<Value> = (0..events.div_ceil(500))
+            .map(|b| {
+                let batch: Vec<Value> = (0..500.min(events - b * 500))
+                    .map(|n| event(b, n))
+                    .collect();
+                json!({ "events": batch })
+            })
+            .collect();
+        let results = futures::stream::iter(batches)
+            .map(|batch| self.post("/api/v1/events/publish_batch", batch))
+            .buffer_unordered(4)
+            .collect::<Vec<_>>()
+            .await;
+        for result in results {
+            result?;
+        }
+        Ok(started.elapsed())
+    }
+
     async fn post(&self, path: &str, body: Value) -> Result<Value, Box<dyn std::error::Error>> {
         let res = self
             .http
@@ -184,23 +264,11 @@ async fn throughput(
 ) -> Result<(usize, f64, f64), Box<dyn std::error::Error>> {
     let before = arrivals.lock().map(|a| a.len()).unwrap_or(0);
     let started = Instant::now();
-    let batches: Vec<Value> = (0..events.div_ceil(500))
-        .map(|b| {
-            let batch: Vec<Value> = (0..500.min(events - b * 500))
-                .map(|n| json!({"event_type": "message.sent", "data": {"batch": b, "n": n, "text": "benchmark payload"}}))
-                .collect();
-            json!({"events": batch})
+    let published_in = api
+        .publish_batches(events, |b, n| {
+            json!({"event_type": "message.sent", "data": {"batch": b, "n": n, "text": "benchmark payload"}})
         })
-        .collect();
-    let results = futures::stream::iter(batches)
-        .map(|batch| api.post("/api/v1/events/publish_batch", batch))
-        .buffer_unordered(4)
-        .collect::<Vec<_>>()
-        .await;
-    for result in results {
-        result?;
-    }
-    let published_in = started.elapsed();
+        .await?;
     let expected = before + events * fan_out;
     let deadline = Instant::now() + Duration::from_secs(300);
     while arrivals.lock().map(|a| a.len()).unwrap_or(0) < expected {
@@ -257,7 +325,7 @@ async fn latency(
     let acked = acked.lock().map(|a| a.clone()).unwrap_or_default();
     tokio::time::sleep(Duration::from_secs(2)).await;
     let arrivals = arrivals.lock().map(|a| a.clone()).unwrap_or_default();
-    let mut latencies: Vec<f64> = acked
+    let latencies: Vec<f64> = acked
         .iter()
         .filter_map(|(id, at)| {
             arrivals
@@ -265,23 +333,13 @@ async fn latency(
                 .map(|arrived| arrived.saturating_duration_since(*at).as_secs_f64() * 1000.0)
         })
         .collect();
-    latencies.sort_by(|a, b| a.total_cmp(b));
-    let pct = |p: f64| {
-        latencies
-            .get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1)))
-            .copied()
-            .unwrap_or(f64::NAN)
-    };
+    let p = Percentiles::of(latencies);
     println!(
-        "latency at {rate} events/s offered ({} published in {:.1} s, {} acknowledged, {} delivered): publish response -> first attempt p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        "latency at {rate} events/s offered ({} published in {:.1} s, {} acknowledged, {} delivered): publish response -> first attempt {p}",
         total,
         offered_in.as_secs_f64(),
         acked.len(),
-        latencies.len(),
-        pct(0.50),
-        pct(0.95),
-        pct(0.99),
-        latencies.last().copied().unwrap_or(f64::NAN)
+        p.count,
     );
     Ok(())
 }

@@ -40,10 +40,15 @@ pub async fn start_receiver(arrivals: Arrivals) -> Result<String, Box<dyn std::e
     Ok(url)
 }
 
-pub fn start_plugboard(database_url: &str, port: u16) -> Result<Child, Box<dyn std::error::Error>> {
+pub fn start_plugboard(
+    database_url: &str,
+    port: u16,
+    env: &[(String, String)],
+) -> Result<Child, Box<dyn std::error::Error>> {
     let exe = std::env::current_exe()?.with_file_name("plugboard");
     let key = base64_key();
     Ok(Command::new(exe)
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .arg("serve")
         .env("DATABASE_URL", database_url)
         .env("PLUGBOARD_MASTER_KEY", key)
