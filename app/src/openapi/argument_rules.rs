@@ -262,6 +262,13 @@ pub fn table(catalogue: &Catalogue) -> Vec<(&'static str, Vec<(&'static str, Val
             vec![("event_type", text(EVENT_TYPE, None, 100))],
         ),
         (
+            "/api/v1/company/set_time_zone",
+            vec![(
+                "time_zone",
+                json!({"type": "string", "enum": crate::company::service::time_zones()}),
+            )],
+        ),
+        (
             "/api/v1/hooks/subscribe",
             vec![
                 (

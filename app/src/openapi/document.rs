@@ -22,8 +22,9 @@ use crate::error::ErrorBody;
 
 const BEARER: &str = "apiKey";
 /// Operations that name event types, answering 422 for one not in the registry.
-const NAMES_EVENT_TYPES: [&str; 5] = [
+const NAMES_EVENT_TYPES: [&str; 6] = [
     "/api/v1/events/publish",
+    "/api/v1/hooks/subscribe",
     "/api/v1/events/publish_batch",
     "/api/v1/webhooks/create",
     "/api/v1/webhooks/update",

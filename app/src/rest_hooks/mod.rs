@@ -49,7 +49,7 @@ pub async fn subscribe_hook(
 }
 
 /// Unsubscribes a Zap (`performUnsubscribe`) by the `id` its subscribe returned, or by its
-/// `target_url` (every event it subscribed to). 404 when nothing matches.
+/// `target_url` (every event it subscribed to): 400 with neither, 404 when nothing matches.
 #[server(prefix = "/api/v1/hooks", endpoint = "unsubscribe", input = server_fn::codec::Json, client = ApiClient,
          input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn unsubscribe_hook(
