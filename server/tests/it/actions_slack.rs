@@ -8,7 +8,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::common::contracts::Contract;
-use crate::common::oauth_flow::{callback, connected_id};
+use crate::common::oauth_flow::connect_slack;
 use crate::common::{Browser, TestApp};
 
 const CONVERSATION_URL: &str = "https://app.example.test/conversations/{conversation_id}";
@@ -22,22 +22,6 @@ async fn app_with_slack(pool: PgPool, slack: &Contract) -> TestApp {
             c.webhooks.retry_schedule = vec![Duration::ZERO, Duration::from_secs(1)];
         })
         .await
-}
-
-/// Connects Slack through its OAuth round trip; `reconnect` renews that connection instead.
-async fn connect_slack(admin: &Browser, reconnect: Option<Uuid>) -> Uuid {
-    let start = admin
-        .post_ok(
-            "/api/v1/integrations/start_oauth",
-            json!({"slug": "slack", "reconnect": reconnect}),
-        )
-        .await;
-    let at_slack = admin
-        .get_url(start["authorize_url"].as_str().unwrap())
-        .await;
-    assert_eq!(at_slack.status(), 302, "Slack sends the browser back");
-    let back = at_slack.headers()["location"].to_str().unwrap().to_string();
-    connected_id(&callback(admin, &back).await)
 }
 
 async fn configure(admin: &Browser, id: Uuid, config: Value) -> Value {

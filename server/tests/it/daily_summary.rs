@@ -6,22 +6,10 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 use sqlx::PgPool;
-use uuid::Uuid;
 
 use crate::common::contracts::Contract;
-use crate::common::oauth_flow::{callback, connected_id};
-use crate::common::{error_of, Browser, TestApp};
-
-async fn connect_slack(admin: &Browser) -> Uuid {
-    let start = admin
-        .post_ok("/api/v1/integrations/start_oauth", json!({"slug": "slack"}))
-        .await;
-    let at_slack = admin
-        .get_url(start["authorize_url"].as_str().unwrap())
-        .await;
-    let back = at_slack.headers()["location"].to_str().unwrap().to_string();
-    connected_id(&callback(admin, &back).await)
-}
+use crate::common::oauth_flow::connect_slack;
+use crate::common::{error_of, TestApp};
 
 fn summaries(messages: &[Value]) -> Vec<Value> {
     messages
@@ -79,7 +67,7 @@ async fn the_daily_summary_goes_once_with_two_processes_and_after_a_restart(pool
                 .await;
         }
     }
-    let id = connect_slack(&admin).await;
+    let id = connect_slack(&admin, None).await;
     // Only the summary: no per-event notifications, due from midnight on.
     admin
         .post_ok(
@@ -143,7 +131,7 @@ async fn no_summary_before_the_hour_or_when_turned_off(pool: PgPool) {
         .config(|c| c.daily_summary_every = Duration::from_millis(100))
         .await;
     let admin = app.setup("Acme", "ada@acme.test").await;
-    let id = connect_slack(&admin).await;
+    let id = connect_slack(&admin, None).await;
     // The company's clock an hour before the summary hour (a zone two hours behind UTC when
     // UTC's day is in its last hour).
     let now = chrono::Utc::now();

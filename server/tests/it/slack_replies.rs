@@ -9,25 +9,13 @@ use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
 use sqlx::PgPool;
-use uuid::Uuid;
 
 use crate::common::contracts::Contract;
-use crate::common::oauth_flow::{callback, connected_id};
-use crate::common::{error_of, Browser, TestApp};
+use crate::common::oauth_flow::connect_slack;
+use crate::common::{error_of, TestApp};
 
 const SIGNING_SECRET: &str = "plugboard-test-signing-secret";
 const EVENTS: &str = "/inbound/slack/events";
-
-async fn connect_slack(admin: &Browser) -> Uuid {
-    let start = admin
-        .post_ok("/api/v1/integrations/start_oauth", json!({"slug": "slack"}))
-        .await;
-    let at_slack = admin
-        .get_url(start["authorize_url"].as_str().unwrap())
-        .await;
-    let back = at_slack.headers()["location"].to_str().unwrap().to_string();
-    connected_id(&callback(admin, &back).await)
-}
 
 fn signature(ts: i64, body: &str, secret: &str) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
@@ -82,7 +70,7 @@ async fn a_threaded_reply_in_slack_becomes_message_sent_once(pool: PgPool) {
     env.insert("SLACK_SIGNING_SECRET".into(), SIGNING_SECRET.into());
     let app = TestApp::builder(pool.clone()).env(env).await;
     let admin = app.setup("Acme", "ada@acme.test").await;
-    let id = connect_slack(&admin).await;
+    let id = connect_slack(&admin, None).await;
     admin
         .post_ok(
             "/api/v1/integrations/save_config",

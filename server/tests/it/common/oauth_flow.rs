@@ -85,3 +85,19 @@ pub async fn expire_soon(app: &TestApp, id: Uuid) {
     .await
     .unwrap();
 }
+
+/// Connects Slack through its OAuth round trip; `reconnect` renews that connection instead.
+pub async fn connect_slack(admin: &Browser, reconnect: Option<Uuid>) -> Uuid {
+    let start = admin
+        .post_ok(
+            "/api/v1/integrations/start_oauth",
+            json!({"slug": "slack", "reconnect": reconnect}),
+        )
+        .await;
+    let at_slack = admin
+        .get_url(start["authorize_url"].as_str().unwrap())
+        .await;
+    assert_eq!(at_slack.status(), 302, "Slack sends the browser back");
+    let back = at_slack.headers()["location"].to_str().unwrap().to_string();
+    connected_id(&callback(admin, &back).await)
+}
