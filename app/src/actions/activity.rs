@@ -4,7 +4,7 @@
 use uuid::Uuid;
 
 use crate::delivery::log::{self, Filter};
-use crate::delivery::queue::{self, Destination, DestinationKind};
+use crate::delivery::queue::{Destination, DestinationKind};
 use crate::delivery::{sample, DeliveryPage, DeliveryView};
 use crate::error::AppError;
 use crate::events::registry;
@@ -54,14 +54,5 @@ pub async fn redeliver(
     company_id: Uuid,
     delivery_id: Uuid,
 ) -> Result<DeliveryView, AppError> {
-    let id = queue::redeliver(
-        &state.pool,
-        company_id,
-        DestinationKind::Connection,
-        delivery_id,
-    )
-    .await?
-    .ok_or_else(|| AppError::NotFound("No such delivery.".into()))?;
-    queue::announce(state);
-    log::get(&state.pool, company_id, id).await
+    sample::redeliver(state, company_id, DestinationKind::Connection, delivery_id).await
 }

@@ -1,10 +1,11 @@
-//! Test sends, for every destination kind: an event type's example stored as an event and sent
-//! now, by the caller, as a delivery with a single attempt, logged like any other.
+//! Sending on demand, for every destination kind: a test send (an event type's example stored
+//! as an event and sent now, by the caller, as a delivery with a single attempt, logged like any
+//! other), and a logged delivery queued again.
 
 use uuid::Uuid;
 
 use super::outcome::Outcome;
-use super::queue::{self, Destination, EventPayload};
+use super::queue::{self, Destination, DestinationKind, EventPayload};
 use super::{dispatch, log, record, DeliveryView};
 use crate::error::AppError;
 use crate::events::EventTypeView;
@@ -50,4 +51,19 @@ pub async fn send_now(
     }
     record::record(&state.pool, &state.config.webhooks, &sent).await?;
     log::get(&state.pool, company_id, delivery_id).await
+}
+
+/// A new delivery of the same event to the same destination of `kind`, due now (parked while
+/// the destination is switched off).
+pub async fn redeliver(
+    state: &AppState,
+    company_id: Uuid,
+    kind: DestinationKind,
+    delivery_id: Uuid,
+) -> Result<DeliveryView, AppError> {
+    let id = queue::redeliver(&state.pool, company_id, kind, delivery_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("No such delivery.".into()))?;
+    queue::announce(state);
+    log::get(&state.pool, company_id, id).await
 }

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::delivery::queue::{self, Destination, DestinationKind};
-use crate::delivery::{log, sample, DeliveryView, RetriedCount};
+use crate::delivery::{sample, DeliveryView, RetriedCount};
 use crate::error::AppError;
 use crate::events::registry;
 use crate::runtime::AppState;
@@ -31,16 +31,7 @@ pub async fn redeliver(
     company_id: Uuid,
     delivery_id: Uuid,
 ) -> Result<DeliveryView, AppError> {
-    let id = queue::redeliver(
-        &state.pool,
-        company_id,
-        DestinationKind::Webhook,
-        delivery_id,
-    )
-    .await?
-    .ok_or_else(|| AppError::NotFound("No such delivery.".into()))?;
-    queue::announce(state);
-    log::get(&state.pool, company_id, id).await
+    sample::redeliver(state, company_id, DestinationKind::Webhook, delivery_id).await
 }
 
 /// Queues again the endpoint's failed deliveries created since `since`.
