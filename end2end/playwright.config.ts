@@ -11,6 +11,10 @@ const oauthURL = `http://127.0.0.1:${oauthPort}`;
 export const slackURL = `http://127.0.0.1:${port + 92}`;
 // Stripe's and Zendesk's account calls (support/account-apis.mjs), which check pasted keys.
 const accountsURL = `http://127.0.0.1:${port + 93}`;
+// Discord's OAuth (a grant that creates a channel webhook) and Execute Webhook (support/discord-api.mjs).
+export const discordURL = `http://127.0.0.1:${port + 94}`;
+// Microsoft's identity platform and Graph for Teams (support/teams-api.mjs).
+const teamsURL = `http://127.0.0.1:${port + 95}`;
 const provider = (prefix: string) => ({
   [`${prefix}_CLIENT_ID`]: "plugboard-e2e-client",
   [`${prefix}_CLIENT_SECRET`]: "plugboard-e2e-secret",
@@ -44,6 +48,17 @@ const server = (listen: number, databaseUrl: string) => ({
     SLACK_TOKEN_URL: `${slackURL}/api/oauth.v2.access`,
     SLACK_REVOKE_URL: `${slackURL}/api/auth.revoke`,
     SLACK_API_BASE_URL: `${slackURL}/api`,
+    DISCORD_CLIENT_ID: "plugboard-test-client",
+    DISCORD_CLIENT_SECRET: "plugboard-test-secret",
+    DISCORD_AUTHORIZE_URL: `${discordURL}/oauth2/authorize`,
+    DISCORD_TOKEN_URL: `${discordURL}/api/oauth2/token`,
+    DISCORD_REVOKE_URL: `${discordURL}/api/oauth2/token/revoke`,
+    DISCORD_API_BASE_URL: `${discordURL}/api`,
+    MICROSOFT_TEAMS_CLIENT_ID: "plugboard-test-client",
+    MICROSOFT_TEAMS_CLIENT_SECRET: "plugboard-test-secret",
+    MICROSOFT_TEAMS_AUTHORIZE_URL: `${teamsURL}/common/oauth2/v2.0/authorize`,
+    MICROSOFT_TEAMS_TOKEN_URL: `${teamsURL}/common/oauth2/v2.0/token`,
+    MICROSOFT_TEAMS_API_BASE_URL: `${teamsURL}/v1.0`,
     PLUGBOARD_CONVERSATION_URL: "https://app.example.test/conversations/{conversation_id}",
     STRIPE_API_BASE_URL: `${accountsURL}/stripe/v1`,
     ZENDESK_API_BASE_URL: `${accountsURL}/zendesk/{subdomain}/api/v2`,
@@ -111,6 +126,18 @@ export default defineConfig({
     {
       command: `node support/account-apis.mjs ${port + 93}`,
       url: `${accountsURL}/stripe/v1/account`,
+      reuseExistingServer: false,
+      timeout: 30_000,
+    },
+    {
+      command: `node support/discord-api.mjs ${port + 94}`,
+      url: `${discordURL}/_control/messages`,
+      reuseExistingServer: false,
+      timeout: 30_000,
+    },
+    {
+      command: `node support/teams-api.mjs ${port + 95}`,
+      url: `${teamsURL}/_control/messages`,
       reuseExistingServer: false,
       timeout: 30_000,
     },

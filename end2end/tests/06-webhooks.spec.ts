@@ -265,6 +265,21 @@ test("edit: the secret masked and revealed, rotation signs with both, settings s
 
   await form.getByRole("checkbox", { name: /^escalation\.triggered/ }).uncheck();
   await form.getByLabel("Description (optional)").fill("CRM sync");
+
+  // Retries: the installation's schedule (0, 1 and 1 s here), or the endpoint's own policy,
+  // its waits spelled out as they are edited.
+  const retries = form.getByTestId("retry-policy");
+  await expect(retries.getByRole("radio", { name: /Default schedule/ })).toBeChecked();
+  await expect(retries).toContainText("Retried after 1 s and 1 s, then marked failed.");
+  await retries.getByRole("radio", { name: /Custom policy/ }).check();
+  await retries.getByLabel("Max retries").fill("3");
+  await retries.getByLabel("First retry after (seconds)").fill("10");
+  await retries.getByLabel("Backoff").selectOption("exponential");
+  await expect(retries.getByTestId("retry-preview")).toHaveText("Retried after 10 s, 20 s and 40 s, then marked failed.");
+  await retries.getByLabel("Max retries").fill("20");
+  await expect(retries.getByTestId("retry-preview")).toHaveText("Retries are 0 to 15.");
+  await retries.getByLabel("Max retries").fill("3");
+  await snapDialog(page, "47-edit-webhook-retries");
   await form.getByRole("button", { name: "Save changes" }).click();
   await expect(form).toBeHidden();
   const row = endpointRow(page);
@@ -277,6 +292,15 @@ test("edit: the secret masked and revealed, rotation signs with both, settings s
   expect(signedWith(r, rotated)).toBe(true);
   expect(signedWith(r, secret)).toBe(true);
   secret = rotated;
+
+  // The policy was saved with the endpoint.
+  await rowButton(page, "Edit").click();
+  const again = page.getByRole("dialog", { name: "Edit webhook endpoint" });
+  await expect(again.getByRole("radio", { name: /Custom policy/ })).toBeChecked();
+  await expect(again.getByLabel("Max retries")).toHaveValue("3");
+  await expect(again.getByTestId("retry-preview")).toHaveText("Retried after 10 s, 20 s and 40 s, then marked failed.");
+  await again.getByRole("button", { name: "Cancel" }).click();
+  await expect(again).toBeHidden();
 });
 
 test("disable stops deliveries, enable resumes; dark mode; delete removes it with its log", async ({ page }) => {

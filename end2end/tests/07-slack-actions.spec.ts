@@ -33,6 +33,13 @@ test("a Slack connection posts published events: Send test shows Slack's refusal
   await channel.selectOption("#support-alerts");
   await configure.getByTestId("send-test").click();
   await expect(configure.getByTestId("test-result")).toContainText("The provider accepted the test.");
+  // Failed posts retry on the connection's own policy.
+  const retries = configure.getByTestId("retry-policy");
+  await retries.getByRole("radio", { name: /Custom policy/ }).check();
+  await retries.getByLabel("Max retries").fill("2");
+  await retries.getByLabel("First retry after (seconds)").fill("30");
+  await retries.getByLabel("Backoff").selectOption("linear");
+  await expect(retries.getByTestId("retry-preview")).toHaveText("Retried after 30 s and 1 min, then marked failed.");
   await configure.getByRole("button", { name: "Save Changes" }).click();
   await expect(configure).toBeHidden();
 

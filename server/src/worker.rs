@@ -95,7 +95,11 @@ async fn work(state: AppState, mut shutdown: watch::Receiver<bool>) {
             &state.pool,
             batch_size,
             config.lease,
-            config.retry_schedule.len(),
+            // Any destination's policy may allow more attempts than the default schedule.
+            config
+                .retry_schedule
+                .len()
+                .max(app::delivery::RetryPolicy::MAX_ATTEMPTS),
         )
         .await;
         let jobs = match claimed {

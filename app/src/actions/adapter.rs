@@ -11,9 +11,10 @@ use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, CONTENT_TYPE};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::{catch_hook, slack, telegram};
+use super::{catch_hook, discord, slack, teams, telegram};
 use crate::delivery::attempt::{self, SentAttempt, Verdict, REDACTED};
 use crate::delivery::queue::Claimed;
+use crate::delivery::RetryPolicy;
 use crate::error::AppError;
 use crate::integrations::catalogue::Provider;
 use crate::integrations::credentials::Credentials;
@@ -35,6 +36,7 @@ pub struct Target {
     pub token_expires_at: Option<DateTime<Utc>>,
     /// Set for a Zap subscribed through REST Hooks.
     pub rest_hook_event: Option<String>,
+    pub retry_policy: Option<sqlx::types::Json<RetryPolicy>>,
 }
 
 impl Target {
@@ -58,7 +60,8 @@ pub async fn load(pool: &PgPool, ids: &[Uuid]) -> Result<HashMap<Uuid, Target>, 
         return Ok(HashMap::new());
     }
     let targets: Vec<Target> = sqlx::query_as(
-        "SELECT id, company_id, provider, status, config, credentials, token_expires_at, rest_hook_event
+        "SELECT id, company_id, provider, status, config, credentials, token_expires_at, rest_hook_event,
+                retry_policy
            FROM connections WHERE id = ANY($1)",
     )
     .bind(ids)
@@ -82,6 +85,8 @@ pub async fn send(state: &AppState, target: &Target, claimed: &Claimed) -> (Sent
     let (mut sent, verdict) = match provider.def.slug.as_str() {
         "slack" => slack::send(state, provider, target, &credentials, claimed).await,
         "telegram" => telegram::send(state, provider, target, &credentials, claimed).await,
+        "discord" => discord::send(state, provider, target, &credentials, claimed).await,
+        "microsoft-teams" => teams::send(state, provider, target, &credentials, claimed).await,
         "zapier" | "make" | "n8n" => {
             catch_hook::send(state, provider, target, &credentials, claimed).await
         }
@@ -121,7 +126,12 @@ async fn credentials(
     let due = target
         .token_expires_at
         .is_some_and(|at| at <= Utc::now() + REFRESH_AHEAD);
-    let Credentials::OAuth { refresh_token, .. } = &opened else {
+    let Credentials::OAuth {
+        refresh_token,
+        grant,
+        ..
+    } = &opened
+    else {
         return Ok(opened);
     };
     if !due {
@@ -131,6 +141,7 @@ async fn credentials(
         Ok(access_token) => Ok(Credentials::OAuth {
             access_token,
             refresh_token: refresh_token.clone(),
+            grant: grant.clone(),
         }),
         // The provider refused the refresh: the connection is in Error already.
         Err(AppError::Conflict { message, .. }) => Err(not_sent(message, Verdict::Suspend)),

@@ -1,4 +1,4 @@
-//! Slack's daily summary: once a day per connection, at the hour its settings pick in the
+//! The daily summary of Slack, Teams and Discord connections: once a day per connection, at the hour its settings pick in the
 //! company's time zone, one message with the last 24 hours' counts (conversations created and
 //! closed, escalations, messages). A summary is an event of its own type, queued to its one
 //! connection through the delivery pipeline (retried, logged, redeliverable like any action).
@@ -37,8 +37,10 @@ pub async fn queue_due(state: &AppState) -> Result<u32, sqlx::Error> {
     let subscribers: Vec<Subscriber> = sqlx::query_as(
         "SELECT c.id, c.company_id, c.config, co.time_zone
            FROM connections c JOIN companies co ON co.id = c.company_id
-          WHERE c.provider = 'slack' AND c.status = 'active' AND c.config ->> 'daily_summary' = 'true'
-            AND btrim(coalesce(c.config ->> 'channel', '')) <> ''",
+          WHERE c.status = 'active' AND c.config ->> 'daily_summary' = 'true'
+            AND ((c.provider IN ('slack', 'microsoft-teams')
+                  AND btrim(coalesce(c.config ->> 'channel', '')) <> '')
+                 OR c.provider = 'discord')",
     )
     .fetch_all(&state.pool)
     .await?;

@@ -4,6 +4,14 @@
 
 use serde_json::Value;
 
+/// Whether `slug`'s connections send events anywhere (have an adapter and settings that route).
+pub fn acts(slug: &str) -> bool {
+    matches!(
+        slug,
+        "slack" | "microsoft-teams" | "telegram" | "discord" | "zapier" | "make" | "n8n"
+    )
+}
+
 /// The event types `slug`'s connection with these settings subscribes to, sorted. Empty while a
 /// setting the messages need (Slack's channel, Telegram's chat) is missing.
 pub fn event_types(slug: &str, config: &Value) -> Vec<String> {
@@ -19,6 +27,15 @@ pub fn event_types(slug: &str, config: &Value) -> Vec<String> {
             ("notify_new_conversations", &["conversation.created"]),
             ("notify_escalations", &["escalation.triggered"]),
             ("notify_all_messages", &["message.received", "message.sent"]),
+        ],
+        "microsoft-teams" if filled("channel") => &[
+            ("notify_new_conversations", &["conversation.created"]),
+            ("notify_escalations", &["escalation.triggered"]),
+        ],
+        // The channel is the one the webhook of the grant posts to.
+        "discord" => &[
+            ("notify_new_conversations", &["conversation.created"]),
+            ("notify_escalations", &["escalation.triggered"]),
         ],
         "telegram" if filled("alert_chat_id") => &[
             ("notify_new_conversations", &["conversation.created"]),

@@ -1,5 +1,8 @@
 //! Claimed deliveries to their destination kind's adapter, sent concurrently, each outcome
-//! decided on the retry schedule.
+//! decided on its destination's retry policy or, without one, the installation's schedule.
+
+use std::borrow::Cow;
+use std::time::Duration;
 
 use futures::StreamExt;
 use uuid::Uuid;
@@ -7,6 +10,7 @@ use uuid::Uuid;
 use super::outcome::{self, Outcome};
 use super::queue::{Claimed, DestinationKind};
 use super::record::Recorded;
+use super::RetryPolicy;
 use crate::actions::adapter as connection_adapter;
 use crate::runtime::AppState;
 use crate::webhooks::adapter as endpoint_adapter;
@@ -30,7 +34,13 @@ pub async fn deliver(
     let endpoints = endpoint_adapter::load(&state.pool, &ids_of(DestinationKind::Webhook)).await?;
     let connections =
         connection_adapter::load(&state.pool, &ids_of(DestinationKind::Connection)).await?;
-    let schedule = &state.config.webhooks.retry_schedule;
+    let default_schedule = state.config.webhooks.retry_schedule.as_slice();
+    let schedule_of = |policy: &Option<sqlx::types::Json<RetryPolicy>>| -> Cow<'_, [Duration]> {
+        match policy {
+            Some(policy) => Cow::Owned(policy.schedule()),
+            None => Cow::Borrowed(default_schedule),
+        }
+    };
     let policy = UrlPolicy::of(&state.config.webhooks);
     let in_flight = claimed.len().max(1);
     let (endpoints, connections) = (&endpoints, &connections);
@@ -40,7 +50,7 @@ pub async fn deliver(
                 DestinationKind::Webhook => {
                     let target = endpoints.get(&claimed.destination.id)?;
                     match target.enabled {
-                        true => Some(
+                        true => Some((
                             endpoint_adapter::send(
                                 &state.webhook_http,
                                 &state.cipher,
@@ -49,26 +59,30 @@ pub async fn deliver(
                                 &claimed,
                             )
                             .await,
-                        ),
+                            schedule_of(&target.retry_policy),
+                        )),
                         false => None,
                     }
                 }
                 DestinationKind::Connection => {
                     let target = connections.get(&claimed.destination.id)?;
                     match target.active() {
-                        true => Some(connection_adapter::send(state, target, &claimed).await),
+                        true => Some((
+                            connection_adapter::send(state, target, &claimed).await,
+                            schedule_of(&target.retry_policy),
+                        )),
                         false => None,
                     }
                 }
             };
-            let Some((sent, verdict)) = attempt else {
+            let Some(((sent, verdict), schedule)) = attempt else {
                 return Some(Recorded {
                     claimed,
                     sent: None,
                     outcome: Outcome::RetryAt(chrono::Utc::now()),
                 });
             };
-            let outcome = outcome::decide(verdict, claimed.attempt, schedule, single_attempt);
+            let outcome = outcome::decide(verdict, claimed.attempt, &schedule, single_attempt);
             Some(Recorded {
                 claimed,
                 sent: Some(sent),

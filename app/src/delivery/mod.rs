@@ -28,8 +28,11 @@ pub mod outcome;
 pub mod queue;
 #[cfg(feature = "ssr")]
 pub mod record;
+pub mod retry_policy;
 #[cfg(feature = "ssr")]
 pub mod sample;
+
+pub use retry_policy::{BackoffStrategy, RetryPolicy};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -108,6 +111,13 @@ pub struct DeliveryView {
 pub struct DeliveryPage {
     pub deliveries: Vec<DeliveryView>,
     pub next_before: Option<DateTime<Utc>>,
+}
+
+/// The installation's retry schedule, which destinations without a policy of their own follow.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct RetrySchedule {
+    /// The waits before each retry, in seconds (the first attempt goes at once).
+    pub default_waits_secs: Vec<u64>,
 }
 
 /// How many failed deliveries were queued again.

@@ -15,6 +15,11 @@ pub enum Credentials {
     OAuth {
         access_token: String,
         refresh_token: Option<String>,
+        /// Token-response fields the catalogue keeps sealed (`sealed_token_fields`), such as
+        /// the incoming webhook, with its token, that Discord's grant creates. Kept across
+        /// refreshes.
+        #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+        grant: serde_json::Map<String, serde_json::Value>,
     },
     ApiKey {
         values: BTreeMap<String, String>,

@@ -89,12 +89,18 @@ pub async fn connect_webhook(slug: String, url: String) -> Result<ConnectionView
     connect::connect_webhook(&crate::runtime::app_state()?, &caller, &slug, &url).await
 }
 
-/// Saves a connection's settings, validated against the provider's settings schema.
+/// Replaces a connection's settings, validated against the provider's settings schema, and its
+/// retry policy (without `retry_policy`, failed actions retry on the installation's schedule).
 #[server(prefix = "/api/v1/integrations", endpoint = "save_config", input = server_fn::codec::Json, client = ApiClient,
          input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
-pub async fn save_config(id: Uuid, config: serde_json::Value) -> Result<ConnectionView, AppError> {
+pub async fn save_config(
+    id: Uuid,
+    config: serde_json::Value,
+    retry_policy: Option<crate::delivery::RetryPolicy>,
+) -> Result<ConnectionView, AppError> {
     let caller = crate::auth::access::require(crate::auth::scope::Scope::IntegrationsWrite).await?;
-    service::save_config(&crate::runtime::app_state()?, &caller, id, config).await
+    let state = crate::runtime::app_state()?;
+    service::save_config(&state, &caller, id, config, retry_policy).await
 }
 
 /// Disconnects: revokes the grant at the provider where it can, then deletes the credentials and settings.

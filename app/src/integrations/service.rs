@@ -16,6 +16,7 @@ use crate::audit::service::{self as audit, Actor, Change};
 use crate::audit::AuditAction;
 use crate::auth::access::Caller;
 use crate::delivery::queue::{self, Destination};
+use crate::delivery::retry_policy::{effective_waits, RetryPolicy};
 use crate::error::AppError;
 use crate::runtime::{unique_as_conflict, AppState};
 
@@ -89,12 +90,13 @@ struct ConnectionRow {
     last_attempt_ok: Option<bool>,
     failures_24h: i64,
     rest_hook_event: Option<String>,
+    retry_policy: Option<sqlx::types::Json<RetryPolicy>>,
 }
 
 /// A connection's columns as `c`, with its failed deliveries of the last 24 hours.
 const CONNECTION_COLUMNS: &str = "c.id, c.provider, c.status, c.account_label, c.connection_info, \
      c.error_message, c.connected_by_email, c.connected_at, c.config, c.event_types, \
-     c.last_attempt_at, c.last_attempt_ok, c.rest_hook_event, \
+     c.last_attempt_at, c.last_attempt_ok, c.rest_hook_event, c.retry_policy, \
      (SELECT count(*) FROM deliveries d WHERE d.connection_id = c.id AND d.status = 'failed' \
          AND d.created_at > now() - interval '24 hours') AS failures_24h";
 
@@ -125,6 +127,7 @@ pub fn not_found() -> AppError {
 
 fn view(state: &AppState, row: ConnectionRow) -> ConnectionView {
     let def = state.catalogue.get(&row.provider).map(|p| &p.def);
+    let retry_policy = row.retry_policy.map(|p| p.0);
     ConnectionView {
         id: row.id,
         provider_name: def
@@ -155,6 +158,11 @@ fn view(state: &AppState, row: ConnectionRow) -> ConnectionView {
         }),
         failures_24h: u32::try_from(row.failures_24h).unwrap_or(u32::MAX),
         rest_hook_event: row.rest_hook_event,
+        retry_policy,
+        retry_waits_secs: effective_waits(
+            retry_policy.as_ref(),
+            &state.config.webhooks.retry_schedule,
+        ),
     }
 }
 
@@ -275,12 +283,13 @@ pub async fn reconnect(
     Ok(id)
 }
 
-/// Validates settings against the provider's schema and saves them.
+/// Validates settings against the provider's schema and saves them with the retry policy.
 pub async fn save_config(
     state: &AppState,
     caller: &Caller,
     id: Uuid,
     config: serde_json::Value,
+    retry_policy: Option<RetryPolicy>,
 ) -> Result<ConnectionView, AppError> {
     let current = get(state, caller.company_id, id).await?;
     let provider = find_provider(state, &current.provider)?;
@@ -291,13 +300,17 @@ pub async fn save_config(
         ));
     }
     settings::validate(&provider.def.config_schema, &config)?;
+    if let Some(policy) = &retry_policy {
+        policy.check()?;
+    }
     let config = settings::with_defaults(&provider.def.config_schema, config);
     let info =
         settings::connection_info(&provider.def.slug, &config).unwrap_or(current.connection_info);
     // Routing follows the settings from the next publish on.
     let event_types = subscriptions::event_types(&provider.def.slug, &config);
     sqlx::query(
-        "UPDATE connections SET config = $3, connection_info = $4, event_types = $5, updated_at = now()
+        "UPDATE connections SET config = $3, connection_info = $4, event_types = $5, retry_policy = $6,
+                updated_at = now()
           WHERE company_id = $1 AND id = $2",
     )
     .bind(caller.company_id)
@@ -305,13 +318,15 @@ pub async fn save_config(
     .bind(config)
     .bind(info)
     .bind(&event_types)
+    .bind(retry_policy.map(sqlx::types::Json))
     .execute(&state.pool)
     .await?;
     get(state, caller.company_id, id).await
 }
 
-/// Revokes the token at the provider where it can (a failure is logged, never blocking), then
-/// deletes the credentials and settings.
+/// Revokes the token at the provider where it can, and deletes what the grant made there (a
+/// Discord webhook); failures are logged, never blocking. Then deletes the credentials and
+/// settings.
 pub async fn disconnect(state: &AppState, caller: &Caller, id: Uuid) -> Result<(), AppError> {
     #[derive(sqlx::FromRow)]
     struct Sealed {
@@ -331,7 +346,12 @@ pub async fn disconnect(state: &AppState, caller: &Caller, id: Uuid) -> Result<(
     } = row.ok_or_else(not_found)?;
     if let Some(provider) = state.catalogue.get(&slug) {
         match Credentials::open(&blob, &state.cipher, caller.company_id, id) {
-            Ok(credentials) => oauth::revoke(state, provider, &credentials).await,
+            Ok(credentials) => {
+                oauth::revoke(state, provider, &credentials).await;
+                if provider.def.slug == "discord" {
+                    crate::actions::discord::delete_webhook(state, provider, &credentials).await;
+                }
+            }
             Err(_) => {
                 tracing::warn!(connection = %id, "credentials unreadable; deleting without revoking")
             }

@@ -124,6 +124,8 @@ pub struct ProviderView {
     pub fields: Vec<CredentialField>,
     pub webhook: Option<WebhookSpec>,
     pub config_schema: serde_json::Value,
+    /// Whether its connections send the company's events to it (and so retry failed sends).
+    pub sends_events: bool,
     /// How many connections this company has to the provider.
     pub connections: u32,
 }
@@ -182,6 +184,10 @@ pub struct ConnectionView {
     /// Set when a Zap subscribed through REST Hooks (`/api/v1/hooks/subscribe`): the one event
     /// type it receives. Zapier manages such a connection; its settings are not edited here.
     pub rest_hook_event: Option<String>,
+    /// Its own retry policy; null retries on the installation's schedule.
+    pub retry_policy: Option<crate::delivery::RetryPolicy>,
+    /// The waits before each retry of a failed action, in seconds, under the policy in force.
+    pub retry_waits_secs: Vec<u64>,
 }
 
 /// When a connection last acted, and whether the provider accepted it.

@@ -123,6 +123,17 @@ fn endpoint_fields() -> Vec<(&'static str, Value)> {
     ]
 }
 
+pub fn retry_policy_fields() -> Vec<(&'static str, Value)> {
+    use crate::delivery::RetryPolicy;
+    vec![
+        ("max_retries", range(0, RetryPolicy::MAX_RETRIES.into())),
+        (
+            "retry_delay_secs",
+            range(1, RetryPolicy::MAX_DELAY_SECS.into()),
+        ),
+    ]
+}
+
 pub fn event_fields() -> Vec<(&'static str, Value)> {
     vec![
         ("event_type", text(EVENT_TYPE, None, 100)),

@@ -4,7 +4,9 @@
 
 use serde_json::{json, Map, Value};
 
-use super::argument_rules::{event_fields, json_value_schema, table, JSON_VALUE, NUL_FREE};
+use super::argument_rules::{
+    event_fields, json_value_schema, retry_policy_fields, table, JSON_VALUE, NUL_FREE,
+};
 use crate::integrations::catalogue::Catalogue;
 
 /// Writes the table into `doc`, closes every argument object (unknown arguments are refused)
@@ -18,6 +20,9 @@ pub fn apply(doc: &mut Value, catalogue: &Catalogue) {
         schemas.insert(JSON_VALUE.to_string(), json_value_schema());
         if let Some(event) = schemas.get_mut("EventInput") {
             constrain_object(event, &event_fields());
+        }
+        if let Some(policy) = schemas.get_mut("RetryPolicy") {
+            constrain_object(policy, &retry_policy_fields());
         }
     }
     let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {

@@ -217,6 +217,10 @@ pub fn operations() -> Vec<Operation> {
             "Webhooks",
             s(WebhooksWrite),
         ),
+        Operation::one::<webhooks::GetDefaultRetrySchedule, webhooks::RetrySchedule>(
+            "Webhooks",
+            s(WebhooksRead),
+        ),
         Operation::one::<webhooks::GetWebhook, webhooks::WebhookEndpointView>(
             "Webhooks",
             s(WebhooksRead),

@@ -15,6 +15,7 @@ use super::signing::{self, open_headers, open_secret};
 use super::url_guard::{self, UrlPolicy};
 use crate::delivery::attempt::{self, SentAttempt, Verdict, REDACTED};
 use crate::delivery::queue::Claimed;
+use crate::delivery::RetryPolicy;
 use crate::events::publish::public_id;
 use crate::runtime::crypto::Cipher;
 use crate::runtime::untrusted::storable;
@@ -30,12 +31,13 @@ pub struct Target {
     pub secret: Vec<u8>,
     /// The previous secret while a rotation runs.
     pub previous_secret: Option<Vec<u8>>,
+    pub retry_policy: Option<sqlx::types::Json<RetryPolicy>>,
 }
 
 /// The endpoints of a batch, by id, in one query.
 pub async fn load(pool: &PgPool, ids: &[Uuid]) -> Result<HashMap<Uuid, Target>, sqlx::Error> {
     let targets: Vec<Target> = sqlx::query_as(
-        "SELECT id, url, enabled, sealed_headers, timeout_secs, secret,
+        "SELECT id, url, enabled, sealed_headers, timeout_secs, secret, retry_policy,
                 CASE WHEN previous_secret_until > now() THEN previous_secret END AS previous_secret
            FROM webhook_endpoints WHERE id = ANY($1)",
     )

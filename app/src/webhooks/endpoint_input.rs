@@ -1,11 +1,12 @@
 //! An endpoint's settings as sent, checked: URL (through the guard), description, event types
-//! from the registry, custom headers, timeout.
+//! from the registry, custom headers, timeout, retry policy.
 
 use std::collections::BTreeMap;
 
 use uuid::Uuid;
 
 use super::url_guard::{self, UrlPolicy};
+use crate::delivery::RetryPolicy;
 use crate::error::AppError;
 use crate::events::registry;
 use crate::runtime::AppState;
@@ -29,6 +30,7 @@ pub struct EndpointInput {
     pub event_types: Vec<String>,
     pub headers: Option<BTreeMap<String, String>>,
     pub timeout_secs: Option<u32>,
+    pub retry_policy: Option<RetryPolicy>,
     pub enabled: Option<bool>,
 }
 
@@ -40,6 +42,8 @@ pub struct CheckedEndpoint {
     pub event_types: Vec<String>,
     pub headers: Option<BTreeMap<String, String>>,
     pub timeout_secs: i32,
+    /// None retries on the installation's schedule.
+    pub retry_policy: Option<RetryPolicy>,
     pub enabled: bool,
 }
 
@@ -92,12 +96,16 @@ pub async fn validate(
             "The timeout is 1 to 30 seconds.",
         ));
     }
+    if let Some(policy) = &input.retry_policy {
+        policy.check()?;
+    }
     Ok(CheckedEndpoint {
         url: url.to_string(),
         description,
         event_types,
         headers: input.headers,
         timeout_secs: timeout_secs as i32,
+        retry_policy: input.retry_policy,
         enabled: input.enabled.unwrap_or(true),
     })
 }

@@ -10,6 +10,7 @@ use super::{EndpointStatus, EndpointWithSecret, WebhookEndpointView};
 use crate::audit::service::{self as audit, Actor, Change};
 use crate::audit::AuditAction;
 use crate::delivery::queue::{self, Destination};
+use crate::delivery::retry_policy::{effective_waits, RetryPolicy};
 use crate::error::AppError;
 use crate::runtime::{db_error, found, AppState};
 
@@ -20,7 +21,7 @@ pub fn not_found() -> AppError {
 }
 
 const SELECT_VIEW: &str =
-    "SELECT id, url, description, event_types, header_names, timeout_secs, enabled, disabled_reason,
+    "SELECT id, url, description, event_types, header_names, timeout_secs, retry_policy, enabled, disabled_reason,
         failed_attempts_in_row, last_attempt_at, last_status_code,
         CASE WHEN previous_secret_until > now() THEN previous_secret_until END AS previous_secret_until,
         created_at
@@ -34,6 +35,7 @@ struct ViewRow {
     event_types: Vec<String>,
     header_names: Vec<String>,
     timeout_secs: i32,
+    retry_policy: Option<sqlx::types::Json<RetryPolicy>>,
     enabled: bool,
     disabled_reason: Option<String>,
     failed_attempts_in_row: i32,
@@ -43,8 +45,9 @@ struct ViewRow {
     created_at: DateTime<Utc>,
 }
 
-fn view(row: ViewRow) -> WebhookEndpointView {
+fn view(state: &AppState, row: ViewRow) -> WebhookEndpointView {
     let failures = row.failed_attempts_in_row;
+    let retry_policy = row.retry_policy.map(|p| p.0);
     let status = match (row.enabled, failures) {
         (false, _) => EndpointStatus::Disabled,
         (true, 0) => EndpointStatus::Active,
@@ -57,6 +60,11 @@ fn view(row: ViewRow) -> WebhookEndpointView {
         event_types: row.event_types,
         header_names: row.header_names,
         timeout_secs: row.timeout_secs.max(0) as u32,
+        retry_policy,
+        retry_waits_secs: effective_waits(
+            retry_policy.as_ref(),
+            &state.config.webhooks.retry_schedule,
+        ),
         enabled: row.enabled,
         status,
         disabled_reason: row.disabled_reason,
@@ -78,7 +86,7 @@ pub async fn list(
     .bind(company_id)
     .fetch_all(&state.pool)
     .await?;
-    Ok(rows.into_iter().map(view).collect())
+    Ok(rows.into_iter().map(|row| view(state, row)).collect())
 }
 
 pub async fn get(
@@ -91,7 +99,7 @@ pub async fn get(
         .bind(id)
         .fetch_optional(&state.pool)
         .await?
-        .map(view)
+        .map(|row| view(state, row))
         .ok_or_else(not_found)
 }
 
@@ -110,8 +118,8 @@ pub async fn create(
     let mut tx = state.pool.begin().await?;
     sqlx::query(
         "INSERT INTO webhook_endpoints (id, company_id, url, description, event_types, header_names, sealed_headers,
-                                        timeout_secs, enabled, secret)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                                        timeout_secs, enabled, secret, retry_policy)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(id)
     .bind(company_id)
@@ -123,6 +131,7 @@ pub async fn create(
     .bind(new.timeout_secs)
     .bind(new.enabled)
     .bind(sealed)
+    .bind(new.retry_policy.map(sqlx::types::Json))
     .execute(&mut *tx)
     .await?;
     let change = Change::new(AuditAction::WebhookCreated, id, &new.url).with_details(
@@ -152,7 +161,7 @@ pub async fn update(
     let mut tx = state.pool.begin().await?;
     found(sqlx::query(
         "UPDATE webhook_endpoints SET url = $3, description = $4, event_types = $5, timeout_secs = $6,
-                enabled = $7,
+                enabled = $7, retry_policy = $11,
                 header_names = CASE WHEN $8 THEN $9 ELSE header_names END,
                 sealed_headers = CASE WHEN $8 THEN $10 ELSE sealed_headers END,
                 disabled_reason = CASE WHEN $7 THEN NULL ELSE disabled_reason END,
@@ -171,6 +180,7 @@ pub async fn update(
     .bind(replace_headers)
     .bind(&header_names)
     .bind(sealed_headers)
+    .bind(new.retry_policy.map(sqlx::types::Json))
     .execute(&mut *tx)
     .await?, NOT_FOUND)?;
     // Which settings changed, never the header values themselves.
@@ -187,6 +197,9 @@ pub async fn update(
     if before.enabled != new.enabled {
         changed.push("enabled");
         switch_deliveries(&mut tx, id, new.enabled).await?;
+    }
+    if before.retry_policy != new.retry_policy {
+        changed.push("retry_policy");
     }
     if before.timeout_secs as i32 != new.timeout_secs || before.description != new.description {
         changed.push("settings");

@@ -1,6 +1,10 @@
 //! Webhook endpoints: where a company's events are delivered, signed (Standard Webhooks),
 //! retried and logged by the worker.
 
+// A server function's arguments are its REST body's fields, flat as clients send them (the
+// macro also generates the browser's caller, so the allowance is the module's).
+#![allow(clippy::too_many_arguments)]
+
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
@@ -29,7 +33,9 @@ pub mod url_guard;
 
 pub mod types;
 
-pub use crate::delivery::{AttemptView, DeliveryPage, DeliveryStatus, DeliveryView, RetriedCount};
+pub use crate::delivery::{
+    AttemptView, DeliveryPage, DeliveryStatus, DeliveryView, RetriedCount, RetrySchedule,
+};
 pub use types::*;
 
 /// The company's webhook endpoints.
@@ -41,7 +47,8 @@ pub async fn list_webhooks() -> Result<Vec<WebhookEndpointView>, AppError> {
 }
 
 /// Registers an endpoint and returns it with its new signing secret. `event_types` lists
-/// registered types or `*`; `timeout_secs` is 1 to 30 (default 15).
+/// registered types or `*`; `timeout_secs` is 1 to 30 (default 15); without `retry_policy`
+/// failed deliveries retry on the installation's schedule.
 #[server(prefix = "/api/v1/webhooks", endpoint = "create", input = server_fn::codec::Json, client = ApiClient,
          input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn create_webhook(
@@ -50,6 +57,7 @@ pub async fn create_webhook(
     event_types: Vec<String>,
     headers: Option<BTreeMap<String, String>>,
     timeout_secs: Option<u32>,
+    retry_policy: Option<crate::delivery::RetryPolicy>,
     enabled: Option<bool>,
 ) -> Result<EndpointWithSecret, AppError> {
     let caller = crate::auth::access::require(crate::auth::scope::Scope::WebhooksWrite).await?;
@@ -60,11 +68,24 @@ pub async fn create_webhook(
         event_types,
         headers,
         timeout_secs,
+        retry_policy,
         enabled,
     };
     let checked = endpoint_input::validate(&state, caller.company_id, input).await?;
     let actor = crate::audit::service::Actor::of(&caller);
     endpoints::create(&state, caller.company_id, &actor, checked).await
+}
+
+/// The retry schedule of endpoints and connections without a `retry_policy` of their own.
+#[server(prefix = "/api/v1/webhooks", endpoint = "retry_schedule", input = server_fn::codec::GetUrl, client = ApiClient,
+         input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
+pub async fn get_default_retry_schedule() -> Result<RetrySchedule, AppError> {
+    crate::auth::access::require(crate::auth::scope::Scope::WebhooksRead).await?;
+    let state = crate::runtime::app_state()?;
+    let schedule = &state.config.webhooks.retry_schedule;
+    Ok(RetrySchedule {
+        default_waits_secs: crate::delivery::retry_policy::effective_waits(None, schedule),
+    })
 }
 
 /// One endpoint (without its secrets: see `secrets`).
@@ -84,7 +105,8 @@ pub async fn get_webhook_secrets(id: Uuid) -> Result<EndpointSecrets, AppError> 
     secrets::secrets(&crate::runtime::app_state()?, caller.company_id, id).await
 }
 
-/// Replaces an endpoint's settings; without `headers` the custom headers stay as they are.
+/// Replaces an endpoint's settings (without `retry_policy`, the installation's schedule);
+/// without `headers` the custom headers stay as they are.
 /// Enabling a disabled endpoint clears its failure counts.
 #[server(prefix = "/api/v1/webhooks", endpoint = "update", input = server_fn::codec::Json, client = ApiClient,
          input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
@@ -95,6 +117,7 @@ pub async fn update_webhook(
     event_types: Vec<String>,
     headers: Option<BTreeMap<String, String>>,
     timeout_secs: Option<u32>,
+    retry_policy: Option<crate::delivery::RetryPolicy>,
     enabled: Option<bool>,
 ) -> Result<WebhookEndpointView, AppError> {
     let caller = crate::auth::access::require(crate::auth::scope::Scope::WebhooksWrite).await?;
@@ -105,6 +128,7 @@ pub async fn update_webhook(
         event_types,
         headers,
         timeout_secs,
+        retry_policy,
         enabled,
     };
     let checked = endpoint_input::validate(&state, caller.company_id, input).await?;

@@ -27,6 +27,10 @@ pub struct WebhookEndpointView {
     /// read back only with `webhooks:write` (`GET /api/v1/webhooks/secrets`).
     pub header_names: Vec<String>,
     pub timeout_secs: u32,
+    /// Its own retry policy; null retries on the installation's schedule.
+    pub retry_policy: Option<crate::delivery::RetryPolicy>,
+    /// The waits before each retry, in seconds, under the policy in force.
+    pub retry_waits_secs: Vec<u64>,
     pub enabled: bool,
     pub status: EndpointStatus,
     /// Why it was disabled automatically (410 Gone, or too many failed deliveries).

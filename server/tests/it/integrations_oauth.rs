@@ -46,6 +46,7 @@ async fn full_flow_with_pkce_stores_encrypted_tokens(pool: PgPool) {
     let Credentials::OAuth {
         access_token,
         refresh_token,
+        ..
     } = credentials_of(&app, id).await
     else {
         panic!("oauth")

@@ -17,6 +17,7 @@ async fn expiring_tokens_are_refreshed_once_keeping_the_rotated_refresh_token(po
     let Credentials::OAuth {
         access_token: first_access,
         refresh_token: first_refresh,
+        ..
     } = credentials_of(&app, id).await
     else {
         panic!()

@@ -3,8 +3,10 @@
 
 mod common;
 
+mod actions_discord;
 mod actions_hooks;
 mod actions_slack;
+mod actions_teams;
 mod api_errors;
 mod api_keys;
 mod api_scopes;
@@ -21,6 +23,7 @@ mod integrations_tokens;
 mod openapi;
 mod rate_limits;
 mod rest_hooks;
+mod retry_policies;
 mod security;
 mod sessions;
 mod site_settings;

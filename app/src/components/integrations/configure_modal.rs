@@ -4,6 +4,7 @@ use serde_json::Value;
 use super::integrations_page::use_integrations;
 use super::send_test_result::SendTestResult;
 use super::settings_form::SettingsForm;
+use crate::components::deliveries::{RetryPolicyFields, RetryPolicyForm};
 use crate::components::ui::{use_toasts, Modal};
 use crate::integrations::{save_config, send_connection_test, ConnectionView};
 
@@ -16,20 +17,21 @@ pub fn ConfigureModal(
 ) -> impl IntoView {
     let data = use_integrations();
     let toasts = use_toasts();
-    let schema = data
-        .provider(&connection.provider)
-        .map(|p| p.config_schema)
-        .unwrap_or(Value::Null);
+    let provider = data.provider(&connection.provider);
+    let sends_events = provider.as_ref().is_some_and(|p| p.sends_events);
+    let schema = provider.map(|p| p.config_schema).unwrap_or(Value::Null);
     let values = RwSignal::new(connection.config.as_object().cloned().unwrap_or_default());
+    let retries = RetryPolicyForm::new(connection.retry_policy);
     let id = connection.id;
     let save = Action::new(move |config: &serde_json::Map<String, Value>| {
-        save_config(id, Value::Object(config.clone()))
+        save_config(id, Value::Object(config.clone()), retries.policy())
     });
+    let save_error = Signal::derive(move || save.value().get().and_then(|r| r.err()));
     let error = Signal::derive(move || {
-        save.value()
+        save_error
             .get()
-            .and_then(|r| r.err())
             .map(|e| (e.field().unwrap_or_default().to_string(), e.to_string()))
+            .filter(|(field, _)| !field.starts_with("retry_policy."))
     });
     Effect::new(move |_| {
         if let Some(Ok(saved)) = save.value().get() {
@@ -43,7 +45,7 @@ pub fn ConfigureModal(
     let test = Action::new(move |config: &serde_json::Map<String, Value>| {
         let config = Value::Object(config.clone());
         async move {
-            save_config(id, config).await?;
+            save_config(id, config, retries.policy()).await?;
             send_connection_test(id, None).await
         }
     });
@@ -82,6 +84,7 @@ pub fn ConfigureModal(
                 }
             }}
             <SettingsForm schema=schema.get_value() connection_id=id values error/>
+            {sends_events.then(|| view! { <RetryPolicyFields form=retries id="connection-retries" error=save_error/> })}
             <p class="form-error" role="alert">{move || error.get().filter(|(f, _)| f.is_empty()).map(|(_, m)| m)}</p>
             {move || test.value().get().map(|result| view! { <SendTestResult result/> })}
             {(!acts).then(|| view! {

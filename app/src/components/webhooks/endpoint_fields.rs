@@ -4,7 +4,9 @@ use leptos::prelude::*;
 
 use super::format::ALL_EVENTS;
 use super::headers_editor::{HeaderRows, HeadersEditor};
+use crate::components::deliveries::{RetryPolicyFields, RetryPolicyForm};
 use crate::components::ui::{field_error, FormField};
+use crate::delivery::RetryPolicy;
 use crate::error::AppError;
 use crate::events::EventTypeView;
 use crate::webhooks::WebhookEndpointView;
@@ -19,6 +21,7 @@ pub struct Draft {
     pub event_types: Vec<String>,
     pub headers: BTreeMap<String, String>,
     pub timeout_secs: u32,
+    pub retry_policy: Option<RetryPolicy>,
     pub enabled: bool,
 }
 
@@ -30,6 +33,7 @@ pub struct EndpointForm {
     events: RwSignal<Vec<String>>,
     headers: HeaderRows,
     timeout: RwSignal<String>,
+    retries: RetryPolicyForm,
     enabled: RwSignal<bool>,
 }
 
@@ -51,6 +55,7 @@ impl EndpointForm {
             events: RwSignal::new(from.map(|e| e.event_types.clone()).unwrap_or_default()),
             headers: HeaderRows::new(&names),
             timeout: RwSignal::new(from.map_or(DEFAULT_TIMEOUT, |e| e.timeout_secs).to_string()),
+            retries: RetryPolicyForm::new(from.and_then(|e| e.retry_policy)),
             enabled: RwSignal::new(from.is_none_or(|e| e.enabled)),
         }
     }
@@ -75,6 +80,7 @@ impl EndpointForm {
             headers: self.headers.collect(),
             // Not a number: 0, which the server refuses with the allowed range.
             timeout_secs: self.timeout.get_untracked().trim().parse().unwrap_or(0),
+            retry_policy: self.retries.policy(),
             enabled: self.enabled.get_untracked(),
         }
     }
@@ -147,5 +153,6 @@ pub fn EndpointFields(
                 <p class="field-hint" id="webhook-enabled-hint">"While disabled, no events are sent to it."</p>
             </div>
         </div>
+        <RetryPolicyFields form=form.retries id="webhook-retries" error/>
     }
 }

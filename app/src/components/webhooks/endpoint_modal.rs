@@ -3,18 +3,21 @@ use leptos::prelude::*;
 
 use super::endpoint_fields::{Draft, EndpointFields, EndpointForm};
 use super::secret_panel::{SecretField, SecretPanel};
+use crate::components::deliveries::RETRY_FIELDS;
 use crate::components::ui::{form_error, use_toasts, Modal};
 use crate::events::EventTypeView;
 use crate::webhooks::{
     create_webhook, get_webhook_secrets, update_webhook, EndpointWithSecret, WebhookEndpointView,
 };
 
-const FIELDS: [&str; 5] = [
+const FIELDS: [&str; 7] = [
     "url",
     "description",
     "event_types",
     "headers",
     "timeout_secs",
+    RETRY_FIELDS[0],
+    RETRY_FIELDS[1],
 ];
 
 #[derive(Clone)]
@@ -59,11 +62,17 @@ pub fn EndpointModal(
             let headers = Some(d.headers);
             let (timeout, enabled) = (Some(d.timeout_secs), Some(d.enabled));
             match id {
-                None => {
-                    create_webhook(d.url, description, d.event_types, headers, timeout, enabled)
-                        .await
-                        .map(Saved::Created)
-                }
+                None => create_webhook(
+                    d.url,
+                    description,
+                    d.event_types,
+                    headers,
+                    timeout,
+                    d.retry_policy,
+                    enabled,
+                )
+                .await
+                .map(Saved::Created),
                 Some(id) => update_webhook(
                     id,
                     d.url,
@@ -71,6 +80,7 @@ pub fn EndpointModal(
                     d.event_types,
                     headers,
                     timeout,
+                    d.retry_policy,
                     enabled,
                 )
                 .await

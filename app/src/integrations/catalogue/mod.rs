@@ -68,8 +68,14 @@ pub struct OAuthDef {
     pub client_auth: ClientAuth,
     #[serde(default)]
     pub extra_authorize_params: BTreeMap<String, String>,
+    /// Token-response fields kept in the connection's row (not secret: an instance URL).
     #[serde(default)]
     pub token_fields: Vec<String>,
+    /// Token-response fields kept sealed with the tokens (they hold credentials: Discord's
+    /// incoming webhook).
+    #[serde(default)]
+    pub sealed_token_fields: Vec<String>,
+    /// A dotted path into the token response naming the connected account.
     #[serde(default)]
     pub account_label_field: Option<String>,
 }
@@ -241,6 +247,7 @@ impl Catalogue {
             fields: d.fields.clone(),
             webhook: d.webhook.clone(),
             config_schema: d.config_schema.clone(),
+            sends_events: crate::actions::subscriptions::acts(&d.slug),
             connections,
         }
     }

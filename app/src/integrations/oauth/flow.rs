@@ -229,18 +229,20 @@ pub async fn complete(
         .await
         .map_err(|e| failure(Some(&slug), "exchange_failed", describe_token_error(&e)))?;
     let settings = oauth_settings(provider).map_err(internal)?;
-    let kept: serde_json::Map<String, serde_json::Value> = settings
-        .def
-        .token_fields
-        .iter()
-        .filter_map(|f| {
-            token
-                .extra_fields()
-                .fields
-                .get(f)
-                .map(|v| (f.clone(), v.clone()))
-        })
-        .collect();
+    let pick = |names: &[String]| -> serde_json::Map<String, serde_json::Value> {
+        names
+            .iter()
+            .filter_map(|f| {
+                token
+                    .extra_fields()
+                    .fields
+                    .get(f)
+                    .map(|v| (f.clone(), v.clone()))
+            })
+            .collect()
+    };
+    let kept = pick(&settings.def.token_fields);
+    let grant = pick(&settings.def.sealed_token_fields);
     let account_label = settings
         .def
         .account_label_field
@@ -252,6 +254,7 @@ pub async fn complete(
         credentials: Credentials::OAuth {
             access_token: token.access_token().secret().clone(),
             refresh_token: token.refresh_token().map(|t| t.secret().clone()),
+            grant,
         },
         connection_info: if account_label.is_empty() {
             String::new()

@@ -45,6 +45,7 @@ pub async fn access_token(
     let Credentials::OAuth {
         access_token,
         refresh_token,
+        grant,
     } = Credentials::open(&blob, &state.cipher, company_id, id)?
     else {
         return Err(AppError::bad_request(
@@ -74,6 +75,7 @@ pub async fn access_token(
                         .map(|t| t.secret().clone())
                         .unwrap_or(refresh_token),
                 ),
+                grant,
             };
             sqlx::query(
                 "UPDATE connections SET credentials = $3, token_expires_at = $4, last_refreshed_at = now(),
@@ -162,6 +164,7 @@ pub async fn revoke(state: &AppState, provider: &Provider, credentials: &Credent
         Credentials::OAuth {
             access_token,
             refresh_token,
+            ..
         },
         Some(settings),
     ) = (credentials, &provider.oauth)

@@ -1,5 +1,5 @@
 //! Runs a provider's contract server (`end2end/support/<name>.mjs`, shared with the browser
-//! suite: Slack's Web API, Telegram's Bot API, Zapier's catch hooks) in a node process, and
+//! suite: Slack's Web API, Discord's webhooks, Telegram's Bot API, Zapier's catch hooks) in a node process, and
 //! reads what it received through its control paths.
 
 use std::collections::HashMap;
@@ -59,6 +59,60 @@ impl Contract {
             ),
             ("SLACK_REVOKE_URL", format!("{}/api/auth.revoke", self.base)),
             ("SLACK_API_BASE_URL", format!("{}/api", self.base)),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect()
+    }
+
+    /// Everything that points Plugboard's Discord provider at a Discord contract server.
+    pub fn discord_env(&self) -> HashMap<String, String> {
+        [
+            ("DISCORD_CLIENT_ID", "plugboard-test-client".to_string()),
+            ("DISCORD_CLIENT_SECRET", "plugboard-test-secret".to_string()),
+            (
+                "DISCORD_AUTHORIZE_URL",
+                format!("{}/oauth2/authorize", self.base),
+            ),
+            (
+                "DISCORD_TOKEN_URL",
+                format!("{}/api/oauth2/token", self.base),
+            ),
+            (
+                "DISCORD_REVOKE_URL",
+                format!("{}/api/oauth2/token/revoke", self.base),
+            ),
+            ("DISCORD_API_BASE_URL", format!("{}/api", self.base)),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect()
+    }
+
+    /// Everything that points Plugboard's Microsoft Teams provider at a Microsoft identity
+    /// platform and Graph contract server.
+    pub fn teams_env(&self) -> HashMap<String, String> {
+        [
+            (
+                "MICROSOFT_TEAMS_CLIENT_ID",
+                "plugboard-test-client".to_string(),
+            ),
+            (
+                "MICROSOFT_TEAMS_CLIENT_SECRET",
+                "plugboard-test-secret".to_string(),
+            ),
+            (
+                "MICROSOFT_TEAMS_AUTHORIZE_URL",
+                format!("{}/common/oauth2/v2.0/authorize", self.base),
+            ),
+            (
+                "MICROSOFT_TEAMS_TOKEN_URL",
+                format!("{}/common/oauth2/v2.0/token", self.base),
+            ),
+            (
+                "MICROSOFT_TEAMS_API_BASE_URL",
+                format!("{}/v1.0", self.base),
+            ),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))

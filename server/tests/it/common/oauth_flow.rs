@@ -88,16 +88,29 @@ pub async fn expire_soon(app: &TestApp, id: Uuid) {
 
 /// Connects Slack through its OAuth round trip; `reconnect` renews that connection instead.
 pub async fn connect_slack(admin: &Browser, reconnect: Option<Uuid>) -> Uuid {
+    connect(admin, "slack", reconnect).await
+}
+
+/// Connects `slug` through its provider's OAuth round trip (a contract server that consents at
+/// once); `reconnect` renews that connection instead.
+pub async fn connect(admin: &Browser, slug: &str, reconnect: Option<Uuid>) -> Uuid {
     let start = admin
         .post_ok(
             "/api/v1/integrations/start_oauth",
-            json!({"slug": "slack", "reconnect": reconnect}),
+            json!({"slug": slug, "reconnect": reconnect}),
         )
         .await;
-    let at_slack = admin
+    let at_provider = admin
         .get_url(start["authorize_url"].as_str().unwrap())
         .await;
-    assert_eq!(at_slack.status(), 302, "Slack sends the browser back");
-    let back = at_slack.headers()["location"].to_str().unwrap().to_string();
+    assert_eq!(
+        at_provider.status(),
+        302,
+        "the provider sends the browser back"
+    );
+    let back = at_provider.headers()["location"]
+        .to_str()
+        .unwrap()
+        .to_string();
     connected_id(&callback(admin, &back).await)
 }
