@@ -8,6 +8,7 @@
 // -1009999999999 (the bot was kicked); any other chat id is not found.
 //
 // Control: GET /_control/messages, POST /_control/rate-limit?count=N&retry_after=S, POST /_control/revoke
+// (as BotFather's /revoke: the token stops working; the bot's new token is 123456789:AArotated-plugboard-bot)
 //   node telegram-api.mjs [port]   prints {"base": "http://127.0.0.1:N"}
 import http from "node:http";
 
@@ -20,7 +21,9 @@ const ALLOWED_TAGS = new Set(["b", "strong", "i", "em", "u", "ins", "s", "strike
 
 let messages = [];
 let rateLimit = { count: 0, retryAfter: 1 };
-let revoked = false;
+// BotFather's /revoke: the old token stops working and the bot gets a new one.
+const ROTATED_TOKEN = "123456789:AArotated-plugboard-bot";
+let validToken = BOT_TOKEN;
 let messageId = 0;
 
 const reply = (res, status, value) => {
@@ -62,13 +65,13 @@ const server = http.createServer(async (req, res) => {
     return reply(res, 200, { ok: true });
   }
   if (req.method === "POST" && url.pathname === "/_control/revoke") {
-    revoked = true;
-    return reply(res, 200, { ok: true });
+    validToken = ROTATED_TOKEN;
+    return reply(res, 200, { ok: true, new_token: ROTATED_TOKEN });
   }
   const m = url.pathname.match(/^\/bot([^/]+)\/([A-Za-z]+)$/);
   if (!m) return fail(res, 404, "Not Found");
   const [, token, method] = m;
-  if (token !== BOT_TOKEN || revoked) return fail(res, 401, "Unauthorized");
+  if (token !== validToken) return fail(res, 401, "Unauthorized");
   const raw = await readBody(req);
   let args = Object.fromEntries(url.searchParams);
   const type = (req.headers["content-type"] ?? "").toLowerCase();

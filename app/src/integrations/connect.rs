@@ -1,24 +1,32 @@
-//! New connections from a credential form: API keys and catch-hook URLs.
+//! Connections from a credential form: API keys and catch-hook URLs, new or renewed in place
+//! (`reconnect`: the provider refused the old credentials; settings and waiting deliveries are
+//! kept).
 
 use std::collections::BTreeMap;
 
 use super::catalogue::Provider;
 use super::credentials::Credentials;
-use super::service::{find_provider, get, insert, NewConnection};
+use super::service::{find_provider, get, insert, reconnect, NewConnection};
 use super::settings;
 use super::types::{AuthType, ConnectionView};
 use crate::auth::access::Caller;
 use crate::error::AppError;
 use crate::runtime::AppState;
+use uuid::Uuid;
 
-/// Connects an `api_key` provider from its credential form.
+/// Connects an `api_key` provider from its credential form, or renews the credentials of the
+/// connection `renew` names.
 pub async fn connect_api_key(
     state: &AppState,
     caller: &Caller,
     slug: &str,
     mut values: BTreeMap<String, String>,
+    renew: Option<Uuid>,
 ) -> Result<ConnectionView, AppError> {
     let provider = find_provider(state, slug)?;
+    if let Some(id) = renew {
+        check_renewable(state, caller, provider, id).await?;
+    }
     if provider.def.auth_type != AuthType::ApiKey {
         return Err(AppError::bad_request(
             "provider",
@@ -76,46 +84,73 @@ pub async fn connect_api_key(
         Some(account) => format!("Connected as {account}"),
         None => info,
     };
-    let id = insert(
-        state,
-        caller,
-        NewConnection {
-            provider,
-            credentials: Credentials::ApiKey { values: kept },
-            account_label: account.unwrap_or_default(),
-            connection_info: info,
-            token_expires_at: None,
-            provider_data: serde_json::json!({}),
-            rest_hook: None,
-        },
-    )
-    .await?;
+    let new = NewConnection {
+        provider,
+        credentials: Credentials::ApiKey { values: kept },
+        account_label: account.unwrap_or_default(),
+        connection_info: info,
+        token_expires_at: None,
+        provider_data: serde_json::json!({}),
+        rest_hook: None,
+    };
+    let id = match renew {
+        Some(id) => reconnect(state, caller, id, new).await?,
+        None => insert(state, caller, new).await?,
+    };
     get(state, caller.company_id, id).await
 }
 
-/// Connects a `webhook` provider (Zapier, Make, n8n) to its catch-hook URL.
+/// A connection can be renewed from the form when it is this company's, of this provider, and
+/// not a Zap that Zapier manages through REST Hooks.
+async fn check_renewable(
+    state: &AppState,
+    caller: &Caller,
+    provider: &Provider,
+    id: Uuid,
+) -> Result<(), AppError> {
+    let existing = get(state, caller.company_id, id).await?;
+    if existing.provider != provider.def.slug {
+        return Err(AppError::bad_request(
+            "reconnect",
+            format!("That connection is not a {} connection.", provider.def.name),
+        ));
+    }
+    if existing.rest_hook_event.is_some() {
+        return Err(AppError::conflict(
+            "reconnect",
+            "This Zap subscribed through REST Hooks: Zapier renews it when the Zap is turned on again.",
+        ));
+    }
+    Ok(())
+}
+
+/// Connects a `webhook` provider (Zapier, Make, n8n) to its catch-hook URL, or points the
+/// connection `renew` names at a new one.
 pub async fn connect_webhook(
     state: &AppState,
     caller: &Caller,
     slug: &str,
     url: &str,
+    renew: Option<Uuid>,
 ) -> Result<ConnectionView, AppError> {
     let provider = find_provider(state, slug)?;
+    if let Some(id) = renew {
+        check_renewable(state, caller, provider, id).await?;
+    }
     let hook = check_hook_url(provider, url)?;
-    let id = insert(
-        state,
-        caller,
-        NewConnection {
-            provider,
-            credentials: Credentials::Webhook { url: hook.url },
-            account_label: String::new(),
-            connection_info: format!("Sends to {}", hook.host),
-            token_expires_at: None,
-            provider_data: serde_json::json!({}),
-            rest_hook: None,
-        },
-    )
-    .await?;
+    let new = NewConnection {
+        provider,
+        credentials: Credentials::Webhook { url: hook.url },
+        account_label: String::new(),
+        connection_info: format!("Sends to {}", hook.host),
+        token_expires_at: None,
+        provider_data: serde_json::json!({}),
+        rest_hook: None,
+    };
+    let id = match renew {
+        Some(id) => reconnect(state, caller, id, new).await?,
+        None => insert(state, caller, new).await?,
+    };
     get(state, caller.company_id, id).await
 }
 

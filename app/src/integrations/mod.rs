@@ -70,23 +70,33 @@ pub async fn start_oauth(slug: String, reconnect: Option<Uuid>) -> Result<OAuthS
     oauth::start(&crate::runtime::app_state()?, &caller, &slug, reconnect).await
 }
 
-/// Connects an `api_key` provider with the values of its credential form.
+/// Connects an `api_key` provider with the values of its credential form. `reconnect` names a
+/// connection of that provider whose credentials are replaced instead (checked the same way):
+/// it keeps its settings, and the notifications waiting while it was in Error are sent.
 #[server(prefix = "/api/v1/integrations", endpoint = "connect_api_key", input = server_fn::codec::Json, client = ApiClient,
          input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn connect_api_key(
     slug: String,
     values: BTreeMap<String, String>,
+    reconnect: Option<Uuid>,
 ) -> Result<ConnectionView, AppError> {
     let caller = crate::auth::access::require(crate::auth::scope::Scope::IntegrationsWrite).await?;
-    connect::connect_api_key(&crate::runtime::app_state()?, &caller, &slug, values).await
+    let state = crate::runtime::app_state()?;
+    connect::connect_api_key(&state, &caller, &slug, values, reconnect).await
 }
 
-/// Connects a `webhook` provider (Zapier, Make, n8n) to its catch-hook URL.
+/// Connects a `webhook` provider (Zapier, Make, n8n) to its catch-hook URL; `reconnect` points
+/// that connection at the new URL instead, keeping its settings and waiting notifications.
 #[server(prefix = "/api/v1/integrations", endpoint = "connect_webhook", input = server_fn::codec::Json, client = ApiClient,
          input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
-pub async fn connect_webhook(slug: String, url: String) -> Result<ConnectionView, AppError> {
+pub async fn connect_webhook(
+    slug: String,
+    url: String,
+    reconnect: Option<Uuid>,
+) -> Result<ConnectionView, AppError> {
     let caller = crate::auth::access::require(crate::auth::scope::Scope::IntegrationsWrite).await?;
-    connect::connect_webhook(&crate::runtime::app_state()?, &caller, &slug, &url).await
+    let state = crate::runtime::app_state()?;
+    connect::connect_webhook(&state, &caller, &slug, &url, reconnect).await
 }
 
 /// Replaces a connection's settings, validated against the provider's settings schema, and its

@@ -240,8 +240,9 @@ pub async fn insert(
     Ok(id)
 }
 
-/// Renews a connection's credentials after the provider refused the old ones: it is active
-/// again, keeps its settings, and the deliveries parked while it was in Error are due now.
+/// Renews a connection's credentials (an OAuth reconnect, a new API key or hook URL from the
+/// form): it is active again, keeps its settings, and the deliveries parked while it was in
+/// Error are due now.
 pub async fn reconnect(
     state: &AppState,
     caller: &Caller,
@@ -253,6 +254,7 @@ pub async fn reconnect(
     let renewed = sqlx::query(
         "UPDATE connections SET credentials = $4, token_expires_at = $5, provider_data = $6,
                 account_label = CASE WHEN $7 = '' THEN account_label ELSE $7 END,
+                connection_info = CASE WHEN $8 THEN $9 ELSE connection_info END,
                 status = 'active', error_message = NULL, failed_attempts_in_row = 0,
                 last_refreshed_at = NULL, updated_at = now()
           WHERE company_id = $1 AND id = $2 AND provider = $3",
@@ -264,6 +266,10 @@ pub async fn reconnect(
     .bind(new.token_expires_at)
     .bind(new.provider_data)
     .bind(&new.account_label)
+    // A form's connection says what it was checked as (a bot, a hook host); an OAuth
+    // connection's line follows its settings (Slack's channel) and stays.
+    .bind(new.provider.def.auth_type != AuthType::Oauth2)
+    .bind(&new.connection_info)
     .execute(&mut *tx)
     .await?;
     if renewed.rows_affected() == 0 {

@@ -182,3 +182,76 @@ async fn zapier_catches_subscribed_events_and_a_gone_hook_suspends_the_connectio
         .await;
     assert_eq!(error_of(res).await.2.as_deref(), Some("limit"));
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_refused_bot_token_is_replaced_in_place_and_the_waiting_alerts_go_out(pool: PgPool) {
+    let telegram = Contract::start("telegram-api.mjs");
+    let app = app_for(pool, &[("TELEGRAM_API_BASE_URL", telegram.base.clone())]).await;
+    let admin = app.setup("Acme", "ada@acme.test").await;
+    let connected = admin
+        .post_ok(
+            "/api/v1/integrations/connect_api_key",
+            json!({"slug": "telegram", "values": {"bot_token": BOT_TOKEN}}),
+        )
+        .await;
+    let id = connected["id"].as_str().unwrap().to_string();
+    let config = json!({"alert_chat_id": GROUP, "notify_escalations": true});
+    admin
+        .post_ok(
+            "/api/v1/integrations/save_config",
+            json!({"id": id, "config": config}),
+        )
+        .await;
+
+    // The token is revoked in BotFather: the alert waits, the connection is in Error.
+    telegram.control("/_control/revoke").await;
+    admin
+        .publish("escalation.triggered", json!({"conversation_id": "conv_r"}))
+        .await;
+    let mut card = Value::Null;
+    for _ in 0..200 {
+        card = admin
+            .get_json(&format!("/api/v1/integrations/get?id={id}"))
+            .await;
+        if card["status"] == "error" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(card["status"], "error", "{card}");
+
+    // A wrong token is refused with Telegram's reason and changes nothing.
+    let res = admin
+        .post(
+            "/api/v1/integrations/connect_api_key",
+            json!({"slug": "telegram", "values": {"bot_token": BOT_TOKEN}, "reconnect": id}),
+        )
+        .await;
+    assert_eq!(error_of(res).await.2.as_deref(), Some("bot_token"));
+    let res = admin
+        .post(
+            "/api/v1/integrations/connect_api_key",
+            json!({"slug": "stripe", "values": {"secret_key": "sk_test_x"}, "reconnect": id}),
+        )
+        .await;
+    assert_eq!(error_of(res).await.2.as_deref(), Some("reconnect"));
+
+    // The bot's new token renews the same connection: settings kept, the waiting alert sent.
+    let renewed = admin
+        .post_ok(
+            "/api/v1/integrations/connect_api_key",
+            json!({"slug": "telegram", "values": {"bot_token": "123456789:AArotated-plugboard-bot"},
+                   "reconnect": id}),
+        )
+        .await;
+    assert_eq!(renewed["id"], id.as_str());
+    assert_eq!(renewed["status"], "active");
+    assert_eq!(renewed["config"]["alert_chat_id"], GROUP);
+    let messages = telegram
+        .wait_for("/_control/messages", 1, Duration::from_secs(10))
+        .await;
+    assert_eq!(messages.len(), 1, "the alert that waited");
+    assert_eq!(messages[0]["chat_id"], GROUP);
+    let list = admin.get_json("/api/v1/integrations/list").await;
+    assert_eq!(list.as_array().unwrap().len(), 1, "renewed, not added");
+}

@@ -3,6 +3,7 @@ use std::collections::BTreeMap;
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
+use uuid::Uuid;
 
 use super::integrations_page::use_integrations;
 use crate::components::ui::{field_error, form_error};
@@ -13,8 +14,14 @@ use crate::integrations::{
 };
 
 /// The credential form of an `api_key` provider, or the catch-hook URL of a `webhook` one.
+/// With `renew`, it replaces that connection's credentials in place and calls `on_renewed`.
 #[component]
-pub fn ConnectForm(provider: ProviderView, on_cancel: Callback<()>) -> impl IntoView {
+pub fn ConnectForm(
+    provider: ProviderView,
+    on_cancel: Callback<()>,
+    #[prop(optional)] renew: Option<Uuid>,
+    #[prop(optional)] on_renewed: Option<Callback<ConnectionView>>,
+) -> impl IntoView {
     let data = use_integrations();
     let navigate = use_navigate();
     let values = RwSignal::new(BTreeMap::<String, String>::new());
@@ -25,9 +32,10 @@ pub fn ConnectForm(provider: ProviderView, on_cancel: Callback<()>) -> impl Into
         let values = values.clone();
         async move {
             if is_webhook {
-                connect_webhook(slug, values.get("url").cloned().unwrap_or_default()).await
+                let url = values.get("url").cloned().unwrap_or_default();
+                connect_webhook(slug, url, renew).await
             } else {
-                connect_api_key(slug, values).await
+                connect_api_key(slug, values, renew).await
             }
         }
     });
@@ -40,6 +48,10 @@ pub fn ConnectForm(provider: ProviderView, on_cancel: Callback<()>) -> impl Into
     Effect::new(move |_| {
         if let Some(Ok(connection)) = action.value().get() {
             data.refetch();
+            if let Some(done) = on_renewed {
+                done.run(connection);
+                return;
+            }
             navigate(
                 &format!(
                     "/integrations/connected?connected={}&provider={}",
@@ -91,7 +103,10 @@ pub fn ConnectForm(provider: ProviderView, on_cancel: Callback<()>) -> impl Into
             <div class="modal-actions">
                 <button type="button" class="button button-secondary" on:click=move |_| on_cancel.run(())>"Back"</button>
                 <button type="submit" class="button button-primary" disabled=move || action.pending().get()>
-                    {format!("Connect {}", provider.name)}
+                    {match renew {
+                        Some(_) => format!("Reconnect {}", provider.name),
+                        None => format!("Connect {}", provider.name),
+                    }}
                 </button>
             </div>
         </form>

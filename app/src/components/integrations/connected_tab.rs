@@ -9,6 +9,7 @@ use super::configure_modal::ConfigureModal;
 use super::connection_card::ConnectionCard;
 use super::disconnect_modal::DisconnectModal;
 use super::integrations_page::use_integrations;
+use super::renew_modal::RenewModal;
 use super::zaps_card::ZapsCard;
 use crate::components::deliveries::{DeliveryLog, LogSource};
 use crate::components::ui::icons::IconPlug;
@@ -27,6 +28,7 @@ pub fn ConnectedTab() -> impl IntoView {
     let configuring = RwSignal::new(None::<Uuid>);
     let disconnecting = RwSignal::new(None::<ConnectionView>);
     let watching = RwSignal::new(None::<ConnectionView>);
+    let renewing = RwSignal::new(None::<ConnectionView>);
     // Browser only: the cards' last action stays current while the tab is open.
     Effect::new(move |_| {
         let interval = send_wrapper::SendWrapper::new(gloo_timers::callback::Interval::new(
@@ -85,7 +87,8 @@ pub fn ConnectedTab() -> impl IntoView {
                                 <ConnectionCard connection=c
                                     on_configure=Callback::new(move |id| configuring.set(Some(id)))
                                     on_activity=Callback::new(move |c| watching.set(Some(c)))
-                                    on_disconnect=Callback::new(move |c| disconnecting.set(Some(c)))/>
+                                    on_disconnect=Callback::new(move |c| disconnecting.set(Some(c)))
+                                    on_renew=Callback::new(move |c| renewing.set(Some(c)))/>
                             }).collect_view()}
                             {(!zaps.is_empty()).then(|| view! {
                                 <ZapsCard zaps
@@ -137,6 +140,9 @@ pub fn ConnectedTab() -> impl IntoView {
                 <DeliveryLog source=LogSource::Connection(c.id) title=format!("{} activity", c.provider_name) subject
                     event_types=Signal::from(types) on_close=Callback::new(move |_| watching.set(None))/>
             }
+        })}
+        {move || renewing.get().map(|connection| view! {
+            <RenewModal connection on_close=Callback::new(move |_| renewing.set(None))/>
         })}
         {move || disconnecting.get().map(|connection| view! {
             <DisconnectModal connection on_close=Callback::new(move |_| disconnecting.set(None))/>

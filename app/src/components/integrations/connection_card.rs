@@ -1,13 +1,9 @@
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
 use uuid::Uuid;
 
-use super::available_tab::available_url;
 use crate::components::deliveries::format::moment;
 use crate::components::ui::use_toasts;
-use crate::integrations::{
-    disconnect, start_oauth, AuthType, ConnectionStatus, ConnectionView, LastAction,
-};
+use crate::integrations::{start_oauth, AuthType, ConnectionStatus, ConnectionView, LastAction};
 
 #[component]
 pub fn ConnectionCard(
@@ -15,6 +11,8 @@ pub fn ConnectionCard(
     on_configure: Callback<Uuid>,
     on_activity: Callback<ConnectionView>,
     on_disconnect: Callback<ConnectionView>,
+    /// A key or hook URL the provider refused: new credentials from the form, in place.
+    on_renew: Callback<ConnectionView>,
 ) -> impl IntoView {
     let acts = !connection.event_types.is_empty() || connection.last_action.is_some();
     let for_activity = connection.clone();
@@ -23,31 +21,24 @@ pub fn ConnectionCard(
     let status = connection.status;
     let toasts = use_toasts();
     let slug = connection.provider.clone();
-    // An OAuth connection the provider stopped honouring is renewed in place (its settings and
-    // waiting notifications kept); others are dropped and connected afresh.
+    // A connection the provider stopped honouring is renewed in place (its settings and
+    // waiting notifications kept): through the provider's consent for OAuth, else the form.
     let renew = connection.auth_type == AuthType::Oauth2;
     let reconnect = Action::new(move |_: &()| {
         let slug = slug.clone();
-        async move {
-            match renew {
-                true => start_oauth(slug, Some(id))
-                    .await
-                    .map(|s| Some(s.authorize_url)),
-                false => disconnect(id).await.map(|()| None),
-            }
-        }
+        async move { start_oauth(slug, Some(id)).await.map(|s| s.authorize_url) }
     });
-    let navigate = use_navigate();
-    let slug = connection.provider.clone();
     toasts.follow(reconnect, move |authorize_url| {
-        match authorize_url {
-            Some(url) => {
-                let _ = window().location().assign(&url);
-            }
-            None => navigate(&available_url("", "", &slug), Default::default()),
-        }
+        let _ = window().location().assign(&authorize_url);
         None
     });
+    let for_renew = connection.clone();
+    let on_reconnect = move |_| match renew {
+        true => {
+            reconnect.dispatch(());
+        }
+        false => on_renew.run(for_renew.clone()),
+    };
     let activity = activity_line(connection.last_action, connection.failures_24h);
     view! {
         <li class="connection-card card" data-testid=format!("connection-{}", connection.provider)>
@@ -70,7 +61,7 @@ pub fn ConnectionCard(
             <div class="connection-actions">
                 {(status == ConnectionStatus::Error).then(|| view! {
                     <button type="button" class="button button-primary" disabled=move || reconnect.pending().get()
-                        on:click=move |_| { reconnect.dispatch(()); }>"Reconnect"</button>
+                        on:click=on_reconnect>"Reconnect"</button>
                 })}
                 {acts.then(|| view! {
                     <button type="button" class="button button-secondary" on:click=move |_| on_activity.run(for_activity.clone())

@@ -9,6 +9,7 @@ mod integrations_page;
 mod oauth_error_modal;
 mod provider_card;
 mod provider_detail_modal;
+mod renew_modal;
 mod send_test_result;
 mod settings_form;
 mod zaps_card;
