@@ -272,13 +272,13 @@ test("edit: the secret masked and revealed, rotation signs with both, settings s
   await expect(retries.getByRole("radio", { name: /Default schedule/ })).toBeChecked();
   await expect(retries).toContainText("Retried after 1 s and 1 s, then marked failed.");
   await retries.getByRole("radio", { name: /Custom policy/ }).check();
-  await retries.getByLabel("Max retries").fill("3");
+  await retries.getByLabel("Max retries", { exact: true }).fill("3");
   await retries.getByLabel("First retry after (seconds)").fill("10");
-  await retries.getByLabel("Backoff").selectOption("exponential");
+  await retries.getByLabel("Backoff", { exact: true }).selectOption("exponential");
   await expect(retries.getByTestId("retry-preview")).toHaveText("Retried after 10 s, 20 s and 40 s, then marked failed.");
-  await retries.getByLabel("Max retries").fill("20");
+  await retries.getByLabel("Max retries", { exact: true }).fill("20");
   await expect(retries.getByTestId("retry-preview")).toHaveText("Retries are 0 to 15.");
-  await retries.getByLabel("Max retries").fill("3");
+  await retries.getByLabel("Max retries", { exact: true }).fill("3");
   await snapDialog(page, "47-edit-webhook-retries");
   await form.getByRole("button", { name: "Save changes" }).click();
   await expect(form).toBeHidden();
@@ -297,7 +297,7 @@ test("edit: the secret masked and revealed, rotation signs with both, settings s
   await rowButton(page, "Edit").click();
   const again = page.getByRole("dialog", { name: "Edit webhook endpoint" });
   await expect(again.getByRole("radio", { name: /Custom policy/ })).toBeChecked();
-  await expect(again.getByLabel("Max retries")).toHaveValue("3");
+  await expect(again.getByLabel("Max retries", { exact: true })).toHaveValue("3");
   await expect(again.getByTestId("retry-preview")).toHaveText("Retried after 10 s, 20 s and 40 s, then marked failed.");
   await again.getByRole("button", { name: "Cancel" }).click();
   await expect(again).toBeHidden();

@@ -36,9 +36,9 @@ test("a Slack connection posts published events: Send test shows Slack's refusal
   // Failed posts retry on the connection's own policy.
   const retries = configure.getByTestId("retry-policy");
   await retries.getByRole("radio", { name: /Custom policy/ }).check();
-  await retries.getByLabel("Max retries").fill("2");
+  await retries.getByLabel("Max retries", { exact: true }).fill("2");
   await retries.getByLabel("First retry after (seconds)").fill("30");
-  await retries.getByLabel("Backoff").selectOption("linear");
+  await retries.getByLabel("Backoff", { exact: true }).selectOption("linear");
   await expect(retries.getByTestId("retry-preview")).toHaveText("Retried after 30 s and 1 min, then marked failed.");
   await configure.getByRole("button", { name: "Save Changes" }).click();
   await expect(configure).toBeHidden();

@@ -8,8 +8,24 @@ use serde_json::Value;
 pub fn acts(slug: &str) -> bool {
     matches!(
         slug,
-        "slack" | "microsoft-teams" | "telegram" | "discord" | "zapier" | "make" | "n8n"
+        "slack"
+            | "microsoft-teams"
+            | "telegram"
+            | "discord"
+            | "whatsapp-business"
+            | "zapier"
+            | "make"
+            | "n8n"
     )
+}
+
+/// The conversation channel whose events alone reach `slug`'s connections (`data.channel`):
+/// WhatsApp answers WhatsApp conversations. None: every event of the subscribed types.
+pub fn conversation_channel(slug: &str) -> Option<&'static str> {
+    match slug {
+        "whatsapp-business" => Some("whatsapp"),
+        _ => None,
+    }
 }
 
 /// The event types `slug`'s connection with these settings subscribes to, sorted. Empty while a
@@ -37,6 +53,7 @@ pub fn event_types(slug: &str, config: &Value) -> Vec<String> {
             ("notify_new_conversations", &["conversation.created"]),
             ("notify_escalations", &["escalation.triggered"]),
         ],
+        "whatsapp-business" => &[("send_replies", &["message.sent"])],
         "telegram" if filled("alert_chat_id") => &[
             ("notify_new_conversations", &["conversation.created"]),
             ("notify_escalations", &["escalation.triggered"]),

@@ -57,21 +57,24 @@ impl ClaimRow {
 }
 
 /// Queues, in the publishing transaction, one delivery per destination of the company
-/// subscribed to each event's type (`ids[i]` of type `types[i]`): every enabled webhook endpoint
-/// subscribed to the type or to `*`, and every active connection whose settings subscribe to it.
+/// subscribed to each event's type (`ids[i]` of type `types[i]`, its data's `channel`
+/// `channels[i]`): every enabled webhook endpoint subscribed to the type or to `*`, and every
+/// active connection whose settings subscribe to it (and, for a connection bound to one
+/// conversation channel, only that channel's events).
 /// Each row gets its own `created_at` (the delivery log's paging cursor), even within one batch.
 pub async fn enqueue(
     tx: &mut PgConnection,
     company_id: Uuid,
     ids: &[Uuid],
     types: &[&str],
+    channels: &[Option<&str>],
 ) -> Result<u64, sqlx::Error> {
     let queued = sqlx::query(
         "INSERT INTO deliveries (id, company_id, destination_kind, endpoint_id, connection_id, event_id, status,
                                  next_attempt_at, created_at)
          SELECT gen_random_uuid(), $1, dest.kind, dest.endpoint_id, dest.connection_id, ev.id, 'pending', now(),
                 clock_timestamp()
-           FROM unnest($2::uuid[], $3::text[]) AS ev(id, type)
+           FROM unnest($2::uuid[], $3::text[], $4::text[]) AS ev(id, type, channel)
            JOIN LATERAL (
                 SELECT 'webhook' AS kind, e.id AS endpoint_id, NULL::uuid AS connection_id
                   FROM webhook_endpoints e
@@ -80,11 +83,13 @@ pub async fn enqueue(
                 SELECT 'connection', NULL, c.id
                   FROM connections c
                  WHERE c.company_id = $1 AND c.status = 'active' AND c.event_types <> '{}'
-                   AND ev.type = ANY(c.event_types)) AS dest ON true",
+                   AND ev.type = ANY(c.event_types)
+                   AND (c.conversation_channel IS NULL OR c.conversation_channel = ev.channel)) AS dest ON true",
     )
     .bind(company_id)
     .bind(ids)
     .bind(types)
+    .bind(channels)
     .execute(&mut *tx)
     .await?
     .rows_affected();

@@ -200,7 +200,11 @@ pub async fn publish_for(
         .bind(api_key_id)
         .execute(&mut *tx)
         .await?;
-        let queued = queue::enqueue(&mut tx, company_id, &new_ids, &types).await?;
+        let channels: Vec<Option<&str>> = data
+            .iter()
+            .map(|d| d.get("channel").and_then(serde_json::Value::as_str))
+            .collect();
+        let queued = queue::enqueue(&mut tx, company_id, &new_ids, &types, &channels).await?;
         tx.commit().await?;
         if queued > 0 {
             queue::announce(state);

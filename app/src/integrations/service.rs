@@ -204,8 +204,8 @@ pub async fn insert(
     sqlx::query(
         "INSERT INTO connections (id, company_id, provider, allow_multiple, status, account_label, connection_info,
                                   config, credentials, token_expires_at, provider_data, connected_by, connected_by_email,
-                                  event_types, rest_hook_event, rest_hook_target_sha256)
-         VALUES ($1, $2, $3, $4, 'active', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+                                  event_types, rest_hook_event, rest_hook_target_sha256, conversation_channel)
+         VALUES ($1, $2, $3, $4, 'active', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
     )
     .bind(id)
     .bind(caller.company_id)
@@ -222,6 +222,7 @@ pub async fn insert(
     .bind(&event_types)
     .bind(new.rest_hook.as_ref().map(|h| &h.event_type))
     .bind(new.rest_hook.as_ref().map(|h| &h.target_sha256))
+    .bind(subscriptions::conversation_channel(&new.provider.def.slug))
     .execute(&mut *tx)
     .await
     .map_err(unique_as_conflict(

@@ -22,6 +22,7 @@ pub async fn check(
         "telegram" => telegram(state, provider, values).await.map(Some),
         "stripe" => stripe(state, provider, values).await,
         "zendesk" => zendesk(state, provider, values).await.map(Some),
+        "whatsapp-business" => whatsapp(state, provider, values).await.map(Some),
         _ => Ok(None),
     }
 }
@@ -149,6 +150,59 @@ async fn zendesk(
         )),
         _ => Err(AppError::Network(format!(
             "Zendesk could not check the credentials (HTTP {status}). Try again in a moment."
+        ))),
+    }
+}
+
+/// The Cloud API's phone number (`GET /{phone-number-id}`) with the access token: its verified
+/// name and number. 190 is a refused token; 100 a phone number ID the token cannot see.
+async fn whatsapp(
+    state: &AppState,
+    provider: &Provider,
+    values: &BTreeMap<String, String>,
+) -> Result<String, AppError> {
+    let id = value(values, "phone_number_id");
+    if id.is_empty() || id.len() > 30 || !id.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(AppError::bad_request(
+            "phone_number_id",
+            "The phone number ID is the number under WhatsApp Manager → API setup: digits only.",
+        ));
+    }
+    let url = format!("{}/{id}", provider.def.api_base_url.trim_end_matches('/'));
+    let url = reqwest::Url::parse(&url).map_err(|_| AppError::Internal)?;
+    let response = state
+        .http
+        .get(url)
+        .query(&[("fields", "display_phone_number,verified_name")])
+        .bearer_auth(value(values, "access_token"))
+        .send()
+        .await
+        .map_err(unreachable(provider))?;
+    let status = response.status();
+    let answer: Value = response.json().await.unwrap_or(Value::Null);
+    let text = |pointer: &str| {
+        answer
+            .pointer(pointer)
+            .and_then(Value::as_str)
+            .map(storable)
+            .unwrap_or_default()
+    };
+    match (status.as_u16(), answer.pointer("/error/code").and_then(Value::as_i64)) {
+        (200, _) => Ok(format!(
+            "{} ({})",
+            text("/verified_name"),
+            text("/display_phone_number")
+        )),
+        (_, Some(190)) | (401, _) => Err(AppError::bad_request(
+            "access_token",
+            format!("WhatsApp refused the access token: {}", text("/error/message")),
+        )),
+        (_, Some(100)) => Err(AppError::bad_request(
+            "phone_number_id",
+            "This access token cannot use that phone number ID. Check it in WhatsApp Manager → API setup.",
+        )),
+        _ => Err(AppError::Network(format!(
+            "WhatsApp could not check the credentials (HTTP {status}). Try again in a moment."
         ))),
     }
 }

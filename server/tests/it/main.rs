@@ -7,6 +7,7 @@ mod actions_discord;
 mod actions_hooks;
 mod actions_slack;
 mod actions_teams;
+mod actions_whatsapp;
 mod api_errors;
 mod api_keys;
 mod api_scopes;
