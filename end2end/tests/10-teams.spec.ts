@@ -18,6 +18,7 @@ test("Teams: connect by OAuth, pick a team channel, a published escalation arriv
   await page.getByRole("dialog", { name: "Connection Successful" }).getByRole("button", { name: "Configure Settings" }).click();
 
   const configure = page.getByRole("dialog", { name: "Configure Microsoft Teams" });
+  await expect(configure.getByTestId("connection-facts")).toContainText("ada@acme.onmicrosoft.com");
   const channel = configure.getByLabel("Notification channel");
   await expect(channel.locator("option", { hasText: "Support › Escalations" })).toHaveCount(1);
   await channel.selectOption({ label: "Support › Escalations" });
@@ -42,6 +43,7 @@ test("Teams: connect by OAuth, pick a team channel, a published escalation arriv
     .toBe("19:escalations@thread.tacv2 Escalated to a human");
 
   const card = page.getByTestId("connection-microsoft-teams");
+  await expect(card).toContainText("Posts to: Support › Escalations");
   await expect(card.getByTestId("last-action")).toContainText("Delivered", { timeout: 15_000 });
   await page.getByRole("button", { name: "Disconnect Microsoft Teams" }).click();
   await page.getByRole("dialog", { name: "Disconnect Microsoft Teams" }).getByRole("button", { name: "Disconnect" }).click();

@@ -38,6 +38,23 @@ struct GraphNamed {
     display_name: String,
 }
 
+/// The label of `value` among `source`'s options (a Teams channel's "Support › Escalations"),
+/// for the card's connection line; None when the provider cannot say now.
+pub async fn option_label(
+    state: &AppState,
+    company_id: Uuid,
+    id: Uuid,
+    source: &str,
+    value: &str,
+) -> Option<String> {
+    options(state, company_id, id, source)
+        .await
+        .ok()?
+        .into_iter()
+        .find(|o| o.value == value)
+        .map(|o| o.label)
+}
+
 pub async fn options(
     state: &AppState,
     company_id: Uuid,

@@ -311,8 +311,23 @@ pub async fn save_config(
         policy.check()?;
     }
     let config = settings::with_defaults(&provider.def.config_schema, config);
-    let info =
-        settings::connection_info(&provider.def.slug, &config).unwrap_or(current.connection_info);
+    let channel = |c: &serde_json::Value| {
+        c.get("channel")
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_string)
+    };
+    let info = match (provider.def.slug.as_str(), channel(&config)) {
+        // A Teams channel is stored by id: the card names it as Graph lists it.
+        ("microsoft-teams", Some(picked))
+            if channel(&current.config).as_deref() != Some(&picked) =>
+        {
+            super::remote::option_label(state, caller.company_id, id, "channels", &picked)
+                .await
+                .map(|label| format!("Posts to: {label}"))
+        }
+        (slug, _) => settings::connection_info(slug, &config),
+    }
+    .unwrap_or(current.connection_info);
     // Routing follows the settings from the next publish on.
     let event_types = subscriptions::event_types(&provider.def.slug, &config);
     sqlx::query(

@@ -33,10 +33,11 @@ async fn teams_lists_channels_posts_adaptive_cards_and_suspends_on_a_refused_tok
         .await;
     let admin = app.setup("Acme", "ada@acme.test").await;
     let id = connect(&admin, "microsoft-teams", None).await;
+    let card = connection(&admin, id).await;
+    assert_eq!(card["event_types"], json!([]), "no channel yet");
     assert_eq!(
-        connection(&admin, id).await["event_types"],
-        json!([]),
-        "no channel yet"
+        card["account_label"], "ada@acme.onmicrosoft.com",
+        "named by Graph's /me"
     );
 
     let options = admin
@@ -74,6 +75,7 @@ async fn teams_lists_channels_posts_adaptive_cards_and_suspends_on_a_refused_tok
         )
         .await;
     assert_eq!(saved["event_types"], json!(["escalation.triggered"]));
+    assert_eq!(saved["connection_info"], "Posts to: Support › Escalations");
     admin
         .publish(
             "escalation.triggered",

@@ -75,9 +75,14 @@ pub struct OAuthDef {
     /// incoming webhook).
     #[serde(default)]
     pub sealed_token_fields: Vec<String>,
-    /// A dotted path into the token response naming the connected account.
+    /// A dotted path into the token response naming the connected account (or into the answer
+    /// of `account_label_endpoint`, when set).
     #[serde(default)]
     pub account_label_field: Option<String>,
+    /// A path under the API base URL that names the account, fetched once with the new token,
+    /// for providers whose token response names no one (Microsoft Graph's `me`).
+    #[serde(default)]
+    pub account_label_endpoint: Option<String>,
 }
 
 /// An OAuth provider's endpoints after environment overrides, and its client, if configured.

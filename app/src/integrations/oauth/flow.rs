@@ -243,12 +243,22 @@ pub async fn complete(
     };
     let kept = pick(&settings.def.token_fields);
     let grant = pick(&settings.def.sealed_token_fields);
-    let account_label = settings
-        .def
-        .account_label_field
-        .as_deref()
-        .and_then(|path| lookup(&token.extra_fields().fields, path))
-        .unwrap_or_default();
+    let field = settings.def.account_label_field.as_deref();
+    let account_label = match settings.def.account_label_endpoint.as_deref() {
+        Some(endpoint) => {
+            account_from_api(
+                state,
+                provider,
+                endpoint,
+                token.access_token().secret(),
+                field,
+            )
+            .await
+        }
+        None => field.and_then(|path| lookup(&token.extra_fields().fields, path)),
+    }
+    .map(|label| crate::runtime::untrusted::storable(&label))
+    .unwrap_or_default();
     let new = NewConnection {
         provider,
         credentials: Credentials::OAuth {
@@ -275,4 +285,35 @@ pub async fn complete(
         other => internal(other),
     })?;
     Ok((slug, id))
+}
+
+/// The account's name from the provider's API (`GET {api_base_url}/{endpoint}` with the new
+/// token), read at `field`. Best effort: a failure leaves the label empty and is logged.
+async fn account_from_api(
+    state: &AppState,
+    provider: &crate::integrations::catalogue::Provider,
+    endpoint: &str,
+    access_token: &str,
+    field: Option<&str>,
+) -> Option<String> {
+    let url = format!(
+        "{}/{}",
+        provider.def.api_base_url.trim_end_matches('/'),
+        endpoint.trim_start_matches('/')
+    );
+    let answer = state
+        .http
+        .get(url)
+        .bearer_auth(access_token)
+        .send()
+        .await
+        .and_then(reqwest::Response::error_for_status);
+    let answer: serde_json::Value = match answer {
+        Ok(response) => response.json().await.ok()?,
+        Err(e) => {
+            tracing::warn!(provider = %provider.def.slug, "naming the connected account: {}", e.without_url());
+            return None;
+        }
+    };
+    lookup(answer.as_object()?, field?)
 }
