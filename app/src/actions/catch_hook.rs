@@ -74,10 +74,7 @@ mod tests {
     use super::*;
 
     fn answer(status: u16) -> SentAttempt {
-        let mut sent = SentAttempt::not_sent(chrono::Utc::now(), String::new(), String::new());
-        sent.error = None;
-        sent.response_status = Some(status);
-        sent
+        SentAttempt::answered(status, "", &[])
     }
 
     #[test]

@@ -176,22 +176,10 @@ pub fn classify(sent: &SentAttempt) -> (Verdict, Option<String>) {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-
     use super::*;
 
     fn answer(status: u16, body: &str, headers: &[(&str, &str)]) -> SentAttempt {
-        let mut sent = SentAttempt::not_sent(chrono::Utc::now(), String::new(), String::new());
-        sent.error = None;
-        sent.response_status = Some(status);
-        sent.response_body = Some(body.into());
-        sent.response_headers = Some(
-            headers
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect::<BTreeMap<_, _>>(),
-        );
-        sent
+        SentAttempt::answered(status, body, headers)
     }
 
     #[test]

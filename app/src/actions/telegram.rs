@@ -129,11 +129,7 @@ mod tests {
     use super::*;
 
     fn answer(status: u16, body: &str) -> SentAttempt {
-        let mut sent = SentAttempt::not_sent(chrono::Utc::now(), String::new(), String::new());
-        sent.error = None;
-        sent.response_status = Some(status);
-        sent.response_body = Some(body.into());
-        sent
+        SentAttempt::answered(status, body, &[])
     }
 
     #[test]

@@ -46,6 +46,23 @@ pub enum Verdict {
 }
 
 impl SentAttempt {
+    /// A provider's answer as an adapter's classification sees it, for its unit tests.
+    #[cfg(test)]
+    pub fn answered(status: u16, body: &str, headers: &[(&str, &str)]) -> Self {
+        SentAttempt {
+            error: None,
+            response_status: Some(status),
+            response_body: Some(body.into()),
+            response_headers: Some(
+                headers
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            ),
+            ..SentAttempt::not_sent(Utc::now(), String::new(), String::new())
+        }
+    }
+
     /// An attempt that could not be sent at all (no request left our side).
     pub fn not_sent(started_at: DateTime<Utc>, request_body: String, error: String) -> Self {
         SentAttempt {

@@ -33,23 +33,6 @@ async fn connection(admin: &Browser, id: Uuid) -> Value {
         .await
 }
 
-async fn newest_delivery(admin: &Browser, id: Uuid, check: impl Fn(&Value) -> bool) -> Value {
-    let deadline = std::time::Instant::now() + WAIT;
-    loop {
-        let page = admin
-            .get_json(&format!("/api/v1/integrations/deliveries?id={id}"))
-            .await;
-        if let Some(d) = page["deliveries"].get(0).filter(|d| check(d)) {
-            return d.clone();
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the delivery never got there: {page:#}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 #[sqlx::test(migrations = "../migrations")]
 async fn events_reach_the_granted_webhook_and_disconnecting_deletes_it(pool: PgPool) {
     let discord = Contract::start("discord-api.mjs");
@@ -105,7 +88,9 @@ async fn events_reach_the_granted_webhook_and_disconnecting_deletes_it(pool: PgP
         .as_str()
         .unwrap()
         .starts_with("> I want a human"));
-    let delivered = newest_delivery(&admin, id, |d| d["status"] == "succeeded").await;
+    let delivered = admin
+        .newest_action(id, |d| d["status"] == "succeeded")
+        .await;
     let attempt = &delivered["attempt_log"][0];
     assert_eq!(attempt["response_status"], 200);
     assert!(
@@ -120,7 +105,9 @@ async fn events_reach_the_granted_webhook_and_disconnecting_deletes_it(pool: PgP
     admin
         .publish("conversation.created", json!({"conversation_id": "conv_8"}))
         .await;
-    let retried = newest_delivery(&admin, id, |d| d["status"] == "succeeded").await;
+    let retried = admin
+        .newest_action(id, |d| d["status"] == "succeeded")
+        .await;
     assert_eq!(retried["attempts"], 2);
     assert_eq!(retried["attempt_log"][1]["response_status"], 429);
 
@@ -162,18 +149,12 @@ async fn a_webhook_deleted_in_discord_suspends_the_connection_and_summaries_go_d
     admin
         .publish("escalation.triggered", json!({"conversation_id": "conv_9"}))
         .await;
-    let deadline = std::time::Instant::now() + WAIT;
-    let mut card = connection(&admin, id).await;
-    while card["status"] != "error" {
-        assert!(std::time::Instant::now() < deadline, "{card}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        card = connection(&admin, id).await;
-    }
+    let card = admin.connection_with_status(id, "error").await;
     assert_eq!(
         card["error_message"],
         "Discord answered 404: Unknown Webhook (code 10015): the webhook was deleted in Discord; reconnect Discord to pick a channel."
     );
-    let parked = newest_delivery(&admin, id, |d| d["status"] == "parked").await;
+    let parked = admin.newest_action(id, |d| d["status"] == "parked").await;
     assert_eq!(parked["event_type"], "escalation.triggered");
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(

@@ -208,17 +208,7 @@ async fn a_refused_bot_token_is_replaced_in_place_and_the_waiting_alerts_go_out(
     admin
         .publish("escalation.triggered", json!({"conversation_id": "conv_r"}))
         .await;
-    let mut card = Value::Null;
-    for _ in 0..200 {
-        card = admin
-            .get_json(&format!("/api/v1/integrations/get?id={id}"))
-            .await;
-        if card["status"] == "error" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert_eq!(card["status"], "error", "{card}");
+    admin.connection_with_status(&id, "error").await;
 
     // A wrong token is refused with Telegram's reason and changes nothing.
     let res = admin

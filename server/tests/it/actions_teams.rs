@@ -128,13 +128,7 @@ async fn teams_lists_channels_posts_adaptive_cards_and_suspends_on_a_refused_tok
     admin
         .publish("escalation.triggered", json!({"conversation_id": "conv_6"}))
         .await;
-    let deadline = std::time::Instant::now() + WAIT;
-    let mut card = connection(&admin, id).await;
-    while card["status"] != "error" {
-        assert!(std::time::Instant::now() < deadline, "{card}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        card = connection(&admin, id).await;
-    }
+    let card = admin.connection_with_status(id, "error").await;
     let reason = card["error_message"].as_str().unwrap();
     assert!(
         reason.starts_with("Microsoft Graph answered 401 InvalidAuthenticationToken")

@@ -9,25 +9,11 @@ use serde_json::{json, Value};
 use sqlx::PgPool;
 
 use crate::common::contracts::Contract;
-use crate::common::{error_of, Browser, TestApp};
+use crate::common::{error_of, TestApp};
 
 const TOKEN: &str = "EAAtest-plugboard-whatsapp";
 const PHONE_ID: &str = "106540352242922";
 const WAIT: Duration = Duration::from_secs(15);
-
-async fn newest_delivery(admin: &Browser, id: &str, check: impl Fn(&Value) -> bool) -> Value {
-    let deadline = std::time::Instant::now() + WAIT;
-    loop {
-        let page = admin
-            .get_json(&format!("/api/v1/integrations/deliveries?id={id}"))
-            .await;
-        if let Some(d) = page["deliveries"].get(0).filter(|d| check(d)) {
-            return d.clone();
-        }
-        assert!(std::time::Instant::now() < deadline, "{page:#}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
 
 fn reply(phone: &str, text: &str) -> Value {
     json!({"conversation_id": "conv_w", "channel": "whatsapp", "text": text,
@@ -101,7 +87,7 @@ async fn whatsapp_replies_reach_the_customer_and_a_template_reopens_the_window(p
     admin
         .publish("message.sent", reply("15559876543", "Following up"))
         .await;
-    let failed = newest_delivery(&admin, &id, |d| d["status"] == "failed").await;
+    let failed = admin.newest_action(&id, |d| d["status"] == "failed").await;
     let error = failed["last_error"].as_str().unwrap();
     assert!(
         error.contains("(code 131047)") && error.ends_with("after 24 hours."),
@@ -123,14 +109,16 @@ async fn whatsapp_replies_reach_the_customer_and_a_template_reopens_the_window(p
     assert_eq!(messages.len(), 2);
     assert_eq!(messages[1]["type"], "template");
     assert_eq!(messages[1]["template"]["name"], "follow_up");
-    newest_delivery(&admin, &id, |d| d["status"] == "succeeded").await;
+    admin
+        .newest_action(&id, |d| d["status"] == "succeeded")
+        .await;
 
     // A revoked token: the connection is in Error with Meta's reason, the reply waits.
     whatsapp.control("/_control/revoke").await;
     admin
         .publish("message.sent", reply("15551234567", "Anything else?"))
         .await;
-    newest_delivery(&admin, &id, |d| d["status"] == "parked").await;
+    admin.newest_action(&id, |d| d["status"] == "parked").await;
     let card = admin
         .get_json(&format!("/api/v1/integrations/get?id={id}"))
         .await;

@@ -14,24 +14,13 @@ use crate::common::oauth_flow::connect_slack;
 use crate::common::receiver::{Receiver, Reply};
 use crate::common::{error_of, Browser, TestApp};
 
-const WAIT: Duration = Duration::from_secs(20);
 const SLOW_SCHEDULE: [Duration; 2] = [Duration::ZERO, Duration::from_secs(60)];
 
 async fn newest_delivery(admin: &Browser, path: &str, check: impl Fn(&Value) -> bool) -> Value {
-    let deadline = std::time::Instant::now() + WAIT;
-    loop {
-        let page = admin.get_json(path).await;
-        if let Some(d) = page["deliveries"].get(0) {
-            if check(d) {
-                return d.clone();
-            }
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the delivery never got there: {page:#}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let page = admin
+        .poll_json(path, |p| p["deliveries"].get(0).is_some_and(&check))
+        .await;
+    page["deliveries"][0].clone()
 }
 
 fn started(attempt: &Value) -> DateTime<Utc> {

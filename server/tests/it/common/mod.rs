@@ -276,6 +276,41 @@ impl Browser {
         self.get(path).await.json().await.expect("json body")
     }
 
+    /// Polls `GET path` until `done` holds for its JSON (for up to 15 s) and returns it.
+    pub async fn poll_json(&self, path: &str, done: impl Fn(&Value) -> bool) -> Value {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+        loop {
+            let got = self.get_json(path).await;
+            if done(&got) {
+                return got;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{path} never got there: {got:#}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Waits until the newest delivery to connection `id` satisfies `done`, and returns it.
+    pub async fn newest_action(
+        &self,
+        id: impl std::fmt::Display,
+        done: impl Fn(&Value) -> bool,
+    ) -> Value {
+        let path = format!("/api/v1/integrations/deliveries?id={id}");
+        let page = self
+            .poll_json(&path, |p| p["deliveries"].get(0).is_some_and(&done))
+            .await;
+        page["deliveries"][0].clone()
+    }
+
+    /// Waits until connection `id` has `status` (e.g. `error`), and returns it.
+    pub async fn connection_with_status(&self, id: impl std::fmt::Display, status: &str) -> Value {
+        let path = format!("/api/v1/integrations/get?id={id}");
+        self.poll_json(&path, |c| c["status"] == status).await
+    }
+
     /// A GET to an absolute URL (a provider's page, or our callback) with this browser's cookies.
     pub async fn get_url(&self, url: &str) -> Response {
         self.client.get(url).send().await.expect("request")
