@@ -14,6 +14,8 @@ pub mod components;
 pub mod delivery;
 pub mod error;
 pub mod events;
+#[cfg(feature = "ssr")]
+pub mod inbound_email;
 pub mod integrations;
 pub mod notifications;
 #[cfg(feature = "ssr")]

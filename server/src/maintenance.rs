@@ -49,6 +49,7 @@ pub async fn prune(state: &AppState) -> Result<(), sqlx::Error> {
     .await?;
     prune_delivery_logs(state).await?;
     app::actions::slack_replies::prune(&state.pool, state.config.webhooks.retention).await?;
+    app::inbound_email::mailbox::prune(&state.pool).await?;
     sqlx::query("DELETE FROM oauth_states WHERE expires_at < now()")
         .execute(&state.pool)
         .await?;

@@ -21,7 +21,7 @@ use app::auth::access::authenticate;
 use app::auth::session::caller_from_headers;
 use app::integrations::catalogue::CALLBACK_PATH;
 use app::integrations::oauth::{self, CallbackQuery};
-use axum::extract::Query;
+use axum::extract::{DefaultBodyLimit, Path, Query};
 use axum::http::HeaderMap;
 use axum::response::Redirect;
 
@@ -42,6 +42,11 @@ pub fn build_router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route(CALLBACK_PATH, get(oauth_callback))
         .route(SLACK_EVENTS_PATH, post(slack_events))
+        // Mail with its attachments: SendGrid allows 30 MB.
+        .route(
+            "/inbound/email/{provider}",
+            post(inbound_email).layer(DefaultBodyLimit::max(INBOUND_EMAIL_LIMIT)),
+        )
         .route(
             "/api/v1/openapi.json",
             get(move || async move { Json(openapi.as_ref().clone()).into_response() }),
@@ -104,6 +109,26 @@ async fn slack_events(State(state): State<AppState>, headers: HeaderMap, body: B
         Ok(Answer::Accepted) => StatusCode::OK.into_response(),
         Err(e) => e.into_response(),
     }
+}
+
+const INBOUND_EMAIL_LIMIT: usize = 32 * 1024 * 1024;
+
+/// Postmark's, Mailgun's or SendGrid's inbound-parse webhook.
+async fn inbound_email(
+    State(state): State<AppState>,
+    Path(provider): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    use app::inbound_email::{receive, Provider};
+    let Some(provider) = Provider::from_path(&provider) else {
+        return AppError::NotFound(format!(
+            "No inbound email provider {provider:?}: use postmark, mailgun or sendgrid."
+        ))
+        .into_response();
+    };
+    let (status, body) = receive(&state, provider, &headers, body).await;
+    (status, Json(body)).into_response()
 }
 
 async fn api_not_found(req: Request<Body>) -> Response {

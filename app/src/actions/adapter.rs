@@ -11,7 +11,7 @@ use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, CONTENT_TYPE};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::{catch_hook, discord, slack, teams, telegram, whatsapp};
+use super::{catch_hook, discord, email, slack, teams, telegram, whatsapp};
 use crate::delivery::attempt::{self, SentAttempt, Verdict, REDACTED};
 use crate::delivery::queue::Claimed;
 use crate::delivery::RetryPolicy;
@@ -88,6 +88,7 @@ pub async fn send(state: &AppState, target: &Target, claimed: &Claimed) -> (Sent
         "discord" => discord::send(state, provider, target, &credentials, claimed).await,
         "microsoft-teams" => teams::send(state, provider, target, &credentials, claimed).await,
         "whatsapp-business" => whatsapp::send(state, provider, target, &credentials, claimed).await,
+        "email-forwarding" => email::send(state, target, &credentials, claimed).await,
         "zapier" | "make" | "n8n" => {
             catch_hook::send(state, provider, target, &credentials, claimed).await
         }

@@ -100,6 +100,7 @@ pub fn verify(secret: &str, headers: &HeaderMap, body: &[u8], now: i64) -> Resul
 
 #[derive(sqlx::FromRow)]
 struct Thread {
+    connection_id: Uuid,
     company_id: Uuid,
     conversation_id: String,
     config: Value,
@@ -138,7 +139,7 @@ async fn publish_reply(state: &AppState, payload: &Value) -> Result<(), AppError
         ));
     }
     let threads: Vec<Thread> = sqlx::query_as(
-        "SELECT t.company_id, t.conversation_id, c.config
+        "SELECT t.connection_id, t.company_id, t.conversation_id, c.config
            FROM slack_threads t JOIN connections c ON c.id = t.connection_id
           WHERE t.channel_id = $1 AND t.ts = $2 AND c.provider = 'slack'
             AND c.provider_data -> 'team' ->> 'id' = $3",
@@ -166,9 +167,14 @@ async fn publish_reply(state: &AppState, payload: &Value) -> Result<(), AppError
             idempotency_key: Some(format!("slack:{}", storable(&event_id))),
         };
         let event = NewEvent::validate(input, "")?;
-        publish_for(state, thread.company_id, None, vec![event], |_| {
-            String::new()
-        })
+        publish_for(
+            state,
+            thread.company_id,
+            None,
+            Some(thread.connection_id),
+            vec![event],
+            |_| String::new(),
+        )
         .await?;
     }
     Ok(())

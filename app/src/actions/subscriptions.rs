@@ -13,6 +13,7 @@ pub fn acts(slug: &str) -> bool {
             | "telegram"
             | "discord"
             | "whatsapp-business"
+            | "email-forwarding"
             | "zapier"
             | "make"
             | "n8n"
@@ -54,6 +55,10 @@ pub fn event_types(slug: &str, config: &Value) -> Vec<String> {
             ("notify_escalations", &["escalation.triggered"]),
         ],
         "whatsapp-business" => &[("send_replies", &["message.sent"])],
+        "email-forwarding" => &[
+            ("forward_escalations", &["escalation.triggered"]),
+            ("forward_all_conversations", &["conversation.created"]),
+        ],
         "telegram" if filled("alert_chat_id") => &[
             ("notify_new_conversations", &["conversation.created"]),
             ("notify_escalations", &["escalation.triggered"]),

@@ -60,14 +60,15 @@ impl ClaimRow {
 /// subscribed to each event's type (`ids[i]` of type `types[i]`, its data's `channel`
 /// `channels[i]`): every enabled webhook endpoint subscribed to the type or to `*`, and every
 /// active connection whose settings subscribe to it (and, for a connection bound to one
-/// conversation channel, only that channel's events).
-/// Each row gets its own `created_at` (the delivery log's paging cursor), even within one batch.
+/// conversation channel, only that channel's events), except `origin`, the connection the
+/// events came in through. Each row gets its own `created_at` (the delivery log's paging cursor), even within one batch.
 pub async fn enqueue(
     tx: &mut PgConnection,
     company_id: Uuid,
     ids: &[Uuid],
     types: &[&str],
     channels: &[Option<&str>],
+    origin: Option<Uuid>,
 ) -> Result<u64, sqlx::Error> {
     let queued = sqlx::query(
         "INSERT INTO deliveries (id, company_id, destination_kind, endpoint_id, connection_id, event_id, status,
@@ -84,12 +85,14 @@ pub async fn enqueue(
                   FROM connections c
                  WHERE c.company_id = $1 AND c.status = 'active' AND c.event_types <> '{}'
                    AND ev.type = ANY(c.event_types)
-                   AND (c.conversation_channel IS NULL OR c.conversation_channel = ev.channel)) AS dest ON true",
+                   AND (c.conversation_channel IS NULL OR c.conversation_channel = ev.channel)
+                   AND c.id IS DISTINCT FROM $5) AS dest ON true",
     )
     .bind(company_id)
     .bind(ids)
     .bind(types)
     .bind(channels)
+    .bind(origin)
     .execute(&mut *tx)
     .await?
     .rows_affected();

@@ -90,15 +90,26 @@ pub async fn publish(
     events: Vec<NewEvent>,
     field: impl Fn(usize) -> String,
 ) -> Result<Vec<PublishedEvent>, AppError> {
-    publish_for(state, caller.company_id, caller.api_key_id(), events, field).await
+    publish_for(
+        state,
+        caller.company_id,
+        caller.api_key_id(),
+        None,
+        events,
+        field,
+    )
+    .await
 }
 
 /// As [`publish`], for `company_id`: by the API key `api_key_id`, or by Plugboard itself (an
-/// event a provider sent in, like a reply from Slack) when it is None.
+/// event a provider sent in, like a reply from Slack) when it is None. `origin` is the
+/// connection the events came in through: it is not sent them back (a reply typed in Slack
+/// is not posted to Slack again).
 pub async fn publish_for(
     state: &AppState,
     company_id: Uuid,
     api_key_id: Option<Uuid>,
+    origin: Option<Uuid>,
     events: Vec<NewEvent>,
     field: impl Fn(usize) -> String,
 ) -> Result<Vec<PublishedEvent>, AppError> {
@@ -204,7 +215,8 @@ pub async fn publish_for(
             .iter()
             .map(|d| d.get("channel").and_then(serde_json::Value::as_str))
             .collect();
-        let queued = queue::enqueue(&mut tx, company_id, &new_ids, &types, &channels).await?;
+        let queued =
+            queue::enqueue(&mut tx, company_id, &new_ids, &types, &channels, origin).await?;
         tx.commit().await?;
         if queued > 0 {
             queue::announce(state);

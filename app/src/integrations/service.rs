@@ -91,12 +91,14 @@ struct ConnectionRow {
     failures_24h: i64,
     rest_hook_event: Option<String>,
     retry_policy: Option<sqlx::types::Json<RetryPolicy>>,
+    inbound_email_slug: Option<String>,
 }
 
 /// A connection's columns as `c`, with its failed deliveries of the last 24 hours.
 const CONNECTION_COLUMNS: &str = "c.id, c.provider, c.status, c.account_label, c.connection_info, \
      c.error_message, c.connected_by_email, c.connected_at, c.config, c.event_types, \
      c.last_attempt_at, c.last_attempt_ok, c.rest_hook_event, c.retry_policy, \
+     (SELECT co.inbound_email_slug FROM companies co WHERE co.id = c.company_id) AS inbound_email_slug, \
      (SELECT count(*) FROM deliveries d WHERE d.connection_id = c.id AND d.status = 'failed' \
          AND d.created_at > now() - interval '24 hours') AS failures_24h";
 
@@ -107,7 +109,28 @@ pub async fn list(state: &AppState, company_id: Uuid) -> Result<Vec<ConnectionVi
     .bind(company_id)
     .fetch_all(&state.pool)
     .await?;
+    let rows = with_inbound_address(state, company_id, rows).await?;
     Ok(rows.into_iter().map(|row| view(state, row)).collect())
+}
+
+/// An Email forwarding connection shows the company's inbound address: given here on first
+/// use when the installation receives mail.
+async fn with_inbound_address(
+    state: &AppState,
+    company_id: Uuid,
+    mut rows: Vec<ConnectionRow>,
+) -> Result<Vec<ConnectionRow>, AppError> {
+    let Some(domain) = state.config.email.inbound_domain.as_deref() else {
+        return Ok(rows);
+    };
+    for row in &mut rows {
+        if row.provider == "email-forwarding" && row.inbound_email_slug.is_none() {
+            let address =
+                crate::inbound_email::mailbox::address(&state.pool, company_id, domain).await?;
+            row.inbound_email_slug = address.split('@').next().map(str::to_string);
+        }
+    }
+    Ok(rows)
 }
 
 pub async fn get(state: &AppState, company_id: Uuid, id: Uuid) -> Result<ConnectionView, AppError> {
@@ -118,7 +141,9 @@ pub async fn get(state: &AppState, company_id: Uuid, id: Uuid) -> Result<Connect
     .bind(id)
     .fetch_optional(&state.pool)
     .await?;
-    row.map(|row| view(state, row)).ok_or_else(not_found)
+    let row = row.ok_or_else(not_found)?;
+    let mut rows = with_inbound_address(state, company_id, vec![row]).await?;
+    rows.pop().map(|row| view(state, row)).ok_or_else(not_found)
 }
 
 pub fn not_found() -> AppError {
@@ -128,6 +153,12 @@ pub fn not_found() -> AppError {
 fn view(state: &AppState, row: ConnectionRow) -> ConnectionView {
     let def = state.catalogue.get(&row.provider).map(|p| &p.def);
     let retry_policy = row.retry_policy.map(|p| p.0);
+    let inbound_address = match (&row.inbound_email_slug, &state.config.email.inbound_domain) {
+        (Some(slug), Some(domain)) if row.provider == "email-forwarding" => {
+            Some(format!("{slug}@{domain}"))
+        }
+        _ => None,
+    };
     ConnectionView {
         id: row.id,
         provider_name: def
@@ -159,6 +190,7 @@ fn view(state: &AppState, row: ConnectionRow) -> ConnectionView {
         failures_24h: u32::try_from(row.failures_24h).unwrap_or(u32::MAX),
         rest_hook_event: row.rest_hook_event,
         retry_policy,
+        inbound_address,
         retry_waits_secs: effective_waits(
             retry_policy.as_ref(),
             &state.config.webhooks.retry_schedule,

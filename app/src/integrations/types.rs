@@ -188,6 +188,8 @@ pub struct ConnectionView {
     pub retry_policy: Option<crate::delivery::RetryPolicy>,
     /// The waits before each retry of a failed action, in seconds, under the policy in force.
     pub retry_waits_secs: Vec<u64>,
+    /// Email forwarding: the company's address; mail sent to it becomes `message.received`.
+    pub inbound_address: Option<String>,
 }
 
 /// When a connection last acted, and whether the provider accepted it.

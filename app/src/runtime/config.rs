@@ -27,6 +27,36 @@ pub struct Config {
     pub conversation_url: Option<String>,
     /// How often due daily summaries are looked for.
     pub daily_summary_every: Duration,
+    pub email: EmailConfig,
+}
+
+/// Email forwarding, both ways.
+#[derive(Debug, Clone, Default)]
+pub struct EmailConfig {
+    /// `PLUGBOARD_SMTP_URL`: the relay forwards are sent through; none sends nothing.
+    pub smtp_url: Option<String>,
+    /// `PLUGBOARD_EMAIL_FROM`: the mailbox forwards come from.
+    pub from: String,
+    /// `PLUGBOARD_INBOUND_EMAIL_DOMAIN`: each company receives mail at `<slug>@` this domain.
+    pub inbound_domain: Option<String>,
+    pub inbound: InboundEmailSecrets,
+}
+
+/// What each inbound-mail provider's requests are checked with; a provider without one is
+/// refused.
+#[derive(Debug, Clone, Default)]
+pub struct InboundEmailSecrets {
+    /// `POSTMARK_INBOUND_USERNAME` and `POSTMARK_INBOUND_PASSWORD`: the Basic auth Postmark
+    /// sends (they are in the inbound webhook URL set in Postmark).
+    pub postmark_basic_auth: Option<(String, String)>,
+    /// `MAILGUN_WEBHOOK_SIGNING_KEY`: signs each request's timestamp and token.
+    pub mailgun_signing_key: Option<String>,
+    /// `SENDGRID_INBOUND_VERIFICATION_KEY`: the public key (base64 DER) of the Inbound Parse
+    /// security policy that signs each request.
+    pub sendgrid_verification_key: Option<String>,
+    /// `SENDGRID_INBOUND_USERNAME` and `SENDGRID_INBOUND_PASSWORD`: the Basic auth in the
+    /// Inbound Parse URL, without a signing policy.
+    pub sendgrid_basic_auth: Option<(String, String)>,
 }
 
 /// Webhook delivery settings.
@@ -109,6 +139,10 @@ impl Config {
             },
             conversation_url: None,
             daily_summary_every: Duration::from_secs(60),
+            email: EmailConfig {
+                from: "Plugboard <notifications@plugboard.test>".into(),
+                ..EmailConfig::default()
+            },
         }
     }
 }

@@ -7,6 +7,7 @@ use sqlx::PgPool;
 
 use super::crypto::Cipher;
 use super::Config;
+use crate::actions::email::Mailer;
 use crate::auth::key_cache::KeyCache;
 use crate::auth::key_usage::KeyUsage;
 use crate::auth::rate_limit::RateLimits;
@@ -36,6 +37,8 @@ pub struct AppState {
     pub deliveries_ready: Arc<tokio::sync::Notify>,
     /// Asks this process's announcer to NOTIFY other processes of queued deliveries.
     pub announce_deliveries: Arc<tokio::sync::Notify>,
+    /// The SMTP relay email forwards go through, when `PLUGBOARD_SMTP_URL` is set.
+    pub mailer: Option<Arc<Mailer>>,
 }
 
 /// API-key lookups, rate limits and key usage: per process, shared by all requests.
@@ -77,7 +80,15 @@ impl AppState {
             limits: RateLimits::new(config.rate_limits),
             usage: KeyUsage::default(),
         };
+        // The server's configuration checked the relay's URL and the sender already.
+        let mailer = config.email.smtp_url.as_deref().and_then(|url| {
+            Mailer::new(url, &config.email.from)
+                .inspect_err(|e| tracing::error!("email forwarding is off: {e}"))
+                .ok()
+                .map(Arc::new)
+        });
         Ok(Self {
+            mailer,
             access: Arc::new(access),
             webhook_http,
             deliveries_ready: Arc::new(tokio::sync::Notify::new()),

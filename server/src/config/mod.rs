@@ -1,5 +1,6 @@
 //! Start-up configuration from the environment, validated with messages that name the variable.
 
+mod email;
 mod env;
 mod master_key;
 mod webhooks;
@@ -79,6 +80,7 @@ pub fn config_from_env(leptos_options: &LeptosOptions) -> Result<Config, ServerE
         ));
     }
     let defaults = SignInThrottle::default();
+    let email = email::email_config(&public_url)?;
     Ok(Config {
         public_url,
         session_idle_timeout: Duration::from_secs(
@@ -126,6 +128,7 @@ pub fn config_from_env(leptos_options: &LeptosOptions) -> Result<Config, ServerE
         webhooks: webhook_config()?,
         conversation_url: conversation_url()?,
         daily_summary_every: Duration::from_secs(60),
+        email,
     })
 }
 

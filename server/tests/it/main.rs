@@ -4,6 +4,7 @@
 mod common;
 
 mod actions_discord;
+mod actions_email;
 mod actions_hooks;
 mod actions_slack;
 mod actions_teams;
@@ -17,6 +18,7 @@ mod delivery_crash;
 mod delivery_queue;
 mod embedded_db;
 mod events;
+mod inbound_email;
 mod integrations_connect;
 mod integrations_oauth;
 mod integrations_slack;

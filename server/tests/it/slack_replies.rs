@@ -74,7 +74,8 @@ async fn a_threaded_reply_in_slack_becomes_message_sent_once(pool: PgPool) {
     admin
         .post_ok(
             "/api/v1/integrations/save_config",
-            json!({"id": id, "config": {"channel": "#support-alerts", "allow_agent_replies": true}}),
+            json!({"id": id, "config": {"channel": "#support-alerts", "allow_agent_replies": true,
+                                        "notify_all_messages": true}}),
         )
         .await;
     admin
@@ -138,6 +139,17 @@ async fn a_threaded_reply_in_slack_becomes_message_sent_once(pool: PgPool) {
     assert_eq!(published[0]["text"], "On it, checking the order now.");
     assert_eq!(published[0]["author"]["slack_user_id"], "U0AGENT");
     assert_eq!(published[0]["source"], "slack");
+    // The reply came from this Slack connection: it is not posted back to Slack, even with
+    // "All messages" on.
+    let echoed: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM deliveries d JOIN events e ON e.id = d.event_id
+          WHERE d.connection_id = $1 AND e.event_type = 'message.sent'",
+    )
+    .bind(uuid::Uuid::parse_str(&id.to_string()).unwrap())
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(echoed, 0);
 
     // Slack retries an event it thinks went unanswered: same event_id, published once.
     let res = from_slack(&app, &first, 0, SIGNING_SECRET).await;

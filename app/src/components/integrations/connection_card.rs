@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use uuid::Uuid;
 
 use crate::components::deliveries::format::moment;
-use crate::components::ui::use_toasts;
+use crate::components::ui::{use_toasts, CopyButton};
 use crate::integrations::{start_oauth, AuthType, ConnectionStatus, ConnectionView, LastAction};
 
 #[component]
@@ -52,6 +52,12 @@ pub fn ConnectionCard(
                     </span>
                 </div>
                 <p class="muted">{connection.short_description.clone()}</p>
+                {connection.inbound_address.clone().map(|address| view! {
+                    <p class="connection-info inbound-address" data-testid="inbound-address">
+                        "Forward emails to "<strong>{address.clone()}</strong>
+                        <CopyButton text=address label="Copy forwarding address" small=true/>
+                    </p>
+                })}
                 {(!connection.connection_info.is_empty()).then(|| view! { <p class="connection-info">{connection.connection_info.clone()}</p> })}
                 {activity}
                 {(status == ConnectionStatus::Error).then(|| view! {

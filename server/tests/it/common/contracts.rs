@@ -1,5 +1,6 @@
 //! Runs a provider's contract server (`end2end/support/<name>.mjs`, shared with the browser
-//! suite: Slack's Web API, Discord's webhooks, Telegram's Bot API, Zapier's catch hooks) in a node process, and
+//! suite: Slack's Web API, Discord's webhooks, Telegram's Bot API, Zapier's catch hooks, an SMTP
+//! relay) in a node process, and
 //! reads what it received through its control paths.
 
 use std::collections::HashMap;
@@ -12,6 +13,8 @@ use serde_json::Value;
 
 pub struct Contract {
     pub base: String,
+    /// The whole ready line (the SMTP relay adds its `smtp_url`).
+    pub ready: Value,
     child: Child,
 }
 
@@ -36,6 +39,7 @@ impl Contract {
             .unwrap_or_else(|e| panic!("{script} said {line:?}: {e}"));
         Self {
             base: ready["base"].as_str().expect("base").to_string(),
+            ready,
             child,
         }
     }
