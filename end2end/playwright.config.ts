@@ -15,6 +15,10 @@ const accountsURL = `http://127.0.0.1:${port + 93}`;
 export const discordURL = `http://127.0.0.1:${port + 94}`;
 // Microsoft's identity platform and Graph for Teams (support/teams-api.mjs).
 const teamsURL = `http://127.0.0.1:${port + 95}`;
+// The SMTP relay email forwards go through (support/smtp-relay.mjs): SMTP here, its control port
+// one above.
+const smtpPort = port + 96;
+export const relayURL = `http://127.0.0.1:${smtpPort + 1}`;
 const provider = (prefix: string) => ({
   [`${prefix}_CLIENT_ID`]: "plugboard-e2e-client",
   [`${prefix}_CLIENT_SECRET`]: "plugboard-e2e-secret",
@@ -60,6 +64,11 @@ const server = (listen: number, databaseUrl: string) => ({
     MICROSOFT_TEAMS_TOKEN_URL: `${teamsURL}/common/oauth2/v2.0/token`,
     MICROSOFT_TEAMS_API_BASE_URL: `${teamsURL}/v1.0`,
     PLUGBOARD_CONVERSATION_URL: "https://app.example.test/conversations/{conversation_id}",
+    PLUGBOARD_SMTP_URL: `smtp://plugboard:relay-secret@127.0.0.1:${smtpPort}`,
+    PLUGBOARD_EMAIL_FROM: "Plugboard <notifications@plugboard.test>",
+    PLUGBOARD_INBOUND_EMAIL_DOMAIN: "in.plugboard.test",
+    POSTMARK_INBOUND_USERNAME: "postmark",
+    POSTMARK_INBOUND_PASSWORD: "e2e-inbound-secret",
     STRIPE_API_BASE_URL: `${accountsURL}/stripe/v1`,
     ZENDESK_API_BASE_URL: `${accountsURL}/zendesk/{subdomain}/api/v2`,
     ...provider("SALESFORCE"),
@@ -138,6 +147,12 @@ export default defineConfig({
     {
       command: `node support/teams-api.mjs ${port + 95}`,
       url: `${teamsURL}/_control/messages`,
+      reuseExistingServer: false,
+      timeout: 30_000,
+    },
+    {
+      command: `node support/smtp-relay.mjs ${smtpPort}`,
+      url: `${relayURL}/_control/messages`,
       reuseExistingServer: false,
       timeout: 30_000,
     },

@@ -82,6 +82,7 @@ pub async fn connect_api_key(
         .unwrap_or_else(|| "API key connected".to_string());
     let info = match &account {
         Some(account) => format!("Connected as {account}"),
+        None if provider.def.slug == "email-forwarding" => format!("Forwards to {info}"),
         None => info,
     };
     let new = NewConnection {

@@ -61,6 +61,10 @@ async fn escalations_are_mailed_to_the_support_mailbox_threaded_and_answerable(p
         )
         .await;
     assert_eq!(connected["event_types"], json!(["escalation.triggered"]));
+    assert_eq!(
+        connected["connection_info"],
+        "Forwards to support@example.com"
+    );
     let id = connected["id"].as_str().unwrap().to_string();
 
     admin
