@@ -15,7 +15,7 @@ pub enum AppError {
     #[error("{message}")]
     BadRequest { field: String, message: String },
     /// No valid session (or, later, API key).
-    #[error("Sign in to continue.")]
+    #[error("Sign in to continue: this needs a signed-in session, or an API key sent as `Authorization: Bearer <key>`.")]
     Unauthenticated,
     /// An `Authorization: Bearer` key that is unknown, disabled, expired or replaced.
     #[error("{0}")]

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use app::error::AppError;
-use app::openapi::InputShape;
+use app::openapi::{ArgKind, ArgType, InputShape};
 use axum::extract::{Request, State};
 use axum::http::header;
 use axum::middleware::Next;
@@ -102,8 +102,54 @@ fn check_query(query: &str, shape: Option<&InputShape>) -> Result<(), AppError> 
                 format!("`{field}` is empty; leave it out instead."),
             ));
         }
+        if let Some(arg) = shape.kinds.get(name.as_ref()) {
+            let fits = match arg.kind {
+                ArgKind::Integer => value.parse::<i64>().is_ok(),
+                ArgKind::Number => value.parse::<f64>().is_ok_and(f64::is_finite),
+                ArgKind::Boolean => matches!(value.as_ref(), "true" | "false"),
+                ArgKind::Uuid => uuid::Uuid::parse_str(&value).is_ok(),
+                ArgKind::DateTime => chrono::DateTime::parse_from_rfc3339(&value).is_ok(),
+                ArgKind::Text | ArgKind::List | ArgKind::Object => true,
+            };
+            if !fits && !value.is_empty() {
+                return Err(wrong_kind(&name, arg.kind));
+            }
+        }
     }
     Ok(())
+}
+
+/// A JSON argument is of the type its schema names (null where it may be).
+fn check_json_kind(name: &str, raw: &str, arg: ArgType) -> Result<(), AppError> {
+    let raw = raw.trim();
+    if raw == "null" {
+        return match arg.nullable {
+            true => Ok(()),
+            false => Err(wrong_kind(name, arg.kind)),
+        };
+    }
+    let text = || serde_json::from_str::<String>(raw).ok();
+    let fits = match arg.kind {
+        ArgKind::Text => raw.starts_with('"'),
+        ArgKind::Uuid => text().is_some_and(|t| uuid::Uuid::parse_str(&t).is_ok()),
+        ArgKind::DateTime => {
+            text().is_some_and(|t| chrono::DateTime::parse_from_rfc3339(&t).is_ok())
+        }
+        ArgKind::Integer => raw.parse::<i64>().is_ok() || raw.parse::<u64>().is_ok(),
+        ArgKind::Number => raw.parse::<f64>().is_ok(),
+        ArgKind::Boolean => matches!(raw, "true" | "false"),
+        ArgKind::List => raw.starts_with('['),
+        ArgKind::Object => raw.starts_with('{'),
+    };
+    match fits {
+        true => Ok(()),
+        false => Err(wrong_kind(name, arg.kind)),
+    }
+}
+
+fn wrong_kind(name: &str, kind: ArgKind) -> AppError {
+    let field = field_name(name);
+    AppError::bad_request(&field, format!("`{field}` must be {}.", kind.described()))
 }
 
 /// Checks a JSON body; returns it, rewritten only when an integer argument came as `n.0`.
@@ -121,8 +167,13 @@ fn check_json(
             if !shape.arguments.contains(name) {
                 return Err(unknown_argument(name));
             }
-            if shape.integers.contains(name) && raw.get().contains(['.', 'e', 'E']) {
+            let integral = shape.integers.contains(name)
+                && raw.get().contains(['.', 'e', 'E'])
+                && raw.get().parse::<f64>().ok().and_then(as_whole).is_some();
+            if integral {
                 integral_floats.push(name.clone());
+            } else if let Some(kind) = shape.kinds.get(name) {
+                check_json_kind(name, raw.get(), *kind)?;
             }
         }
     }

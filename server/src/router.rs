@@ -70,6 +70,9 @@ pub fn build_router(state: AppState) -> Router {
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .method_not_allowed_fallback(method_not_allowed)
+        // One body limit for the API: the input boundary's (413 beyond it), not the
+        // extractors' 2 MB default, which would answer a 3 MB publish with a bare 400.
+        .layer(DefaultBodyLimit::max(input::MAX_API_BODY))
         .layer(middleware::from_fn(guards::pages_require_session))
         // Inside `authenticate`: bodies are read only within the caller's rate limit.
         .layer(middleware::from_fn_with_state(shapes, input::check))

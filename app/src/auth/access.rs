@@ -195,7 +195,6 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
             };
             match outcome {
                 Ok(Ok(key)) => {
-                    state.access.usage.touch(key.key_id);
                     let verdict = limits.check_key(key.key_id, publishing);
                     (Principal::ApiKey(key), verdict)
                 }
@@ -233,8 +232,19 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
         let response = AppError::TooManyRequests { retry_after_secs }.into_response();
         return with_rate_headers(response, &verdict);
     }
+    let key_id = match &principal {
+        Principal::ApiKey(key) => Some(key.key_id),
+        _ => None,
+    };
     req.extensions_mut().insert(principal);
-    with_rate_headers(next.run(req).await, &verdict)
+    let response = next.run(req).await;
+    // "Last used" is for calls the key may make: a scope refusal is not a use.
+    if let Some(key_id) = key_id {
+        if response.status() != http::StatusCode::FORBIDDEN {
+            state.access.usage.touch(key_id);
+        }
+    }
+    with_rate_headers(response, &verdict)
 }
 
 fn with_rate_headers(mut response: Response, verdict: &Verdict) -> Response {

@@ -14,6 +14,79 @@ pub struct InputShape {
     /// Query arguments an empty value does not fit (numbers, enums, ids, dates): `limit=` is an
     /// error, not a missing argument.
     pub not_empty: HashSet<String>,
+    /// What each argument with a plain schema must be: a wrong type is refused naming the
+    /// argument (serde's own message would quote the value).
+    pub kinds: HashMap<String, ArgType>,
+}
+
+/// The JSON type (and, for text, the format) of an argument.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArgKind {
+    Text,
+    Uuid,
+    DateTime,
+    Integer,
+    Number,
+    Boolean,
+    List,
+    Object,
+}
+
+/// An argument's kind, and whether it may be null.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ArgType {
+    pub kind: ArgKind,
+    pub nullable: bool,
+}
+
+impl ArgKind {
+    /// "a string", "a UUID", ... as an error message says what was expected.
+    pub fn described(self) -> &'static str {
+        match self {
+            ArgKind::Text => "a string",
+            ArgKind::Uuid => "a UUID",
+            ArgKind::DateTime => "an RFC 3339 date-time",
+            ArgKind::Integer => "a whole number",
+            ArgKind::Number => "a number",
+            ArgKind::Boolean => "true or false",
+            ArgKind::List => "a list",
+            ArgKind::Object => "an object",
+        }
+    }
+}
+
+/// A schema's plain type: one JSON type (or one and null), no references or alternatives.
+fn arg_type(schema: &Value) -> Option<ArgType> {
+    if ["$ref", "oneOf", "anyOf", "allOf"]
+        .iter()
+        .any(|k| schema.get(*k).is_some())
+    {
+        return None;
+    }
+    let (name, nullable) = match &schema["type"] {
+        Value::String(t) => (t.as_str(), false),
+        Value::Array(types) => {
+            let named: Vec<&str> = types.iter().filter_map(Value::as_str).collect();
+            let nullable = named.contains(&"null");
+            match named.iter().filter(|t| **t != "null").collect::<Vec<_>>()[..] {
+                [one] => (*one, nullable),
+                _ => return None,
+            }
+        }
+        _ => return None,
+    };
+    let kind = match (name, schema.get("format").and_then(Value::as_str)) {
+        ("string", Some("uuid")) => ArgKind::Uuid,
+        ("string", Some("date-time")) => ArgKind::DateTime,
+        ("string", _) => ArgKind::Text,
+        ("integer", _) => ArgKind::Integer,
+        ("number", _) => ArgKind::Number,
+        ("boolean", _) => ArgKind::Boolean,
+        ("array", _) => ArgKind::List,
+        ("object", _) => ArgKind::Object,
+        _ => return None,
+    };
+    Some(ArgType { kind, nullable })
 }
 
 /// Every operation's argument shape, by path.
@@ -33,6 +106,9 @@ pub fn input_shapes(doc: &Value) -> HashMap<String, InputShape> {
             if !admits_empty_text(&param["schema"]) {
                 shape.not_empty.insert(name.clone());
             }
+            if let Some(kind) = arg_type(&param["schema"]) {
+                shape.kinds.insert(name.clone(), kind);
+            }
             shape.arguments.insert(name);
         }
         let bodies = item
@@ -45,6 +121,9 @@ pub fn input_shapes(doc: &Value) -> HashMap<String, InputShape> {
             for (name, schema) in properties.into_iter().flatten() {
                 if is_integer(schema) {
                     shape.integers.insert(name.clone());
+                }
+                if let Some(kind) = arg_type(schema) {
+                    shape.kinds.insert(name.clone(), kind);
                 }
                 shape.arguments.insert(name.clone());
             }

@@ -10,7 +10,7 @@ mod inputs;
 mod operations;
 
 pub use document::document;
-pub use inputs::{input_shapes, InputShape};
+pub use inputs::{input_shapes, ArgKind, ArgType, InputShape};
 pub use operations::{operations, Access, Operation};
 
 /// The document as served: the generated one with [`constraints`] written in.

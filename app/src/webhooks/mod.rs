@@ -197,6 +197,9 @@ pub async fn list_deliveries(
     limit: Option<u32>,
 ) -> Result<DeliveryPage, AppError> {
     let caller = crate::auth::access::require(crate::auth::scope::Scope::WebhooksRead).await?;
+    let state = crate::runtime::app_state()?;
+    // An id that is no endpoint of the company is 404, not an empty log.
+    endpoints::get(&state, caller.company_id, endpoint_id).await?;
     let filter = crate::delivery::log::Filter {
         destination: crate::delivery::queue::Destination::webhook(endpoint_id),
         status,
@@ -204,12 +207,7 @@ pub async fn list_deliveries(
         before,
         limit,
     };
-    crate::delivery::log::list(
-        &crate::runtime::app_state()?.pool,
-        caller.company_id,
-        filter,
-    )
-    .await
+    crate::delivery::log::list(&state.pool, caller.company_id, filter).await
 }
 
 /// Delivers a delivery's event to its endpoint again, as a new delivery.

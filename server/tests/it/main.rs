@@ -9,6 +9,7 @@ mod actions_hooks;
 mod actions_slack;
 mod actions_teams;
 mod actions_whatsapp;
+mod api_answers;
 mod api_errors;
 mod api_keys;
 mod api_scopes;
