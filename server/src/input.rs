@@ -283,7 +283,42 @@ mod tests {
             arguments: arguments.iter().map(|s| s.to_string()).collect(),
             integers: integers.iter().map(|s| s.to_string()).collect(),
             not_empty: integers.iter().map(|s| s.to_string()).collect(),
+            kinds: integers
+                .iter()
+                .map(|s| {
+                    let integer = ArgType {
+                        kind: ArgKind::Integer,
+                        nullable: true,
+                    };
+                    (s.to_string(), integer)
+                })
+                .collect(),
         }
+    }
+
+    #[test]
+    fn arguments_of_the_wrong_type_are_refused_by_name() {
+        let text = ArgType {
+            kind: ArgKind::Text,
+            nullable: false,
+        };
+        let id = ArgType {
+            kind: ArgKind::Uuid,
+            nullable: true,
+        };
+        assert!(check_json_kind("event_type", "\"x\"", text).is_ok());
+        let err = check_json_kind("event_type", "42", text).unwrap_err();
+        assert_eq!(err.field(), Some("event_type"));
+        assert_eq!(err.to_string(), "`event_type` must be a string.");
+        assert!(check_json_kind("event_type", "null", text).is_err());
+        assert!(check_json_kind("id", "null", id).is_ok());
+        assert!(check_json_kind("id", "\"6f1c2a4e-8d7b-4c3e-9a10-2b3c4d5e6f70\"", id).is_ok());
+        assert!(check_json_kind("id", "\"xyz\"", id).is_err());
+        let query = shape(&["limit"], &["limit"]);
+        assert_eq!(
+            check_query("limit=ten", Some(&query)).unwrap_err().field(),
+            Some("limit")
+        );
     }
 
     #[test]
