@@ -39,6 +39,9 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v pg_config >/de
 command -v runuser >/dev/null || missing+=(util-linux)
 if [[ $FOR_TESTS == 1 ]]; then
   [[ -x /usr/bin/chromium ]] || missing+=(chromium)
+  # The README's curl walkthrough is run by the tests as written.
+  command -v curl >/dev/null || missing+=(curl)
+  command -v jq >/dev/null || missing+=(jq)
 fi
 if ((${#missing[@]})); then apt_install "${missing[@]}"; fi
 

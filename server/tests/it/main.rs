@@ -26,6 +26,7 @@ mod integrations_slack;
 mod integrations_tokens;
 mod openapi;
 mod rate_limits;
+mod readme_walkthrough;
 mod rest_hooks;
 mod retry_policies;
 mod security;
