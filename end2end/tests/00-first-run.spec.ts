@@ -10,6 +10,14 @@ test("first run: the sign-in page offers setup, which creates the company and si
   await expect(page.getByRole("heading", { name: "Set up Plugboard" })).toBeVisible();
   await snap(page, "01-setup-form");
 
+  // An empty try marks every required field at once, not only the first.
+  await page.getByRole("button", { name: "Create company and sign in" }).click();
+  for (const id of ["company_name", "email", "password", "confirm_password"]) {
+    await expect(page.locator(`#${id}`)).toHaveAttribute("aria-invalid", "true");
+  }
+  await expect(page.locator("#name")).toHaveAttribute("aria-invalid", "false");
+  await snap(page, "01-setup-form-required");
+
   await page.getByLabel("Company name").fill(ADMIN.company);
   await page.getByLabel("Your name").fill(ADMIN.name);
   await page.getByLabel("Email").fill(ADMIN.email);

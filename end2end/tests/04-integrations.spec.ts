@@ -17,6 +17,11 @@ test("search filters as you type, categories filter, both live in the URL", asyn
   await openAvailable(page);
   await expect(cards(page)).toHaveCount(28);
   await snap(page, "10-available-grid");
+  // Every category chip is reachable: on the desktop all in view, on the phone by scrolling.
+  const automation = page.getByRole("group", { name: "Categories" }).getByRole("button", { name: "Automation" });
+  if (!isPhone()) await expect(automation).toBeInViewport({ ratio: 1 });
+  await automation.scrollIntoViewIfNeeded();
+  await expect(automation).toBeInViewport({ ratio: 1 });
 
   await page.getByLabel("Filter integrations").fill("sales");
   await expect(page).toHaveURL(/\?q=sales$/);
@@ -64,10 +69,13 @@ test("connect Slack through the provider and back, configure it, disconnect it",
   const success = page.getByRole("dialog", { name: "Connection Successful" });
   await expect(success.getByText("Successfully connected to Slack!")).toBeVisible();
   await snap(page, "12-connected-success");
+  // Until a channel is picked, the card says what it still needs.
+  await expect(page.getByTestId("connection-slack").getByTestId("setup-hint")).toHaveText("Pick a channel to start notifications.");
   await success.getByRole("button", { name: "Configure Settings" }).click();
 
   const configure = page.getByRole("dialog", { name: "Configure Slack" });
   await expect(configure.getByTestId("connection-facts")).toContainText(account().email);
+  await expect(configure.getByTestId("connection-facts")).toContainText("Connected workspaceAcme Workspace");
   const channel = configure.getByLabel("Notification channel");
   await expect(channel.locator("option", { hasText: "#support-alerts" })).toHaveCount(1);
   await channel.selectOption("#support-alerts");
@@ -78,6 +86,7 @@ test("connect Slack through the provider and back, configure it, disconnect it",
 
   const card = page.getByTestId("connection-slack");
   await expect(card).toContainText("Connected to: #support-alerts");
+  await expect(card.getByTestId("setup-hint")).toHaveCount(0);
   await expect(page.getByRole("heading", { name: "Connected Integrations (1)" })).toBeVisible();
 
   // Saved for real: a reload shows the same settings.

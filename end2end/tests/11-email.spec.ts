@@ -69,3 +69,38 @@ test("Email forwarding: the card shows the forwarding address, Send test and esc
   await page.getByRole("dialog", { name: "Disconnect Email forwarding" }).getByRole("button", { name: "Disconnect" }).click();
   await expect(card).toHaveCount(0);
 });
+
+test("a mailbox the relay refuses: the card goes to Error, the notification leads to it", async ({ page, request }) => {
+  await signIn(page);
+  await page.goto("/integrations/available?provider=email-forwarding");
+  await hydrated(page);
+  await page.getByRole("button", { name: "Connect with Email forwarding" }).click();
+  const form = page.getByTestId("connect-form");
+  await form.getByLabel("Your support mailbox").fill("nobody@example.com");
+  await form.getByRole("button", { name: "Connect Email forwarding" }).click();
+  await page.getByRole("button", { name: "Done" }).click();
+
+  const key = createApiKey(account(), `email-refused-${Date.now()}`, ["events:write"]);
+  const published = await request.post("/api/v1/events/publish", {
+    headers: { authorization: `Bearer ${key}` },
+    data: { event_type: "escalation.triggered", data: { conversation_id: "conv_e2", customer: { name: "Sam" } } },
+  });
+  expect(published.status()).toBe(200);
+  const card = page.getByTestId("connection-email-forwarding");
+  await expect(card.getByRole("alert")).toContainText("User unknown", { timeout: 15_000 });
+
+  // The admins are told, and the notification opens the Connected tab from anywhere.
+  await page.goto("/integrations/api");
+  await hydrated(page);
+  await expect(page.locator(".bell .count-badge")).toHaveText(/^[1-9]/);
+  await page.getByRole("button", { name: /^Notifications/ }).click();
+  await page.getByRole("region", { name: "Notifications" }).getByRole("link", { name: /Email forwarding needs to be reconnected/ }).first().click();
+  await expect(page).toHaveURL(/\/integrations\/connected$/);
+  await expect(card.getByRole("button", { name: "Reconnect" })).toBeVisible();
+  await snap(page, "102-email-error");
+
+  await page.getByRole("button", { name: "Disconnect Email forwarding" }).click();
+  await page.getByRole("dialog", { name: "Disconnect Email forwarding" }).getByRole("button", { name: "Disconnect" }).click();
+  await expect(card).toHaveCount(0);
+});
+

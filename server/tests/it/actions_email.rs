@@ -177,6 +177,14 @@ async fn a_mailbox_the_relay_refuses_suspends_forwarding_until_it_is_fixed(pool:
         "{reason}"
     );
     assert!(relay.list("/_control/messages").await.is_empty());
+    let feed = admin
+        .poll_json("/api/v1/notifications/list", |f| f["unread"] == 1)
+        .await;
+    assert_eq!(
+        feed["items"][0]["title"],
+        "Email forwarding needs to be reconnected"
+    );
+    assert_eq!(feed["items"][0]["link"], "/integrations/connected");
 
     // The admin corrects the address in place: the waiting escalation is mailed.
     admin

@@ -29,7 +29,25 @@ pub fn SetupForm(next: Signal<String>) -> impl IntoView {
             go_to(&next.get_untracked());
         }
     });
-    let fe = move |field: &'static str| Signal::derive(move || field_error(error.get(), field));
+    // The server names the first field at fault; every other required field left empty is
+    // marked too, so one try shows all that is missing.
+    let required = move |field: &'static str| match field {
+        "company_name" => Some(company_name),
+        "email" => Some(email),
+        "password" => Some(password),
+        "confirm_password" => Some(confirm),
+        _ => None,
+    };
+    let fe = move |field: &'static str| {
+        Signal::derive(move || {
+            let error = error.get()?;
+            field_error(Some(error), field).or_else(|| {
+                required(field)
+                    .filter(|value| value.get().trim().is_empty())
+                    .map(|_| "Required.".to_string())
+            })
+        })
+    };
     view! {
         <h1>"Set up Plugboard"</h1>
         <p class="muted">"Welcome! Create your company and its first admin account. This form is shown only once."</p>

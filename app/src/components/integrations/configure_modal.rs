@@ -77,7 +77,8 @@ pub fn ConfigureModal(
                 let c = facts.get_value();
                 view! {
                     <dl class="facts" data-testid="connection-facts">
-                        {(!c.account_label.is_empty()).then(|| view! { <dt>"Connected account"</dt><dd>{c.account_label.clone()}</dd> })}
+                        {(!c.account_label.is_empty()).then(|| view! { <dt>{account_term(&c.provider)}</dt><dd>{c.account_label.clone()}</dd> })}
+                        {c.inbound_address.clone().map(|address| view! { <dt>"Forwarding address"</dt><dd>{address}</dd> })}
                         <dt>"Connected by"</dt><dd>{c.connected_by.clone()}</dd>
                         <dt>"Connected"</dt><dd>{c.connected_at.format("%B %-d, %Y").to_string()}</dd>
                     </dl>
@@ -91,5 +92,14 @@ pub fn ConfigureModal(
                 <p class="muted">"Choose what to send above; Send test posts a sample so you can see the provider's answer."</p>
             })}
         </Modal>
+    }
+}
+
+/// What the provider calls the account a connection is made with.
+fn account_term(provider: &str) -> &'static str {
+    match provider {
+        "slack" => "Connected workspace",
+        "discord" => "Webhook",
+        _ => "Connected account",
     }
 }

@@ -59,6 +59,7 @@ pub fn ConnectionCard(
                     </p>
                 })}
                 {(!connection.connection_info.is_empty()).then(|| view! { <p class="connection-info">{connection.connection_info.clone()}</p> })}
+                {setup_hint(&connection).map(|hint| view! { <p class="connection-hint" data-testid="setup-hint">{hint}</p> })}
                 {activity}
                 {(status == ConnectionStatus::Error).then(|| view! {
                     <p class="field-error" role="alert">{connection.error_message.clone().unwrap_or_default()} " Reconnect to restore it."</p>
@@ -79,6 +80,26 @@ pub fn ConnectionCard(
                     aria-label=format!("Disconnect {}", connection.provider_name)>"Disconnect"</button>
             </div>
         </li>
+    }
+}
+
+/// What a connection that could notify still needs before it sends anything.
+fn setup_hint(connection: &ConnectionView) -> Option<&'static str> {
+    let missing = |name: &str| {
+        connection
+            .config
+            .get(name)
+            .and_then(serde_json::Value::as_str)
+            .is_none_or(|v| v.trim().is_empty())
+    };
+    match connection.provider.as_str() {
+        "slack" | "microsoft-teams" if missing("channel") => {
+            Some("Pick a channel to start notifications.")
+        }
+        "telegram" if missing("alert_chat_id") => {
+            Some("Set the alert chat ID to start notifications.")
+        }
+        _ => None,
     }
 }
 

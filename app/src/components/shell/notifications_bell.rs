@@ -75,12 +75,23 @@ pub fn NotificationsBell() -> impl IntoView {
                             }.into_any(),
                             Ok(f) => view! {
                                 <ul class="notification-list">
-                                    {f.items.into_iter().map(|n| view! {
-                                        <li class:unread=!n.read>
+                                    {f.items.into_iter().map(|n| {
+                                        let content = view! {
                                             <p class="notification-title">{n.title}</p>
                                             <p class="notification-body">{n.body}</p>
                                             <time datetime=n.created_at.to_rfc3339()>{n.created_at.format("%b %-d, %H:%M").to_string()}</time>
-                                        </li>
+                                        };
+                                        // Each leads to what it is about.
+                                        view! {
+                                            <li class:unread=!n.read>
+                                                {match n.link {
+                                                    Some(link) => view! {
+                                                        <a class="notification-link" href=link on:click=move |_| open.set(false)>{content}</a>
+                                                    }.into_any(),
+                                                    None => content.into_any(),
+                                                }}
+                                            </li>
+                                        }
                                     }).collect_view()}
                                 </ul>
                             }.into_any(),
