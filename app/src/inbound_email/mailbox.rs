@@ -203,7 +203,7 @@ pub async fn publish(
     let input = EventInput {
         event_type: "message.received".into(),
         data: event_data(email, &conversation_id, &message_id, provider),
-        idempotency_key: Some(format!("email:{message_id}")),
+        idempotency_key: Some(idempotency_key(&message_id)),
     };
     let event = NewEvent::validate(input, "")?;
     let published = publish_for(state, company_id, None, None, vec![event], |_| {
@@ -231,6 +231,19 @@ pub async fn publish(
     .execute(&state.pool)
     .await?;
     Ok(Received::Published { event_id: public })
+}
+
+/// The publish's idempotency key for a Message-ID: the id itself, or its digest when the id is
+/// longer than a key may be (RFC 5322 allows 998 characters; a key is at most 255).
+fn idempotency_key(message_id: &str) -> String {
+    if message_id.chars().count() <= 240 {
+        format!("email:{message_id}")
+    } else {
+        format!(
+            "email:sha256:{}",
+            hex::encode(Sha256::digest(message_id.as_bytes()))
+        )
+    }
 }
 
 /// Received mails are remembered for a year: long enough for answers to find their thread.
@@ -306,6 +319,18 @@ mod tests {
         assert_eq!(slug_of("!!!"), "company");
         assert_eq!(slug_of("Postmaster"), "postmastercompany");
         assert_eq!(slug_of(&"a".repeat(60)).len(), 40);
+    }
+
+    #[test]
+    fn long_message_ids_still_make_a_valid_idempotency_key() {
+        assert_eq!(idempotency_key("m1@x.test"), "email:m1@x.test");
+        let long = format!("{}@x.test", "a".repeat(900));
+        let key = idempotency_key(&long);
+        assert!(
+            key.starts_with("email:sha256:") && key.len() <= 255,
+            "{key}"
+        );
+        assert_eq!(key, idempotency_key(&long), "the same mail, the same key");
     }
 
     #[test]
