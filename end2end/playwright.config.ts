@@ -72,6 +72,10 @@ const server = (listen: number, databaseUrl: string) => ({
     STRIPE_API_BASE_URL: `${accountsURL}/stripe/v1`,
     ZENDESK_API_BASE_URL: `${accountsURL}/zendesk/{subdomain}/api/v2`,
     ...provider("SALESFORCE"),
+    // HubSpot's endpoints at the OAuth contract server but no client: its app is set up in the
+    // UI (04-integrations.spec.ts).
+    HUBSPOT_AUTHORIZE_URL: `${oauthURL}/authorize`,
+    HUBSPOT_TOKEN_URL: `${oauthURL}/token`,
     // Webhook specs deliver to a receiver on 127.0.0.1 over plain http, with quick retries.
     PLUGBOARD_ALLOW_HTTP_WEBHOOKS: "true",
     PLUGBOARD_ALLOW_PRIVATE_WEBHOOKS: "true",

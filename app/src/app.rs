@@ -6,8 +6,9 @@ use leptos_router::SsrMode;
 
 use crate::components::api_docs::ApiDocsPage;
 use crate::components::auth::SignInPage;
+use crate::components::dashboard::DashboardPage;
 use crate::components::integrations::{ApiTab, AvailableTab, ConnectedTab, IntegrationsPage};
-use crate::components::pages::{DashboardPage, HelpPage, NotFound};
+use crate::components::pages::{HelpPage, NotFound};
 use crate::components::settings::SettingsPage;
 use crate::components::shell::AppShell;
 use crate::components::ui::{provide_toasts, ToastRegion};
@@ -56,7 +57,7 @@ pub fn App() -> impl IntoView {
                 // works before the script loads, or without it.
                 <Route path=path!("/signin") view=SignInPage ssr=SsrMode::Async/>
                 <ParentRoute path=path!("") view=AppShell>
-                    <Route path=path!("") view=|| view! { <Redirect path="/integrations/connected"/> }/>
+                    <Route path=path!("") view=|| view! { <Redirect path="/dashboard"/> }/>
                     <Route path=path!("dashboard") view=DashboardPage/>
                     <ParentRoute path=path!("integrations") view=IntegrationsPage>
                         <Route path=path!("") view=|| view! { <Redirect path="/integrations/connected"/> }/>

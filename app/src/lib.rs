@@ -11,6 +11,7 @@ pub mod auth;
 pub mod client;
 pub mod company;
 pub mod components;
+pub mod dashboard;
 pub mod delivery;
 pub mod error;
 pub mod events;

@@ -113,7 +113,7 @@ pub fn limit(field: &str, value: Option<u32>, default: u32, max: u32) -> Result<
 }
 
 /// Where sign-in lands when `next` is missing or unsafe.
-pub const DEFAULT_LANDING: &str = "/integrations/connected";
+pub const DEFAULT_LANDING: &str = "/dashboard";
 
 /// A same-origin path to return to after sign-in. `next` is resolved the way a browser resolves
 /// it (WHATWG URL parsing: tabs and newlines dropped, backslashes read as slashes, dot segments

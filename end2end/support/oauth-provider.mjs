@@ -12,9 +12,66 @@ const controlPort = Number(process.argv[3] ?? 0);
 
 const server = new OAuth2Server();
 await server.issuer.keys.generate("RS256");
-await server.start(oauthPort, "127.0.0.1");
 
 const log = { authorize: [], token: [], revoke: [] };
+// The OAuth clients registered with this provider (id -> secret). The token endpoint
+// authenticates the client (RFC 6749 section 2.3.1: HTTP Basic or the body's client_id and
+// client_secret) and answers an unknown client or a wrong secret with 401 invalid_client
+// (section 5.2). More clients register through the control port.
+// Authorization codes this provider issued and that were not exchanged yet: a code is good for
+// one exchange (RFC 6749 section 4.1.2), and any other is invalid_grant (section 5.2).
+const issuedCodes = new Set();
+const clients = new Map([
+  ["plugboard-test-client", "plugboard-test-secret"],
+  ["plugboard-e2e-client", "plugboard-e2e-secret"],
+]);
+
+/** The client a token request authenticates as: { id, secret, basic } (id or secret may be missing). */
+function clientOf(req, form) {
+  const header = req.headers.authorization ?? "";
+  if (header.startsWith("Basic ")) {
+    const decoded = Buffer.from(header.slice(6), "base64").toString("utf8");
+    const colon = decoded.indexOf(":");
+    return {
+      id: decodeURIComponent(decoded.slice(0, colon)),
+      secret: decodeURIComponent(decoded.slice(colon + 1)),
+      basic: true,
+    };
+  }
+  return { id: form.client_id, secret: form.client_secret, basic: false };
+}
+
+// The mock issues tokens for any code and checks no client: token requests authenticate their
+// client here first, as a provider does before it looks at the grant, and a code must be one
+// this provider issued. The form read here is handed on parsed (the
+// mock's body parser leaves an already-read request alone).
+const oauth = http.createServer((req, res) => {
+  const path = new URL(req.url, "http://oauth").pathname;
+  if (req.method !== "POST" || path !== "/token") return server.service.requestHandler(req, res);
+  let raw = "";
+  req.setEncoding("utf8");
+  req.on("data", (chunk) => (raw += chunk));
+  req.on("end", () => {
+    const form = Object.fromEntries(new URLSearchParams(raw));
+    const client = clientOf(req, form);
+    if (!client.id || !clients.has(client.id) || clients.get(client.id) !== client.secret) {
+      log.token.push({ grant_type: form.grant_type, client_id: client.id ?? null, refused: "invalid_client" });
+      const headers = { "content-type": "application/json", "cache-control": "no-store" };
+      if (client.basic) headers["www-authenticate"] = 'Basic realm="token"';
+      res.writeHead(401, headers);
+      return res.end(JSON.stringify({ error: "invalid_client", error_description: "Client authentication failed." }));
+    }
+    if (form.grant_type === "authorization_code" && !issuedCodes.delete(form.code ?? "")) {
+      log.token.push({ grant_type: form.grant_type, client_id: client.id, refused: "invalid_grant" });
+      res.writeHead(400, { "content-type": "application/json", "cache-control": "no-store" });
+      return res.end(JSON.stringify({ error: "invalid_grant", error_description: "The authorization code is invalid or was already used." }));
+    }
+    req.body = form;
+    server.service.requestHandler(req, res);
+  });
+});
+await new Promise((resolve) => oauth.listen(oauthPort, "127.0.0.1", resolve));
+server.issuer.url = `http://127.0.0.1:${oauth.address().port}`;
 let denyNextAuthorize = false;
 let nextTokenError = null;
 
@@ -34,6 +91,8 @@ server.service.on(Events.BeforeAuthorizeRedirect, (redirect, req) => {
     redirect.url.searchParams.set("error", "access_denied");
     redirect.url.searchParams.set("error_description", "The user denied the request");
   }
+  const code = redirect.url.searchParams.get("code");
+  if (code) issuedCodes.add(code);
 });
 
 server.service.on(Events.BeforeResponse, (response, req) => {
@@ -87,6 +146,10 @@ const control = http.createServer((req, res) => {
     };
     return reply(200, { ok: true });
   }
+  if (req.method === "POST" && url.pathname === "/clients") {
+    clients.set(url.searchParams.get("id") ?? "", url.searchParams.get("secret") ?? "");
+    return reply(200, { ok: true });
+  }
   if (req.method === "POST" && url.pathname === "/reset") {
     log.authorize.length = 0;
     log.token.length = 0;
@@ -96,13 +159,13 @@ const control = http.createServer((req, res) => {
   reply(404, { error: "unknown control path" });
 });
 control.listen(controlPort, "127.0.0.1", () => {
-  const issuer = `http://127.0.0.1:${server.address().port}`;
+  const issuer = server.issuer.url;
   console.log(JSON.stringify({ issuer, control: `http://127.0.0.1:${control.address().port}` }));
 });
 
-const stop = async () => {
+const stop = () => {
   control.close();
-  await server.stop();
+  oauth.close();
   process.exit(0);
 };
 process.on("SIGTERM", stop);

@@ -19,7 +19,7 @@ test("sign out, a wrong password is refused, the right one signs in", async ({ p
 
   await page.getByLabel("Password", { exact: true }).fill(acc.password);
   await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL(/\/integrations\/connected$/);
+  await expect(page).toHaveURL(/\/dashboard$/);
 });
 
 test("without JavaScript the sign-in form still works, and the password never lands in a URL", async ({ browser }) => {

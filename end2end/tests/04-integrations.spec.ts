@@ -1,5 +1,5 @@
 import { expect, Page, test } from "@playwright/test";
-import { account, hydrated, isPhone, signIn, snap } from "./helpers";
+import { account, hydrated, isPhone, makeOperator, signIn, snap } from "./helpers";
 
 // Slack's Web API contract server (support/slack-api.mjs).
 const slackURL = `http://127.0.0.1:${Number(process.env.E2E_PORT ?? 3100) + 92}`;
@@ -46,9 +46,48 @@ test("an unconfigured provider says which variables to set and cannot connect", 
   const dialog = page.getByRole("dialog", { name: "HubSpot Integration" });
   await expect(dialog.getByTestId("not-configured")).toContainText("HUBSPOT_CLIENT_ID");
   await expect(dialog.getByTestId("redirect-uri")).toHaveText(/\/integrations\/oauth\/callback$/);
+  await expect(dialog.getByRole("button", { name: "Copy redirect URI" })).toBeVisible();
   await expect(dialog.getByRole("button", { name: "Connect with HubSpot" })).toBeDisabled();
   await page.keyboard.press("Escape");
   await expect(dialog).toBeHidden();
+});
+
+test("an operator sets up HubSpot's OAuth app in the UI, checked with HubSpot, and connects with it", async ({ page }) => {
+  await signIn(page);
+  makeOperator(account());
+  await openAvailable(page, "?provider=hubspot");
+  const dialog = page.getByRole("dialog", { name: "HubSpot Integration" });
+  const panel = dialog.getByTestId("app-setup");
+  await expect(panel.getByTestId("not-configured")).toBeVisible();
+  await expect(panel.getByRole("link", { name: "HubSpot's developer console" })).toHaveAttribute("href", "https://app.hubspot.com/developer");
+  await panel.getByLabel("Client ID").fill("plugboard-e2e-client");
+  await panel.getByLabel("Client secret").fill("not-the-secret");
+  await panel.getByRole("button", { name: "Save and check" }).click();
+  // The contract server answers 401 invalid_client: refused, and nothing is saved.
+  await expect(panel.locator("#app-client-secret-error")).toContainText("HubSpot refused these credentials");
+  await expect(panel.getByTestId("not-configured")).toBeVisible();
+  await snap(page, "16-provider-app-refused");
+
+  await panel.getByLabel("Client secret").fill("plugboard-e2e-secret");
+  await panel.getByRole("button", { name: "Save and check" }).click();
+  const state = page.getByRole("dialog", { name: "HubSpot Integration" }).getByTestId("app-state");
+  await expect(state).toContainText("Set up in Plugboard");
+  await expect(state).toContainText("HubSpot accepted these credentials.");
+  await snap(page, "17-provider-app-set-up");
+
+  await page.getByRole("button", { name: "Connect with HubSpot" }).click();
+  await page.getByRole("button", { name: "Continue to HubSpot" }).click();
+  await expect(page).toHaveURL(/\/integrations\/connected\?connected=/);
+  await hydrated(page);
+  await page.getByRole("dialog", { name: "Connection Successful" }).getByRole("button", { name: "Done" }).click();
+  await page.getByRole("button", { name: "Disconnect HubSpot" }).click();
+  await page.getByRole("dialog", { name: "Disconnect HubSpot" }).getByRole("button", { name: "Disconnect" }).click();
+  await expect(page.getByText("No integrations connected yet")).toBeVisible();
+
+  // Removed again (the installation is shared with the next project's run).
+  await openAvailable(page, "?provider=hubspot");
+  await page.getByTestId("app-setup").getByRole("button", { name: "Remove app" }).click();
+  await expect(page.getByTestId("app-setup").getByTestId("not-configured")).toBeVisible();
 });
 
 test("connect Slack through the provider and back, configure it, disconnect it", async ({ page }) => {
@@ -99,6 +138,8 @@ test("connect Slack through the provider and back, configure it, disconnect it",
   await page.getByRole("button", { name: "Disconnect Slack" }).click();
   const confirm = page.getByRole("dialog", { name: "Disconnect Slack" });
   await expect(confirm.getByText("Stop all notifications")).toBeVisible();
+  // The seed's warning icon leads the question.
+  await expect(confirm.locator(".confirm-icon svg")).toBeVisible();
   await snap(page, "14-disconnect-confirm");
   await confirm.getByRole("button", { name: "Disconnect" }).click();
   await expect(page.getByText("No integrations connected yet")).toBeVisible();
@@ -113,8 +154,21 @@ test("denied consent ends on a clear error and stores nothing", async ({ page, r
   const error = page.getByRole("dialog", { name: "Could not connect Slack" });
   await expect(error.getByTestId("oauth-error")).toContainText("Access was not granted");
   await snap(page, "15-oauth-denied");
+  const failed = page.url();
   await error.getByText("Close", { exact: true }).click();
   await page.goto("/integrations/connected");
+  await expect(page.getByText("No integrations connected yet")).toBeVisible();
+
+  // "Try again" goes back through the provider's consent, which grants it this time.
+  await page.goto(failed);
+  await hydrated(page);
+  await page.getByRole("dialog", { name: "Could not connect Slack" }).getByRole("button", { name: "Try again" }).click();
+  await expect(page).toHaveURL(/\/integrations\/connected\?connected=/);
+  await hydrated(page);
+  await expect(page.getByRole("dialog", { name: "Connection Successful" })).toBeVisible();
+  await page.getByRole("button", { name: "Done" }).click();
+  await page.getByRole("button", { name: "Disconnect Slack" }).click();
+  await page.getByRole("dialog", { name: "Disconnect Slack" }).getByRole("button", { name: "Disconnect" }).click();
   await expect(page.getByText("No integrations connected yet")).toBeVisible();
 });
 
@@ -123,6 +177,8 @@ test("connect Stripe with an API key: the field is required, the key is never sh
   await openAvailable(page, "?provider=stripe");
   await page.getByRole("button", { name: "Connect with Stripe" }).click();
   const form = page.getByTestId("connect-form");
+  // The form carries its own buttons: the dialog shows no empty footer under it.
+  await expect(page.getByRole("dialog").locator(".modal-footer")).toBeHidden();
   await form.getByRole("button", { name: "Connect Stripe" }).click();
   await expect(form.getByRole("alert").first()).toContainText("required");
   // The key is checked with Stripe (its contract server, support/account-apis.mjs).

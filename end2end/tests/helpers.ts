@@ -63,7 +63,7 @@ export async function signIn(page: Page, acc: Account = account()) {
   await page.getByLabel("Email").fill(acc.email);
   await page.getByLabel("Password", { exact: true }).fill(acc.password);
   await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL(/\/integrations\/connected$/);
+  await expect(page).toHaveURL(/\/dashboard$/);
   await hydrated(page);
 }
 
@@ -80,4 +80,13 @@ export function createApiKey(acc: Account, name: string, scopes: string[]): stri
     { env: { ...process.env, DATABASE_URL: process.env.E2E_DATABASE_URL ?? "", RUST_LOG: "error" }, stdio: "pipe" },
   );
   return out.toString().trim();
+}
+
+/** Lets the account's admin set up provider apps, as an operator does (`plugboard admin operator`). */
+export function makeOperator(acc: Account) {
+  execFileSync(
+    "../target/release/plugboard",
+    ["admin", "operator", "--company", acc.company, "--email", acc.email],
+    { env: { ...process.env, DATABASE_URL: process.env.E2E_DATABASE_URL ?? "", RUST_LOG: "error" }, stdio: "pipe" },
+  );
 }

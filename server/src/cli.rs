@@ -43,6 +43,17 @@ pub enum AdminCommand {
         #[arg(long, env = "PLUGBOARD_ADMIN_PASSWORD", hide_env_values = true)]
         password: String,
     },
+    /// Let an admin set up provider OAuth apps for the whole installation (admins of the first
+    /// company may already), or with --revoke take that away again.
+    Operator {
+        /// The admin's company, by its exact name.
+        #[arg(long)]
+        company: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        revoke: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

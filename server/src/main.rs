@@ -89,11 +89,18 @@ async fn open_database(
 }
 
 async fn admin(command: AdminCommand) -> Result<(), ServerError> {
-    let AdminCommand::Create {
-        company,
-        email,
-        password,
-    } = command;
+    let (company, email, password) = match command {
+        AdminCommand::Create {
+            company,
+            email,
+            password,
+        } => (company, email, password),
+        AdminCommand::Operator {
+            company,
+            email,
+            revoke,
+        } => return operator(&company, &email, !revoke).await,
+    };
     let (url, embedded) = open_database(config::database_choice()).await?;
     let pool = db::connect(&url).await?;
     let result =
@@ -105,6 +112,23 @@ async fn admin(command: AdminCommand) -> Result<(), ServerError> {
     }
     let (company_id, user_id) = result?;
     println!("Created admin {email} (user {user_id}) in company {company:?} ({company_id}).");
+    Ok(())
+}
+
+async fn operator(company: &str, email: &str, operator: bool) -> Result<(), ServerError> {
+    let (url, embedded) = open_database(config::database_choice()).await?;
+    let pool = db::connect(&url).await?;
+    let result =
+        app::company::admins::set_installation_operator(&pool, company, email, operator).await;
+    pool.close().await;
+    if let Some((pg, true)) = embedded {
+        pg.stop().await?;
+    }
+    result?;
+    match operator {
+        true => println!("{email} of {company:?} may now set up provider apps for this installation."),
+        false => println!("{email} of {company:?} may no longer set up provider apps (unless their company is the first)."),
+    }
     Ok(())
 }
 

@@ -57,10 +57,14 @@ pub enum AuditAction {
     IntegrationConnected,
     #[serde(rename = "integration.disconnected")]
     IntegrationDisconnected,
+    #[serde(rename = "integration.app_saved")]
+    ProviderAppSaved,
+    #[serde(rename = "integration.app_removed")]
+    ProviderAppRemoved,
 }
 
 impl AuditAction {
-    pub const EVERY: [AuditAction; 16] = [
+    pub const EVERY: [AuditAction; 18] = [
         AuditAction::AdminAdded,
         AuditAction::AdminRemoved,
         AuditAction::PasswordChanged,
@@ -77,6 +81,8 @@ impl AuditAction {
         AuditAction::WebhookDeleted,
         AuditAction::IntegrationConnected,
         AuditAction::IntegrationDisconnected,
+        AuditAction::ProviderAppSaved,
+        AuditAction::ProviderAppRemoved,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -97,6 +103,8 @@ impl AuditAction {
             AuditAction::WebhookDeleted => "webhook.deleted",
             AuditAction::IntegrationConnected => "integration.connected",
             AuditAction::IntegrationDisconnected => "integration.disconnected",
+            AuditAction::ProviderAppSaved => "integration.app_saved",
+            AuditAction::ProviderAppRemoved => "integration.app_removed",
         }
     }
 
@@ -123,6 +131,8 @@ impl AuditAction {
             AuditAction::WebhookDeleted => "Deleted webhook endpoint",
             AuditAction::IntegrationConnected => "Connected",
             AuditAction::IntegrationDisconnected => "Disconnected",
+            AuditAction::ProviderAppSaved => "Set up the OAuth app of",
+            AuditAction::ProviderAppRemoved => "Removed the OAuth app of",
         }
     }
 }

@@ -163,3 +163,29 @@ pub async fn insert_admin(
     .await?;
     Ok(user_id)
 }
+
+/// Marks (or unmarks) an admin as an installation operator, who may set up provider OAuth apps
+/// for every company (`plugboard admin operator`).
+pub async fn set_installation_operator(
+    pool: &PgPool,
+    company_name: &str,
+    email: &str,
+    operator: bool,
+) -> Result<(), AppError> {
+    let updated = sqlx::query(
+        "UPDATE users u SET installation_operator = $3
+           FROM companies c
+          WHERE u.company_id = c.id AND lower(c.name) = lower($1) AND lower(u.email) = lower($2)",
+    )
+    .bind(company_name.trim())
+    .bind(email.trim())
+    .bind(operator)
+    .execute(pool)
+    .await?;
+    match updated.rows_affected() {
+        0 => Err(AppError::NotFound(format!(
+            "No admin {email} in a company named {company_name:?}."
+        ))),
+        _ => Ok(()),
+    }
+}

@@ -1,6 +1,7 @@
 pub mod api_docs;
 pub mod api_keys;
 pub mod auth;
+pub mod dashboard;
 pub mod deliveries;
 pub mod integrations;
 pub mod pages;

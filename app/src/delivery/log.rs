@@ -26,6 +26,7 @@ struct DeliveryRow {
     connection_id: Option<Uuid>,
     event_id: Uuid,
     event_type: String,
+    is_test: bool,
     status: String,
     attempts: i32,
     next_attempt_at: DateTime<Utc>,
@@ -50,7 +51,7 @@ struct AttemptRow {
 }
 
 const SELECT_DELIVERY: &str =
-    "SELECT d.id, d.endpoint_id, d.connection_id, d.event_id, ev.event_type, d.status, d.attempts,
+    "SELECT d.id, d.endpoint_id, d.connection_id, d.event_id, ev.event_type, ev.is_test, d.status, d.attempts,
         d.next_attempt_at, d.last_status_code, d.last_error, d.created_at, d.completed_at
    FROM deliveries d JOIN events ev ON ev.id = d.event_id";
 
@@ -154,6 +155,7 @@ fn view(row: DeliveryRow, attempt_log: Vec<AttemptView>) -> DeliveryView {
         connection_id: row.connection_id,
         event_id: public_id(row.event_id),
         event_type: row.event_type,
+        test: row.is_test,
         status,
         attempts: row.attempts.max(0) as u32,
         next_attempt_at: (status == DeliveryStatus::Pending).then_some(row.next_attempt_at),

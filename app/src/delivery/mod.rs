@@ -95,6 +95,8 @@ pub struct DeliveryView {
     pub connection_id: Option<Uuid>,
     pub event_id: String,
     pub event_type: String,
+    /// Sent by "Send test" (the event type's example), not published.
+    pub test: bool,
     pub status: DeliveryStatus,
     pub attempts: u32,
     pub next_attempt_at: Option<DateTime<Utc>>,

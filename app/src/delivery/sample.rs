@@ -22,7 +22,7 @@ pub async fn send_now(
     let mut tx = state.pool.begin().await?;
     let event_id = Uuid::new_v4();
     let created_at = sqlx::query_scalar(
-        "INSERT INTO events (id, company_id, event_type, data) VALUES ($1, $2, $3, $4) RETURNING created_at",
+        "INSERT INTO events (id, company_id, event_type, data, is_test) VALUES ($1, $2, $3, $4, true) RETURNING created_at",
     )
     .bind(event_id)
     .bind(company_id)

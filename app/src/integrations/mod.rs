@@ -8,11 +8,14 @@ use uuid::Uuid;
 use crate::client::ApiClient;
 use crate::error::AppError;
 
+pub mod apps;
 pub mod types;
 pub use types::*;
 
 #[cfg(feature = "ssr")]
 pub mod catalogue;
+#[cfg(feature = "ssr")]
+pub mod configure;
 #[cfg(feature = "ssr")]
 pub mod connect;
 #[cfg(feature = "ssr")]
@@ -101,16 +104,18 @@ pub async fn connect_webhook(
 
 /// Replaces a connection's settings, validated against the provider's settings schema, and its
 /// retry policy (without `retry_policy`, failed actions retry on the installation's schedule).
+/// `label` names the connection (empty: by its provider's name); without it the name stays.
 #[server(prefix = "/api/v1/integrations", endpoint = "save_config", input = server_fn::codec::Json, client = ApiClient,
          input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn save_config(
     id: Uuid,
     config: serde_json::Value,
     retry_policy: Option<crate::delivery::RetryPolicy>,
+    label: Option<String>,
 ) -> Result<ConnectionView, AppError> {
     let caller = crate::auth::access::require(crate::auth::scope::Scope::IntegrationsWrite).await?;
     let state = crate::runtime::app_state()?;
-    service::save_config(&state, &caller, id, config, retry_policy).await
+    configure::save_config(&state, &caller, id, config, retry_policy, label).await
 }
 
 /// Disconnects: revokes the grant at the provider where it can, then deletes the credentials and settings.

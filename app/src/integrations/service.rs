@@ -22,14 +22,16 @@ use crate::runtime::{unique_as_conflict, AppState};
 
 pub async fn catalogue(state: &AppState, company_id: Uuid) -> Result<Vec<ProviderView>, AppError> {
     let counts = connection_counts(&state.pool, company_id).await?;
+    let registered = super::apps::store::registered(&state.pool).await?;
     Ok(state
         .catalogue
         .providers()
         .iter()
         .map(|p| {
+            let connections = counts.get(&p.def.slug).copied().unwrap_or(0);
             state
                 .catalogue
-                .view(p, counts.get(&p.def.slug).copied().unwrap_or(0))
+                .view(p, connections, registered.contains(&p.def.slug))
         })
         .collect())
 }
@@ -41,9 +43,12 @@ pub async fn provider(
 ) -> Result<ProviderView, AppError> {
     let provider = find_provider(state, slug)?;
     let counts = connection_counts(&state.pool, company_id).await?;
-    Ok(state
-        .catalogue
-        .view(provider, counts.get(slug).copied().unwrap_or(0)))
+    let registered = super::apps::store::registered(&state.pool).await?;
+    Ok(state.catalogue.view(
+        provider,
+        counts.get(slug).copied().unwrap_or(0),
+        registered.contains(slug),
+    ))
 }
 
 pub fn find_provider<'a>(state: &'a AppState, slug: &str) -> Result<&'a Provider, AppError> {
@@ -78,6 +83,7 @@ async fn connection_counts(
 struct ConnectionRow {
     id: Uuid,
     provider: String,
+    label: String,
     status: String,
     account_label: String,
     connection_info: String,
@@ -95,7 +101,7 @@ struct ConnectionRow {
 }
 
 /// A connection's columns as `c`, with its failed deliveries of the last 24 hours.
-const CONNECTION_COLUMNS: &str = "c.id, c.provider, c.status, c.account_label, c.connection_info, \
+const CONNECTION_COLUMNS: &str = "c.id, c.provider, c.label, c.status, c.account_label, c.connection_info, \
      c.error_message, c.connected_by_email, c.connected_at, c.config, c.event_types, \
      c.last_attempt_at, c.last_attempt_ok, c.rest_hook_event, c.retry_policy, \
      (SELECT co.inbound_email_slug FROM companies co WHERE co.id = c.company_id) AS inbound_email_slug, \
@@ -175,6 +181,7 @@ fn view(state: &AppState, row: ConnectionRow) -> ConnectionView {
             _ => ConnectionStatus::Pending,
         },
         provider: row.provider,
+        label: row.label,
         account_label: row.account_label,
         connection_info: row.connection_info,
         error_message: row.error_message,
@@ -236,8 +243,14 @@ pub async fn insert(
     sqlx::query(
         "INSERT INTO connections (id, company_id, provider, allow_multiple, status, account_label, connection_info,
                                   config, credentials, token_expires_at, provider_data, connected_by, connected_by_email,
-                                  event_types, rest_hook_event, rest_hook_target_sha256, conversation_channel)
-         VALUES ($1, $2, $3, $4, 'active', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+                                  event_types, rest_hook_event, rest_hook_target_sha256, conversation_channel, label)
+         VALUES ($1, $2, $3, $4, 'active', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
+                 -- A second Zapier connection is named \"Zapier 2\", so the cards tell apart
+                 -- (Zaps subscribed through REST Hooks share one card and need no name).
+                 (SELECT CASE WHEN count(*) = 0 OR $14::text IS NOT NULL THEN ''
+                              ELSE $17 || ' ' || (count(*) + 1) END
+                    FROM connections
+                   WHERE company_id = $2 AND provider = $3 AND rest_hook_event IS NULL))",
     )
     .bind(id)
     .bind(caller.company_id)
@@ -255,6 +268,7 @@ pub async fn insert(
     .bind(new.rest_hook.as_ref().map(|h| &h.event_type))
     .bind(new.rest_hook.as_ref().map(|h| &h.target_sha256))
     .bind(subscriptions::conversation_channel(&new.provider.def.slug))
+    .bind(&new.provider.def.name)
     .execute(&mut *tx)
     .await
     .map_err(unique_as_conflict(
@@ -320,62 +334,6 @@ pub async fn reconnect(
     queue::announce(state);
     tracing::info!(company_id = %caller.company_id, provider = %new.provider.def.slug, connection = %id, resumed, "reconnected");
     Ok(id)
-}
-
-/// Validates settings against the provider's schema and saves them with the retry policy.
-pub async fn save_config(
-    state: &AppState,
-    caller: &Caller,
-    id: Uuid,
-    config: serde_json::Value,
-    retry_policy: Option<RetryPolicy>,
-) -> Result<ConnectionView, AppError> {
-    let current = get(state, caller.company_id, id).await?;
-    let provider = find_provider(state, &current.provider)?;
-    if let Some(event_type) = &current.rest_hook_event {
-        return Err(AppError::conflict(
-            "id",
-            format!("This Zap subscribed to {event_type} through REST Hooks: change it in Zapier, which sends its events here."),
-        ));
-    }
-    settings::validate(&provider.def.config_schema, &config)?;
-    if let Some(policy) = &retry_policy {
-        policy.check()?;
-    }
-    let config = settings::with_defaults(&provider.def.config_schema, config);
-    let channel = |c: &serde_json::Value| {
-        c.get("channel")
-            .and_then(serde_json::Value::as_str)
-            .map(str::to_string)
-    };
-    let info = match (provider.def.slug.as_str(), channel(&config)) {
-        // A Teams channel is stored by id: the card names it as Graph lists it.
-        ("microsoft-teams", Some(picked))
-            if channel(&current.config).as_deref() != Some(&picked) =>
-        {
-            super::remote::option_label(state, caller.company_id, id, "channels", &picked)
-                .await
-                .map(|label| format!("Posts to: {label}"))
-        }
-        (slug, _) => settings::connection_info(slug, &config),
-    }
-    .unwrap_or(current.connection_info);
-    // Routing follows the settings from the next publish on.
-    let event_types = subscriptions::event_types(&provider.def.slug, &config);
-    sqlx::query(
-        "UPDATE connections SET config = $3, connection_info = $4, event_types = $5, retry_policy = $6,
-                updated_at = now()
-          WHERE company_id = $1 AND id = $2",
-    )
-    .bind(caller.company_id)
-    .bind(id)
-    .bind(config)
-    .bind(info)
-    .bind(&event_types)
-    .bind(retry_policy.map(sqlx::types::Json))
-    .execute(&state.pool)
-    .await?;
-    get(state, caller.company_id, id).await
 }
 
 /// Revokes the token at the provider where it can, and deletes what the grant made there (a

@@ -162,6 +162,8 @@ pub struct ConnectionView {
     pub id: Uuid,
     pub provider: String,
     pub provider_name: String,
+    /// The name an admin gave it ("Support alerts"); empty when it goes by the provider's.
+    pub label: String,
     pub logo: String,
     pub short_description: String,
     pub status: ConnectionStatus,
@@ -190,6 +192,35 @@ pub struct ConnectionView {
     pub retry_waits_secs: Vec<u64>,
     /// Email forwarding: the company's address; mail sent to it becomes `message.received`.
     pub inbound_address: Option<String>,
+}
+
+impl ConnectionView {
+    /// What the card and dialogs call it: its name, else the provider's.
+    pub fn display_name(&self) -> &str {
+        match self.label.is_empty() {
+            true => &self.provider_name,
+            false => &self.label,
+        }
+    }
+
+    /// What a connection that could notify still needs before it sends anything.
+    pub fn setup_hint(&self) -> Option<&'static str> {
+        let missing = |name: &str| {
+            self.config
+                .get(name)
+                .and_then(serde_json::Value::as_str)
+                .is_none_or(|v| v.trim().is_empty())
+        };
+        match self.provider.as_str() {
+            "slack" | "microsoft-teams" if missing("channel") => {
+                Some("Pick a channel to start notifications.")
+            }
+            "telegram" if missing("alert_chat_id") => {
+                Some("Set the alert chat ID to start notifications.")
+            }
+            _ => None,
+        }
+    }
 }
 
 /// When a connection last acted, and whether the provider accepted it.

@@ -43,6 +43,11 @@ const HEADER_NAME: &str = "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$";
 /// An HTTP header value: no control characters but tab.
 const HEADER_VALUE: &str = "^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$";
 
+/// An opaque token (an OAuth client id or secret): no white space or control characters.
+const TOKEN: &str = concat!("^[^\\u0000-\\u001f\\u007f-\\u009f", white_space!(), "]+$");
+/// One line of text: no control characters (as Rust's `char::is_control`).
+const SINGLE_LINE: &str = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$";
+
 /// The schema of any JSON value whose strings and keys hold no NUL.
 pub const JSON_VALUE: &str = "JsonValue";
 
@@ -243,6 +248,22 @@ pub fn table(catalogue: &Catalogue) -> Vec<(&'static str, Vec<(&'static str, Val
             vec![("slug", slugs(catalogue, Some(AuthType::Oauth2)))],
         ),
         (
+            "/api/v1/integrations/app",
+            vec![("slug", slugs(catalogue, Some(AuthType::Oauth2)))],
+        ),
+        (
+            "/api/v1/integrations/save_app",
+            vec![
+                ("slug", slugs(catalogue, Some(AuthType::Oauth2))),
+                ("client_id", text(TOKEN, Some(1), 256)),
+                ("client_secret", text(TOKEN, Some(1), 1024)),
+            ],
+        ),
+        (
+            "/api/v1/integrations/remove_app",
+            vec![("slug", slugs(catalogue, Some(AuthType::Oauth2)))],
+        ),
+        (
             "/api/v1/integrations/provider",
             vec![("slug", slugs(catalogue, None))],
         ),
@@ -252,7 +273,10 @@ pub fn table(catalogue: &Catalogue) -> Vec<(&'static str, Vec<(&'static str, Val
         ),
         (
             "/api/v1/integrations/save_config",
-            vec![("config", json_object())],
+            vec![
+                ("config", json_object()),
+                ("label", text(SINGLE_LINE, None, 60)),
+            ],
         ),
         ("/api/v1/webhooks/create", endpoint_fields()),
         ("/api/v1/webhooks/update", endpoint_fields()),

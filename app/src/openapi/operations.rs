@@ -6,8 +6,8 @@ use utoipa::ToSchema;
 
 use crate::auth::scope::Scope;
 use crate::{
-    api_keys, audit, auth, company, delivery, events, integrations, notifications, rest_hooks,
-    webhooks,
+    api_keys, audit, auth, company, dashboard, delivery, events, integrations, notifications,
+    rest_hooks, webhooks,
 };
 
 /// Who may call an operation.
@@ -131,11 +131,27 @@ pub fn operations() -> Vec<Operation> {
         Operation::nothing::<company::RemoveAdmin>("Company", Admin),
         Operation::nothing::<company::ChangePassword>("Company", Admin),
         Operation::one::<audit::ListAuditLog, audit::AuditPage>("Company", s(AuditRead)),
+        Operation::one::<dashboard::GetDashboardOverview, dashboard::DashboardOverview>(
+            "Dashboard",
+            Admin,
+        ),
         Operation::one::<notifications::ListNotifications, notifications::NotificationFeed>(
             "Notifications",
             Admin,
         ),
         Operation::nothing::<notifications::MarkAllNotificationsRead>("Notifications", Admin),
+        Operation::one::<integrations::apps::GetProviderApp, integrations::apps::ProviderAppView>(
+            "Integrations",
+            Admin,
+        ),
+        Operation::one::<integrations::apps::SaveProviderApp, integrations::apps::ProviderAppView>(
+            "Integrations",
+            Admin,
+        ),
+        Operation::one::<integrations::apps::RemoveProviderApp, integrations::apps::ProviderAppView>(
+            "Integrations",
+            Admin,
+        ),
         Operation::list::<integrations::ListCatalogue, integrations::ProviderView>(
             "Integrations",
             s(IntegrationsRead),

@@ -36,7 +36,12 @@ fn sample_arguments(path: &str) -> Value {
         }
         "/api/v1/integrations/provider" => json!({"slug": "slack"}),
         "/api/v1/integrations/get" | "/api/v1/integrations/disconnect" => json!({"id": id}),
-        "/api/v1/integrations/start_oauth" => json!({"slug": "slack"}),
+        "/api/v1/integrations/start_oauth"
+        | "/api/v1/integrations/app"
+        | "/api/v1/integrations/remove_app" => json!({"slug": "slack"}),
+        "/api/v1/integrations/save_app" => {
+            json!({"slug": "slack", "client_id": "id", "client_secret": "secret"})
+        }
         "/api/v1/integrations/connect_api_key" => json!({"slug": "stripe", "values": {}}),
         "/api/v1/integrations/connect_webhook" => {
             json!({"slug": "zapier", "url": "https://hooks.zapier.com/hooks/catch/1/abc/"})

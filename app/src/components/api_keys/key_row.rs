@@ -3,6 +3,7 @@ use leptos::prelude::*;
 
 use crate::api_keys::{ApiKeyStatus, ApiKeyView};
 use crate::components::ui::icons::IconInfo;
+use crate::components::ui::{LocalTime, TimeStyle};
 
 /// Shown instead of a "Show" button: the key itself is never stored.
 pub const SHOWN_ONCE: &str =
@@ -10,10 +11,6 @@ pub const SHOWN_ONCE: &str =
 
 pub fn day(at: &DateTime<Utc>) -> String {
     at.format("%b %-d, %Y").to_string()
-}
-
-pub fn moment(at: &DateTime<Utc>) -> String {
-    at.format("%b %-d, %Y, %H:%M UTC").to_string()
 }
 
 fn status_badge(status: ApiKeyStatus) -> impl IntoView {
@@ -40,13 +37,13 @@ pub fn KeyRow(
         (Some(at), ApiKeyStatus::Expired) => format!("Expired {}", day(at)),
         (Some(at), _) => day(at),
     };
-    let last_used = key
-        .last_used_at
-        .as_ref()
-        .map(moment)
-        .unwrap_or_else(|| "Never".into());
+    let last_used = match key.last_used_at {
+        Some(at) => view! { <LocalTime at style=TimeStyle::Minutes/> }.into_any(),
+        None => "Never".into_any(),
+    };
     let grace = key.previous_valid_until.as_ref().map(|until| {
-        view! { <p class="key-grace">{format!("The previous key keeps working until {}.", moment(until))}</p> }
+        let until = *until;
+        view! { <p class="key-grace">"The previous key keeps working until " <LocalTime at=until style=TimeStyle::Minutes/> "."</p> }
     });
     let (for_regen, for_toggle, for_delete) = (key.clone(), key.clone(), key.clone());
     let toggle_label = if key.enabled { "Disable" } else { "Enable" };

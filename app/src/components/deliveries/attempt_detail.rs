@@ -2,7 +2,8 @@ use std::collections::BTreeMap;
 
 use leptos::prelude::*;
 
-use super::format::{code_chip, moment, pretty_body};
+use super::format::{code_chip, pretty_body};
+use crate::components::ui::LocalTime;
 use crate::delivery::AttemptView;
 
 fn headers_list(headers: BTreeMap<String, String>) -> impl IntoView {
@@ -51,7 +52,7 @@ pub fn AttemptDetail(attempt: AttemptView, #[prop(optional)] request_open: bool)
                     None => view! { <span class="badge badge-code badge-bad" data-testid="status-code">"No response"</span> }.into_any(),
                 }}
                 <span class="wh-duration" data-testid="duration">{format!("{duration_ms} ms")}</span>
-                <span class="muted">{moment(&started_at)}</span>
+                <span class="muted"><LocalTime at=started_at/></span>
             </div>
             {error.map(|e| view! { <p class="wh-error" data-testid="attempt-error">{e}</p> })}
             {answered.then(|| view! {

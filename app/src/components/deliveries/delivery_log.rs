@@ -8,7 +8,7 @@ use super::browser::{local_input_hours_ago, parse_local_input};
 use super::delivery_row::DeliveryRow;
 use super::log_pages::{merge_head, merge_older};
 use super::source::LogSource;
-use crate::components::ui::{use_toasts, Modal};
+use crate::components::ui::{browser_zone_label, use_toasts, Modal};
 use crate::delivery::{DeliveryStatus, DeliveryView};
 use crate::events::EventTypeView;
 use crate::webhooks::retry_failed;
@@ -131,6 +131,9 @@ pub fn DeliveryLog(
     });
     let since = RwSignal::new(String::new());
     Effect::new(move |_| since.set(local_input_hours_ago(24.0)));
+    // The picker takes the browser's local time: say which, as every time in the log is shown.
+    let zone = RwSignal::new(String::new());
+    Effect::new(move |_| zone.set(format!("({})", browser_zone_label())));
     let endpoint_id = match source {
         LogSource::Endpoint(id) => Some(id),
         LogSource::Connection(_) => None,
@@ -205,7 +208,7 @@ pub fn DeliveryLog(
                 </div>
                 <Show when=move || endpoint_id.is_some()>
                 <div class="field wh-retry">
-                    <label for="retry-since">"Retry all failed since"</label>
+                    <label for="retry-since">"Retry all failed since" <span class="muted" data-testid="retry-zone">{move || zone.get()}</span></label>
                     <div class="wh-retry-row">
                         <input id="retry-since" type="datetime-local" bind:value=since/>
                         <button type="button" class="button button-secondary" disabled=move || retry.pending().get()

@@ -2,7 +2,8 @@ use leptos::prelude::*;
 use uuid::Uuid;
 
 use super::attempt_detail::AttemptDetail;
-use super::format::{code_chip, delivery_badge, moment};
+use super::format::{code_chip, delivery_badge};
+use crate::components::ui::LocalTime;
 use crate::delivery::{DeliveryStatus, DeliveryView};
 
 /// One delivery in the log: a summary line that expands to its attempts, and Redeliver.
@@ -40,22 +41,25 @@ pub fn DeliveryRow(
             let next = d
                 .next_attempt_at
                 .filter(|_| d.status == DeliveryStatus::Pending)
-                .map(|at| view! { <span class="muted">{format!("next try {}", moment(&at))}</span> });
+                .map(|at| view! { <span class="muted">"next try " <LocalTime at/></span> });
             let (log, event_id, detail_id) = (d.attempt_log.clone(), d.event_id.clone(), panel_id.clone());
             view! {
                 <li class="wh-delivery" data-testid="delivery" data-event-type=d.event_type.clone()
-                    data-status=format!("{:?}", d.status).to_lowercase()>
+                    data-status=format!("{:?}", d.status).to_lowercase() data-test=d.test.to_string()>
                     <div class="wh-delivery-summary">
                         <button type="button" class="wh-expand" aria-expanded=move || expanded.get().to_string()
                             aria-controls=panel_id.clone() on:click=move |_| on_toggle.run(())>
                             <span class="wh-caret" aria-hidden="true"></span>
                             <span class="mono wh-event-type">{d.event_type.clone()}</span>
                         </button>
-                        <span class="wh-delivery-tags">{delivery_badge(d.status)} {outcome}</span>
+                        <span class="wh-delivery-tags">
+                            {d.test.then(|| view! { <span class="badge badge-test" title="Sent with Send test: the event type's example, not a published event">"Test"</span> })}
+                            {delivery_badge(d.status)} {outcome}
+                        </span>
                         <button type="button" class="button button-secondary button-sm wh-redeliver"
                             disabled=move || busy.get() on:click=move |_| on_redeliver.run(id)>"Redeliver"</button>
                         <span class="wh-delivery-meta">
-                            <span>{moment(&d.created_at)}</span>
+                            <span><LocalTime at=d.created_at/></span>
                             <span>{attempts}</span>
                             {next}
                         </span>

@@ -1,15 +1,8 @@
 //! Times, status codes, badges and bodies as the delivery log shows them.
 
-use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 
 use crate::delivery::DeliveryStatus;
-
-/// A moment in UTC, rendered the same on the server and in the browser:
-/// "Mar 4, 2025, 14:05:09 UTC".
-pub fn moment(at: &DateTime<Utc>) -> String {
-    at.format("%b %-d, %Y, %H:%M:%S UTC").to_string()
-}
 
 /// "200 OK", "503 Service Unavailable", or just the number for unknown codes.
 pub fn status_line(code: u16) -> String {

@@ -48,6 +48,7 @@ mod tests {
             connection_id: None,
             event_id: format!("evt_{n}"),
             event_type: "message.sent".into(),
+            test: false,
             status,
             attempts: 1,
             next_attempt_at: None,

@@ -22,20 +22,32 @@ pub fn ConfigureModal(
     let schema = provider.map(|p| p.config_schema).unwrap_or(Value::Null);
     let values = RwSignal::new(connection.config.as_object().cloned().unwrap_or_default());
     let retries = RetryPolicyForm::new(connection.retry_policy);
+    let label = RwSignal::new(connection.label.clone());
     let id = connection.id;
     let save = Action::new(move |config: &serde_json::Map<String, Value>| {
-        save_config(id, Value::Object(config.clone()), retries.policy())
+        save_config(
+            id,
+            Value::Object(config.clone()),
+            retries.policy(),
+            Some(label.get_untracked()),
+        )
     });
     let save_error = Signal::derive(move || save.value().get().and_then(|r| r.err()));
     let error = Signal::derive(move || {
         save_error
             .get()
             .map(|e| (e.field().unwrap_or_default().to_string(), e.to_string()))
-            .filter(|(field, _)| !field.starts_with("retry_policy."))
+            .filter(|(field, _)| !field.starts_with("retry_policy.") && field != "label")
+    });
+    let label_error = Signal::derive(move || {
+        save_error
+            .get()
+            .filter(|e| e.field() == Some("label"))
+            .map(|e| e.to_string())
     });
     Effect::new(move |_| {
         if let Some(Ok(saved)) = save.value().get() {
-            toasts.success(format!("{} settings saved.", saved.provider_name));
+            toasts.success(format!("{} settings saved.", saved.display_name()));
             data.connections.refetch();
             on_close.run(());
         }
@@ -45,7 +57,7 @@ pub fn ConfigureModal(
     let test = Action::new(move |config: &serde_json::Map<String, Value>| {
         let config = Value::Object(config.clone());
         async move {
-            save_config(id, config, retries.policy()).await?;
+            save_config(id, config, retries.policy(), Some(label.get_untracked())).await?;
             send_connection_test(id, None).await
         }
     });
@@ -72,7 +84,7 @@ pub fn ConfigureModal(
         }
     };
     view! {
-        <Modal open=Signal::from(true) title=format!("Configure {}", connection.provider_name) on_close footer=footer size="lg">
+        <Modal open=Signal::from(true) title=format!("Configure {}", connection.display_name()) on_close footer=footer size="lg">
             {move || {
                 let c = facts.get_value();
                 view! {
@@ -84,6 +96,15 @@ pub fn ConfigureModal(
                     </dl>
                 }
             }}
+            <div class="field">
+                <label for="connection-label">"Name"</label>
+                <input id="connection-label" type="text" maxlength="60" bind:value=label
+                    placeholder=connection.provider_name.clone()
+                    aria-invalid=move || label_error.get().is_some().to_string()
+                    aria-describedby="connection-label-hint"/>
+                <p class="field-hint" id="connection-label-hint">"Tells it apart from other connections of the same service. Leave empty to use the service's name."</p>
+                {move || label_error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+            </div>
             <SettingsForm schema=schema.get_value() connection_id=id values error/>
             {sends_events.then(|| view! { <RetryPolicyFields form=retries id="connection-retries" error=save_error/> })}
             <p class="form-error" role="alert">{move || error.get().filter(|(f, _)| f.is_empty()).map(|(_, m)| m)}</p>

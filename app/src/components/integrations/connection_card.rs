@@ -1,8 +1,7 @@
 use leptos::prelude::*;
 use uuid::Uuid;
 
-use crate::components::deliveries::format::moment;
-use crate::components::ui::{use_toasts, CopyButton};
+use crate::components::ui::{use_toasts, CopyButton, LocalTime};
 use crate::integrations::{start_oauth, AuthType, ConnectionStatus, ConnectionView, LastAction};
 
 #[component]
@@ -45,12 +44,13 @@ pub fn ConnectionCard(
             <img src=connection.logo.clone() alt="" width="44" height="44"/>
             <div class="connection-body">
                 <div class="connection-title">
-                    <h3>{connection.provider_name.clone()}</h3>
+                    <h3 data-testid="connection-name">{connection.display_name().to_string()}</h3>
                     <span class=format!("status status-{}", status.id())>
                         <span class="status-dot" aria-hidden="true"></span>
                         {status.label()}
                     </span>
                 </div>
+                {account_line(&connection).map(|line| view! { <p class="connection-account" data-testid="connection-account">{line}</p> })}
                 <p class="muted">{connection.short_description.clone()}</p>
                 {connection.inbound_address.clone().map(|address| view! {
                     <p class="connection-info inbound-address" data-testid="inbound-address">
@@ -59,7 +59,7 @@ pub fn ConnectionCard(
                     </p>
                 })}
                 {(!connection.connection_info.is_empty()).then(|| view! { <p class="connection-info">{connection.connection_info.clone()}</p> })}
-                {setup_hint(&connection).map(|hint| view! { <p class="connection-hint" data-testid="setup-hint">{hint}</p> })}
+                {connection.setup_hint().map(|hint| view! { <p class="connection-hint" data-testid="setup-hint">{hint}</p> })}
                 {activity}
                 {(status == ConnectionStatus::Error).then(|| view! {
                     <p class="field-error" role="alert">{connection.error_message.clone().unwrap_or_default()} " Reconnect to restore it."</p>
@@ -72,35 +72,28 @@ pub fn ConnectionCard(
                 })}
                 {acts.then(|| view! {
                     <button type="button" class="button button-secondary" on:click=move |_| on_activity.run(for_activity.clone())
-                        aria-label=format!("Activity of {}", connection.provider_name)>"Activity"</button>
+                        aria-label=format!("Activity of {}", connection.display_name())>"Activity"</button>
                 })}
                 <button type="button" class="button button-secondary" on:click=move |_| on_configure.run(id)
-                    aria-label=format!("Configure {}", connection.provider_name)>"Configure"</button>
+                    aria-label=format!("Configure {}", connection.display_name())>"Configure"</button>
                 <button type="button" class="button button-danger-outline" on:click=move |_| on_disconnect.run(for_disconnect.clone())
-                    aria-label=format!("Disconnect {}", connection.provider_name)>"Disconnect"</button>
+                    aria-label=format!("Disconnect {}", connection.display_name())>"Disconnect"</button>
             </div>
         </li>
     }
 }
 
-/// What a connection that could notify still needs before it sends anything.
-fn setup_hint(connection: &ConnectionView) -> Option<&'static str> {
-    let missing = |name: &str| {
-        connection
-            .config
-            .get(name)
-            .and_then(serde_json::Value::as_str)
-            .is_none_or(|v| v.trim().is_empty())
-    };
-    match connection.provider.as_str() {
-        "slack" | "microsoft-teams" if missing("channel") => {
-            Some("Pick a channel to start notifications.")
-        }
-        "telegram" if missing("alert_chat_id") => {
-            Some("Set the alert chat ID to start notifications.")
-        }
-        _ => None,
+/// Under the name: the provider, when the connection has a name of its own, and the account
+/// (Slack's workspace) it is connected with.
+fn account_line(c: &ConnectionView) -> Option<String> {
+    let mut parts = Vec::new();
+    if !c.label.is_empty() {
+        parts.push(c.provider_name.clone());
     }
+    if !c.account_label.is_empty() {
+        parts.push(c.account_label.clone());
+    }
+    (!parts.is_empty()).then(|| parts.join(" · "))
 }
 
 /// "Last action: Mar 4, 2025, 14:05:09 UTC · ok · 2 failures in 24 h", when it has acted.
@@ -117,7 +110,7 @@ pub(super) fn activity_line(last: Option<LastAction>, failures_24h: u32) -> Opti
     };
     Some(view! {
         <p class="connection-activity muted" data-testid="last-action">
-            "Last action: "<time datetime=last.at.to_rfc3339()>{moment(&last.at)}</time>" "
+            "Last action: "<LocalTime at=last.at/>" "
             <span class=class>{outcome}</span>{failures}
         </p>
     })

@@ -7,6 +7,7 @@ mod connection_card;
 mod disconnect_modal;
 mod integrations_page;
 mod oauth_error_modal;
+mod provider_app_panel;
 mod provider_card;
 mod provider_detail_modal;
 mod renew_modal;

@@ -1,7 +1,8 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::components::ui::Modal;
+use crate::components::ui::{use_toasts, Modal};
+use crate::integrations::start_oauth;
 
 /// Why an OAuth connection ended without one, from the codes the callback puts in the URL.
 fn explain(code: &str) -> &'static str {
@@ -31,19 +32,45 @@ pub fn OAuthErrorModal(on_close: Callback<()>) -> impl IntoView {
             .get("provider_name")
             .unwrap_or_else(|| "the integration".into())
     };
+    // "Try again" starts the same provider's consent over (not after "already connected").
+    let retry_slug = Signal::derive(move || {
+        let query = query.read();
+        query
+            .get("oauth_provider")
+            .filter(|_| query.get("oauth_error").as_deref() != Some("already_connected"))
+    });
+    let retry = Action::new(|slug: &String| start_oauth(slug.clone(), None));
+    use_toasts().follow(retry, |start| {
+        let _ = window().location().assign(&start.authorize_url);
+        None
+    });
+    let footer = move || {
+        match retry_slug.get() {
+        Some(slug) => view! {
+            <button type="button" class="button button-secondary" on:click=move |_| on_close.run(())>"Close"</button>
+            <button type="button" class="button button-primary" disabled=move || retry.pending().get()
+                on:click=move |_| { retry.dispatch(slug.clone()); }>"Try again"</button>
+        }
+        .into_any(),
+        None => view! {
+            <button type="button" class="button button-primary" on:click=move |_| on_close.run(())>"Close"</button>
+        }
+        .into_any(),
+    }
+    };
     view! {
         <Modal
             open=Signal::derive(move || code.get().is_some())
             title=Signal::derive(move || format!("Could not connect {}", provider_name()))
             on_close
             size="sm"
-            footer=move || view! { <button type="button" class="button button-primary" on:click=move |_| on_close.run(())>"Close"</button> }
+            footer=footer
         >
             <div class="result result-error" data-testid="oauth-error">
                 <div class="result-icon" aria-hidden="true">"!"</div>
                 <p>{move || explain(&code.get().unwrap_or_default())}</p>
                 {move || (!detail().is_empty()).then(|| view! { <p class="muted">"Details: " {detail()}</p> })}
-                <p class="muted">"Nothing was saved. You can try again at any time."</p>
+                <p class="muted">"Nothing was saved."</p>
             </div>
         </Modal>
     }

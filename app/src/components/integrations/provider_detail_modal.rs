@@ -1,6 +1,7 @@
 use leptos::prelude::*;
 
 use super::connect_form::ConnectForm;
+use super::provider_app_panel::ProviderAppPanel;
 use crate::components::ui::{use_toasts, Modal};
 use crate::integrations::{start_oauth, AuthType, ProviderView};
 
@@ -87,21 +88,10 @@ fn Details(provider: ProviderView, blocked: bool) -> impl IntoView {
     view! {
         <p>{provider.description.clone()}</p>
         {blocked.then(|| view! { <p class="notice">{format!("{} is already connected. Disconnect it on the Connected tab to connect another account.", provider.name)}</p> })}
-        {(!provider.configured).then(|| view! {
-            <div class="notice notice-warning" data-testid="not-configured">
-                <strong>"Not configured on this server."</strong>
-                <p>"To enable it, set these variables and restart Plugboard:"</p>
-                <ul class="bullets">{provider.missing_env.iter().map(|v| view! { <li><code>{v.clone()}</code></li> }).collect_view()}</ul>
-            </div>
-        })}
         <h3 class="settings-group">"Features"</h3>
         <ul class="bullets">{provider.features.iter().map(|f| view! { <li>{f.clone()}</li> }).collect_view()}</ul>
         <h3 class="settings-group">"Permissions required"</h3>
         <ul class="bullets">{provider.permissions.iter().map(|p| view! { <li>{p.clone()}</li> }).collect_view()}</ul>
-        {provider.redirect_uri.clone().map(|uri| view! {
-            <h3 class="settings-group">"Redirect URI"</h3>
-            <p class="muted">"Register this URI in the provider's app settings:"</p>
-            <code class="copyable" data-testid="redirect-uri">{uri}</code>
-        })}
+        {(provider.auth_type == AuthType::Oauth2).then(|| view! { <ProviderAppPanel slug=provider.slug.clone()/> })}
     }
 }

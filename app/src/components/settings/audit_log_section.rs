@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 
 use crate::audit::{list_audit_log, AuditEntry};
-use crate::components::ui::SectionCard;
+use crate::components::ui::{LocalTime, SectionCard, TimeStyle};
 
 /// The audit log: who changed admins, API keys, webhook endpoints and connections, when and
 /// from where, newest first, with "Show older".
@@ -52,7 +52,6 @@ pub fn AuditLogSection() -> impl IntoView {
 #[component]
 fn AuditRow(entry: AuditEntry) -> impl IntoView {
     let who = entry.actor;
-    let when = entry.occurred_at.format("%b %-d, %Y %H:%M UTC").to_string();
     let from = entry
         .ip
         .map(|ip| format!(" · from {ip}"))
@@ -64,7 +63,7 @@ fn AuditRow(entry: AuditEntry) -> impl IntoView {
                     <strong>{entry.action.label()}</strong>" "
                     <span class="audit-target">{entry.target}</span>
                 </p>
-                <p class="muted">{who}" · "<time datetime=entry.occurred_at.to_rfc3339()>{when}</time>{from}</p>
+                <p class="muted">{who}" · "<LocalTime at=entry.occurred_at style=TimeStyle::Minutes/>{from}</p>
             </div>
         </li>
     }

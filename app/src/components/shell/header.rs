@@ -29,7 +29,7 @@ pub fn Header(nav_open: RwSignal<bool>) -> impl IntoView {
             >
                 <IconMenu/>
             </button>
-            <A href="/integrations/connected" attr:class="brand">
+            <A href="/dashboard" attr:class="brand">
                 <Logo/>
                 <span class="brand-name">"Plugboard"</span>
             </A>

@@ -2,8 +2,8 @@ use leptos::html;
 use leptos::prelude::*;
 use send_wrapper::SendWrapper;
 
-use crate::components::ui::close_on_outside_click;
 use crate::components::ui::icons::IconBell;
+use crate::components::ui::{close_on_outside_click, LocalTime, TimeStyle};
 use crate::notifications::{list_notifications, mark_all_notifications_read};
 
 /// How often the bell asks for new notifications while the page is open.
@@ -37,24 +37,23 @@ pub fn NotificationsBell() -> impl IntoView {
             .map(|f| f.unread)
             .unwrap_or(0)
     };
-    let label = move || match unread() {
-        0 => "Notifications".to_string(),
-        n => format!("Notifications, {n} unread"),
-    };
 
     view! {
         <div class="popover-anchor" node_ref=container>
             <button
                 type="button"
                 class="icon-button bell"
-                aria-label=label
                 aria-haspopup="true"
                 aria-expanded=move || open.get().to_string()
                 on:click=move |_| open.update(|o| *o = !*o)
             >
                 <IconBell/>
+                // The name is the text, read under the Transition like the badge, so it follows
+                // the feed once hydrated (an attribute bound to the resource kept its SSR value).
+                <span class="visually-hidden">"Notifications"</span>
                 <Transition fallback=|| ()>
                     <Show when=move || { unread() > 0 }>
+                        <span class="visually-hidden">{move || format!(", {} unread", unread())}</span>
                         <span class="count-badge" aria-hidden="true">{move || unread().min(99)}</span>
                     </Show>
                 </Transition>
@@ -79,7 +78,7 @@ pub fn NotificationsBell() -> impl IntoView {
                                         let content = view! {
                                             <p class="notification-title">{n.title}</p>
                                             <p class="notification-body">{n.body}</p>
-                                            <time datetime=n.created_at.to_rfc3339()>{n.created_at.format("%b %-d, %H:%M").to_string()}</time>
+                                            <LocalTime at=n.created_at style=TimeStyle::Short/>
                                         };
                                         // Each leads to what it is about.
                                         view! {

@@ -101,3 +101,9 @@ pub fn IconCode() -> impl IntoView {
 pub fn IconAlert() -> impl IntoView {
     icon("M10.3 3.9L1.8 18a2 2 0 0 0 1.7 3h17a2 2 0 0 0 1.7-3L13.7 3.9a2 2 0 0 0-3.4 0zM12 9v4M12 17h.01")
 }
+
+/// A tick: a step done.
+#[component]
+pub fn IconCheck() -> impl IntoView {
+    icon("M20 6L9 17l-5-5")
+}

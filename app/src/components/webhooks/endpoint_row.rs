@@ -1,7 +1,8 @@
 use leptos::prelude::*;
 
 use super::format::{endpoint_badge, event_chips};
-use crate::components::deliveries::format::{code_chip, moment};
+use crate::components::deliveries::format::code_chip;
+use crate::components::ui::LocalTime;
 use crate::webhooks::{EndpointStatus, WebhookEndpointView};
 
 /// What a row's buttons ask the section to do.
@@ -25,9 +26,9 @@ pub fn EndpointRow(
     let url_id = format!("webhook-url-{}", endpoint.id);
     let last = match (&endpoint.last_attempt_at, endpoint.last_status_code) {
         (None, _) => view! { <span>"No deliveries yet"</span> }.into_any(),
-        (Some(at), Some(code)) => view! { <span>{moment(at)}</span> {code_chip(code)} }.into_any(),
+        (Some(at), Some(code)) => view! { <span><LocalTime at=*at/></span> {code_chip(code)} }.into_any(),
         (Some(at), None) => view! {
-            <span>{moment(at)}</span> <span class="badge badge-code badge-bad">"No response"</span>
+            <span><LocalTime at=*at/></span> <span class="badge badge-code badge-bad">"No response"</span>
         }
         .into_any(),
     };

@@ -3,9 +3,9 @@ use leptos::html;
 use leptos::prelude::*;
 use uuid::Uuid;
 
-use crate::components::deliveries::format::moment;
 use crate::components::ui::use_toasts;
 use crate::components::ui::CopyButton;
+use crate::components::ui::LocalTime;
 use crate::error::AppError;
 use crate::webhooks::{rotate_webhook_secret, EndpointSecrets};
 
@@ -98,7 +98,7 @@ pub fn SecretPanel(
         </Transition>
         {move || grace_until.get().map(|until| view! {
             <p class="wh-grace" data-testid="secret-grace">
-                {format!("The previous secret also signs deliveries until {}.", moment(&until))}
+                "The previous secret also signs deliveries until " <LocalTime at=until/> "."
             </p>
         })}
         <Show when=move || confirming.get()

@@ -58,6 +58,9 @@ pub enum ClientAuth {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OAuthDef {
+    /// Where an operator creates the provider's OAuth app (its developer console).
+    #[serde(default)]
+    pub console_url: Option<String>,
     pub authorize_url: String,
     pub token_url: String,
     #[serde(default)]
@@ -192,6 +195,7 @@ impl Catalogue {
                     ("authorize URL", Some(&o.def.authorize_url)),
                     ("token URL", Some(&o.def.token_url)),
                     ("revoke URL", o.def.revoke_url.as_ref()),
+                    ("console URL", o.def.console_url.as_ref()),
                 ] {
                     if let Some(url) = url {
                         check_url(url).map_err(|e| {
@@ -231,7 +235,13 @@ impl Catalogue {
         &self.redirect_uri
     }
 
-    pub fn view(&self, provider: &Provider, connections: u32) -> ProviderView {
+    /// `app_registered`: an operator registered the provider's OAuth app in Plugboard.
+    pub fn view(
+        &self,
+        provider: &Provider,
+        connections: u32,
+        app_registered: bool,
+    ) -> ProviderView {
         let d = &provider.def;
         ProviderView {
             slug: d.slug.clone(),
@@ -246,8 +256,11 @@ impl Catalogue {
             docs_url: d.docs_url.clone(),
             allow_multiple: d.allow_multiple,
             disconnect_effects: d.disconnect_effects.clone(),
-            configured: provider.configured(),
-            missing_env: provider.missing_env(),
+            configured: provider.configured() || app_registered,
+            missing_env: match app_registered {
+                true => Vec::new(),
+                false => provider.missing_env(),
+            },
             redirect_uri: provider.oauth.as_ref().map(|_| self.redirect_uri.clone()),
             fields: d.fields.clone(),
             webhook: d.webhook.clone(),

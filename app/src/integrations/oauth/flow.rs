@@ -29,7 +29,7 @@ pub async fn start(
 ) -> Result<OAuthStart, AppError> {
     let provider = service::find_provider(state, slug)?;
     let settings = oauth_settings(provider)?;
-    let client = client(state, provider)?;
+    let client = client(state, provider).await?;
     if let Some(id) = reconnect {
         let existing = service::get(state, caller.company_id, id).await?;
         if existing.provider != slug {
@@ -213,7 +213,7 @@ pub async fn complete(
         ));
     };
     let provider = service::find_provider(state, &slug).map_err(internal)?;
-    let client = client(state, provider).map_err(internal)?;
+    let client = client(state, provider).await.map_err(internal)?;
     let mut exchange = client.exchange_code(AuthorizationCode::new(code));
     if let Some(sealed) = sealed_verifier {
         let verifier = state

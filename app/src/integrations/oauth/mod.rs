@@ -20,6 +20,7 @@ use oauth2::{
 };
 use serde::{Deserialize, Serialize};
 
+use super::apps;
 use super::catalogue::{ClientAuth, OAuthSettings, Provider};
 use super::types::AuthType;
 use crate::error::AppError;
@@ -35,7 +36,7 @@ pub struct OtherFields {
 impl ExtraTokenFields for OtherFields {}
 
 type TokenResponseWithFields = StandardTokenResponse<OtherFields, BasicTokenType>;
-type OAuthClient = oauth2::Client<
+pub(super) type OAuthClient = oauth2::Client<
     BasicErrorResponse,
     TokenResponseWithFields,
     BasicTokenIntrospectionResponse,
@@ -48,7 +49,7 @@ type OAuthClient = oauth2::Client<
     EndpointSet,
 >;
 
-fn oauth_settings(provider: &Provider) -> Result<&OAuthSettings, AppError> {
+pub(super) fn oauth_settings(provider: &Provider) -> Result<&OAuthSettings, AppError> {
     provider
         .oauth
         .as_ref()
@@ -61,18 +62,32 @@ fn oauth_settings(provider: &Provider) -> Result<&OAuthSettings, AppError> {
         })
 }
 
-fn client(state: &AppState, provider: &Provider) -> Result<OAuthClient, AppError> {
+/// The provider's OAuth client with the credentials in force (the environment's, else the app
+/// an operator registered).
+async fn client(state: &AppState, provider: &Provider) -> Result<OAuthClient, AppError> {
+    let credentials = apps::store::credentials(state, provider)
+        .await?
+        .ok_or_else(|| {
+            AppError::conflict(
+                "provider",
+                format!(
+                    "{} is not set up on this server: register its OAuth app on its page, or set {}.",
+                    provider.def.name,
+                    provider.missing_env().join(" and ")
+                ),
+            )
+        })?;
+    client_with(state, provider, &credentials.id, &credentials.secret)
+}
+
+/// The provider's OAuth client with the given credentials.
+pub(super) fn client_with(
+    state: &AppState,
+    provider: &Provider,
+    id: &str,
+    secret: &str,
+) -> Result<OAuthClient, AppError> {
     let settings = oauth_settings(provider)?;
-    let (id, secret) = settings.client().ok_or_else(|| {
-        AppError::conflict(
-            "provider",
-            format!(
-                "{} is not configured on this server: set {}.",
-                provider.def.name,
-                provider.missing_env().join(" and ")
-            ),
-        )
-    })?;
     let bad_url = |e: oauth2::url::ParseError| {
         tracing::error!(provider = %provider.def.slug, "bad OAuth URL: {e}");
         AppError::Internal
@@ -111,7 +126,7 @@ fn lookup(fields: &serde_json::Map<String, serde_json::Value>, path: &str) -> Op
 }
 
 /// The provider's error, as text that can be stored and shown (it is untrusted input).
-fn describe_server_error(resp: &BasicErrorResponse) -> String {
+pub(super) fn describe_server_error(resp: &BasicErrorResponse) -> String {
     let text = match resp.error_description() {
         Some(desc) => format!("{}: {desc}", resp.error()),
         None => resp.error().to_string(),

@@ -59,7 +59,8 @@ pub async fn access_token(
         return Ok(access_token);
     };
     let provider = service::find_provider(state, &slug)?;
-    let result = client(state, provider)?
+    let result = client(state, provider)
+        .await?
         .exchange_refresh_token(&RefreshToken::new(refresh_token.clone()))
         .request_async(&state.oauth_http)
         .await;
@@ -171,11 +172,18 @@ pub async fn revoke(state: &AppState, provider: &Provider, credentials: &Credent
     else {
         return;
     };
-    let (Some(url), Some((client_id, client_secret))) =
-        (settings.def.revoke_url.as_deref(), settings.client())
-    else {
+    let Some(url) = settings.def.revoke_url.as_deref() else {
         return;
     };
+    let client = match crate::integrations::apps::store::credentials(state, provider).await {
+        Ok(Some(client)) => client,
+        Ok(None) => return,
+        Err(e) => {
+            tracing::warn!(provider = %provider.def.slug, "no client credentials to revoke with: {e}");
+            return;
+        }
+    };
+    let (client_id, client_secret) = (client.id.as_str(), client.secret.as_str());
     let (token, hint) = match refresh_token {
         Some(rt) => (rt.as_str(), "refresh_token"),
         None => (access_token.as_str(), "access_token"),

@@ -1,0 +1,67 @@
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use crate::dashboard::{ConnectionCounts, DeliveryDay, EndpointCounts};
+
+/// Three tiles: connections by state, endpoints by state, the day's deliveries.
+#[component]
+pub fn StatusTiles(
+    connections: ConnectionCounts,
+    endpoints: EndpointCounts,
+    deliveries: DeliveryDay,
+) -> impl IntoView {
+    let total_connections =
+        connections.active + connections.error + connections.pending + connections.needs_setup;
+    let total_endpoints = endpoints.healthy + endpoints.failing + endpoints.disabled;
+    let finished = deliveries.succeeded + deliveries.failed;
+    let rate = match finished {
+        0 => "No deliveries finished in the last 24 hours".to_string(),
+        n => format!(
+            "{:.1}% delivered",
+            f64::from(deliveries.succeeded) * 100.0 / f64::from(n)
+        ),
+    };
+    view! {
+        <div class="status-tiles">
+            <A href="/integrations/connected" attr:class="card status-tile" attr:data-testid="tile-connections">
+                <p class="tile-label">"Connections"</p>
+                <p class="tile-value">{total_connections}</p>
+                <ul class="tile-breakdown">
+                    <Count n=connections.active label="connected" class="badge-ok"/>
+                    <Count n=connections.needs_setup label="need setup" class="badge-warn"/>
+                    <Count n=connections.pending label="pending" class="badge-warn"/>
+                    <Count n=connections.error label="in error" class="badge-bad"/>
+                </ul>
+            </A>
+            <A href="/integrations/api" attr:class="card status-tile" attr:data-testid="tile-endpoints">
+                <p class="tile-label">"Webhook endpoints"</p>
+                <p class="tile-value">{total_endpoints}</p>
+                <ul class="tile-breakdown">
+                    <Count n=endpoints.healthy label="healthy" class="badge-ok"/>
+                    <Count n=endpoints.failing label="failing" class="badge-bad"/>
+                    <Count n=endpoints.disabled label="disabled" class="badge-off"/>
+                </ul>
+            </A>
+            <div class="card status-tile" data-testid="tile-deliveries">
+                <p class="tile-label">"Deliveries, last 24 h"</p>
+                <p class="tile-value">{deliveries.succeeded + deliveries.failed + deliveries.retrying}</p>
+                <ul class="tile-breakdown">
+                    <Count n=deliveries.succeeded label="delivered" class="badge-ok"/>
+                    <Count n=deliveries.retrying label="retrying" class="badge-warn"/>
+                    <Count n=deliveries.failed label="failed" class="badge-bad"/>
+                </ul>
+                <p class="muted tile-note">{rate}</p>
+            </div>
+        </div>
+    }
+}
+
+/// "3 connected", shown only when there are any (a zero says nothing).
+#[component]
+fn Count(n: u32, label: &'static str, class: &'static str) -> impl IntoView {
+    (n > 0).then(|| {
+        view! {
+            <li><span class=format!("badge badge-dot {class}")>{format!("{n} {label}")}</span></li>
+        }
+    })
+}

@@ -1,0 +1,96 @@
+use chrono::{DateTime, FixedOffset, Offset, Utc};
+use leptos::prelude::*;
+
+/// How much of a moment to show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TimeStyle {
+    /// "Mar 4, 2025, 15:05:09 UTC+1": logs, where seconds matter.
+    #[default]
+    Seconds,
+    /// "Mar 4, 2025, 15:05 UTC+1".
+    Minutes,
+    /// "Mar 4, 15:05 UTC+1": recent things (notifications).
+    Short,
+}
+
+/// A moment in the browser's time zone, with its UTC offset, the same everywhere in the app.
+/// The server does not know the browser's zone, so the page first shows UTC and the browser
+/// switches to its own time once hydrated.
+#[component]
+pub fn LocalTime(at: DateTime<Utc>, #[prop(optional)] style: TimeStyle) -> impl IntoView {
+    let text = RwSignal::new(format_at(at, None, style));
+    // Effects run in the browser only.
+    Effect::new(move |_| text.set(format_at(at, browser_offset(at), style)));
+    view! { <time datetime=at.to_rfc3339()>{move || text.get()}</time> }
+}
+
+/// The browser's zone as a label ("UTC+1"), for inputs that take its local time. Browser only.
+pub fn browser_zone_label() -> String {
+    offset_label(browser_offset(Utc::now()).unwrap_or(Utc.fix()))
+}
+
+/// The browser's UTC offset at `at` (daylight saving included).
+fn browser_offset(at: DateTime<Utc>) -> Option<FixedOffset> {
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(
+        at.timestamp_millis() as f64
+    ));
+    // getTimezoneOffset is UTC minus local, in minutes.
+    let minutes = -(date.get_timezone_offset() as i32);
+    FixedOffset::east_opt(minutes * 60)
+}
+
+pub fn format_at(at: DateTime<Utc>, offset: Option<FixedOffset>, style: TimeStyle) -> String {
+    let offset = offset.unwrap_or(Utc.fix());
+    let local = at.with_timezone(&offset);
+    let pattern = match style {
+        TimeStyle::Seconds => "%b %-d, %Y, %H:%M:%S",
+        TimeStyle::Minutes => "%b %-d, %Y, %H:%M",
+        TimeStyle::Short => "%b %-d, %H:%M",
+    };
+    format!("{} {}", local.format(pattern), offset_label(offset))
+}
+
+/// "UTC", "UTC+1", "UTC-8", "UTC+5:30".
+pub fn offset_label(offset: FixedOffset) -> String {
+    let seconds = offset.local_minus_utc();
+    if seconds == 0 {
+        return "UTC".into();
+    }
+    let sign = if seconds < 0 { '-' } else { '+' };
+    let minutes = seconds.abs() / 60;
+    match minutes % 60 {
+        0 => format!("UTC{sign}{}", minutes / 60),
+        m => format!("UTC{sign}{}:{m:02}", minutes / 60),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn formats_in_the_given_offset_with_its_label() {
+        let at = Utc.with_ymd_and_hms(2025, 3, 4, 23, 5, 9).unwrap();
+        assert_eq!(
+            format_at(at, FixedOffset::east_opt(0), TimeStyle::Seconds),
+            "Mar 4, 2025, 23:05:09 UTC"
+        );
+        assert_eq!(
+            format_at(at, FixedOffset::east_opt(3600), TimeStyle::Minutes),
+            "Mar 5, 2025, 00:05 UTC+1"
+        );
+        assert_eq!(
+            format_at(at, FixedOffset::west_opt(8 * 3600), TimeStyle::Short),
+            "Mar 4, 15:05 UTC-8"
+        );
+        assert_eq!(
+            format_at(at, FixedOffset::east_opt(19800), TimeStyle::Short),
+            "Mar 5, 04:35 UTC+5:30"
+        );
+        assert_eq!(
+            format_at(at, FixedOffset::west_opt(9000), TimeStyle::Short),
+            "Mar 4, 20:35 UTC-2:30"
+        );
+    }
+}
