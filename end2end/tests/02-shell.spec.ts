@@ -3,6 +3,8 @@ import { hydrated, isPhone, openMenu, signIn, snap } from "./helpers";
 
 test("the three tabs are routes: click through, deep link, back button", async ({ page }) => {
   await signIn(page);
+  await page.goto("/integrations/connected");
+  await hydrated(page);
   // Nothing sticks out sideways on a desktop window either.
   expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
   const tabs = page.getByRole("navigation", { name: "Integrations sections" });
@@ -101,6 +103,8 @@ test.describe("phone (390x844)", () => {
 
   test("the hamburger opens the sidebar; following a link closes it", async ({ page }) => {
     await signIn(page);
+    await page.goto("/integrations/connected");
+    await hydrated(page);
     const sidebar = page.getByRole("navigation", { name: "Main navigation" });
     await expect(sidebar).not.toBeInViewport();
     await expect(page.getByRole("button", { name: "Open navigation" })).toBeVisible();

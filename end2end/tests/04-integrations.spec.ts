@@ -199,6 +199,8 @@ test.describe("phone (390x844)", () => {
 
   test("the grid and the connected cards fit the phone", async ({ page }) => {
     await signIn(page);
+    await page.goto("/integrations/connected");
+    await hydrated(page);
     await expect(page.getByTestId("connection-stripe")).toBeVisible();
     await snap(page, "16-mobile-connected");
     await openAvailable(page);

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { account, createApiKey, ensureCompany, isPhone, signIn, snap } from "./helpers";
+import { account, createApiKey, ensureCompany, hydrated, isPhone, signIn, snap } from "./helpers";
 
 // Zaps subscribe through Zapier's REST Hooks with an API key; the Connected tab shows them on
 // one Zapier card and an admin can remove one.
@@ -19,6 +19,8 @@ test("Zaps subscribed through REST Hooks show on one Zapier card and can be remo
   }
 
   await signIn(page);
+  await page.goto("/integrations/connected");
+  await hydrated(page);
   const card = page.getByTestId("connection-zapier-rest-hooks");
   await expect(card.getByTestId("active-zaps")).toHaveText("2 active Zaps");
   await expect(card.getByTestId("zap")).toHaveCount(2);

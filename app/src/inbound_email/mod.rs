@@ -8,6 +8,7 @@
 //! here is refused in the way that stops the provider's retries (Postmark 403, Mailgun 406,
 //! SendGrid 200 and dropped); a request that fails verification is 401.
 
+pub mod address;
 pub mod mailbox;
 pub mod message;
 pub mod parse;

@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 
 use super::catalogue::Provider;
 use super::credentials::Credentials;
-use super::service::{find_provider, get, insert, reconnect, NewConnection};
+use super::new_connection::{insert, reconnect, NewConnection};
+use super::service::{find_provider, get};
 use super::settings;
 use super::types::{AuthType, ConnectionView};
 use crate::auth::access::Caller;

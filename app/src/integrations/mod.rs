@@ -21,6 +21,8 @@ pub mod connect;
 #[cfg(feature = "ssr")]
 pub mod credentials;
 #[cfg(feature = "ssr")]
+pub mod new_connection;
+#[cfg(feature = "ssr")]
 pub mod oauth;
 #[cfg(feature = "ssr")]
 pub mod remote;

@@ -11,7 +11,8 @@ use crate::error::AppError;
 use crate::events::registry;
 use crate::integrations::connect::check_hook_url;
 use crate::integrations::credentials::Credentials;
-use crate::integrations::service::{self as connections, find_provider, NewConnection, RestHook};
+use crate::integrations::new_connection::{self, NewConnection, RestHook};
+use crate::integrations::service::{self as connections, find_provider};
 use crate::runtime::AppState;
 
 /// The provider REST Hooks subscribe to.
@@ -64,7 +65,7 @@ pub async fn subscribe(
             created_at: row.connected_at,
         });
     }
-    let id = connections::insert(
+    let id = new_connection::insert(
         state,
         caller,
         NewConnection {

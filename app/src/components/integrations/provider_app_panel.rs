@@ -20,12 +20,13 @@ pub fn ProviderAppPanel(#[prop(into)] slug: String) -> impl IntoView {
     view! {
         <section class="app-setup" aria-labelledby="app-setup-title" data-testid="app-setup">
             <h3 class="settings-group" id="app-setup-title">"OAuth app"</h3>
-            <Suspense fallback=|| view! { <p class="muted">"Loading..."</p> }>
-                {move || app.get().map(|res| match res {
-                    Ok(view) => view! { <AppSetup app=view on_changed=Callback::new(move |_| app.refetch())/> }.into_any(),
-                    Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
-                })}
-            </Suspense>
+            // Read without a Suspense: the dialog may be in the server's page (a deep link), and a
+            // local resource is only ever loaded in the browser, after hydration.
+            {move || match app.get() {
+                None => view! { <p class="muted">"Loading..."</p> }.into_any(),
+                Some(Ok(view)) => view! { <AppSetup app=view on_changed=Callback::new(move |_| app.refetch())/> }.into_any(),
+                Some(Err(e)) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+            }}
         </section>
     }
 }

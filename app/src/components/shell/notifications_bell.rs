@@ -50,10 +50,13 @@ pub fn NotificationsBell() -> impl IntoView {
                 <IconBell/>
                 // The name is the text, read under the Transition like the badge, so it follows
                 // the feed once hydrated (an attribute bound to the resource kept its SSR value).
-                <span class="visually-hidden">"Notifications"</span>
-                <Transition fallback=|| ()>
+                // One span: separate hidden spans read as "Notifications , 1 unread".
+                <Transition fallback=|| view! { <span class="visually-hidden">"Notifications"</span> }>
+                    <span class="visually-hidden">{move || match unread() {
+                        0 => "Notifications".to_string(),
+                        n => format!("Notifications, {n} unread"),
+                    }}</span>
                     <Show when=move || { unread() > 0 }>
-                        <span class="visually-hidden">{move || format!(", {} unread", unread())}</span>
                         <span class="count-badge" aria-hidden="true">{move || unread().min(99)}</span>
                     </Show>
                 </Transition>

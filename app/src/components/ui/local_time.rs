@@ -26,7 +26,9 @@ pub fn LocalTime(at: DateTime<Utc>, #[prop(optional)] style: TimeStyle) -> impl 
 
 /// The browser's zone as a label ("UTC+1"), for inputs that take its local time. Browser only.
 pub fn browser_zone_label() -> String {
-    offset_label(browser_offset(Utc::now()).unwrap_or(Utc.fix()))
+    // The browser's clock: chrono's `Utc::now` has none on wasm32-unknown-unknown.
+    let now = DateTime::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default();
+    offset_label(browser_offset(now).unwrap_or(Utc.fix()))
 }
 
 /// The browser's UTC offset at `at` (daylight saving included).

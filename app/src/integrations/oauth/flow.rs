@@ -11,7 +11,8 @@ use crate::auth::access::Caller;
 use crate::auth::session::Admin;
 use crate::error::AppError;
 use crate::integrations::credentials::Credentials;
-use crate::integrations::service::{self, NewConnection};
+use crate::integrations::new_connection::{self, NewConnection};
+use crate::integrations::service;
 use crate::integrations::types::OAuthStart;
 use crate::runtime::{db_error, tokens, AppState};
 
@@ -277,8 +278,8 @@ pub async fn complete(
         rest_hook: None,
     };
     let stored = match reconnect_id {
-        Some(id) => service::reconnect(state, &Caller::from(caller), id, new).await,
-        None => service::insert(state, &Caller::from(caller), new).await,
+        Some(id) => new_connection::reconnect(state, &Caller::from(caller), id, new).await,
+        None => new_connection::insert(state, &Caller::from(caller), new).await,
     };
     let id = stored.map_err(|e| match e {
         AppError::Conflict { message, .. } => failure(Some(&slug), "already_connected", message),
