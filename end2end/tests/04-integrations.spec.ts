@@ -1,5 +1,5 @@
 import { expect, Page, test } from "@playwright/test";
-import { account, hydrated, isPhone, makeOperator, signIn, snap } from "./helpers";
+import { account, hydrated, isPhone, makeOperator, signIn, snap, snapDialog } from "./helpers";
 
 // Slack's Web API contract server (support/slack-api.mjs).
 const slackURL = `http://127.0.0.1:${Number(process.env.E2E_PORT ?? 3100) + 92}`;
@@ -66,14 +66,14 @@ test("an operator sets up HubSpot's OAuth app in the UI, checked with HubSpot, a
   // The contract server answers 401 invalid_client: refused, and nothing is saved.
   await expect(panel.locator("#app-client-secret-error")).toContainText("HubSpot refused these credentials");
   await expect(panel.getByTestId("not-configured")).toBeVisible();
-  await snap(page, "16-provider-app-refused");
+  await snapDialog(page, "16-provider-app-refused");
 
   await panel.getByLabel("Client secret").fill("plugboard-e2e-secret");
   await panel.getByRole("button", { name: "Save and check" }).click();
   const state = page.getByRole("dialog", { name: "HubSpot Integration" }).getByTestId("app-state");
   await expect(state).toContainText("Set up in Plugboard");
   await expect(state).toContainText("HubSpot accepted these credentials.");
-  await snap(page, "17-provider-app-set-up");
+  await snapDialog(page, "17-provider-app-set-up");
 
   await page.getByRole("button", { name: "Connect with HubSpot" }).click();
   await page.getByRole("button", { name: "Continue to HubSpot" }).click();

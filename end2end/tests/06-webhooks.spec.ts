@@ -2,7 +2,7 @@ import { createHmac } from "node:crypto";
 import { createServer, IncomingHttpHeaders, Server } from "node:http";
 import { AddressInfo } from "node:net";
 import { expect, Locator, Page, test } from "@playwright/test";
-import { artifact, hydrated, isPhone, signIn, snap } from "./helpers";
+import { hydrated, isPhone, signIn, snap, snapDialog } from "./helpers";
 
 // One endpoint is added, tested, fed events, inspected in its log, edited, disabled and
 // deleted; a local receiver stands in for the customer's server. The server under test allows
@@ -71,11 +71,6 @@ function signedWith(r: Received, key: string) {
 }
 
 /** A dialog as the admin sees it: the viewport (a full-page capture misplaces the fixed overlay). */
-async function snapDialog(page: Page, name: string) {
-  await page.waitForTimeout(400);
-  await page.screenshot({ path: artifact(name) });
-}
-
 const deliveries = (log: Locator, type: string) => log.locator(`[data-testid=delivery][data-event-type="${type}"]`);
 
 test("add an endpoint: errors by the fields, then the signing secret, copied", async ({ page, context }) => {

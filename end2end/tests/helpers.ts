@@ -46,6 +46,12 @@ export async function snap(page: Page, name: string) {
   await page.screenshot({ path: artifact(name), fullPage: true });
 }
 
+/** A dialog as the viewport shows it (a full-page capture misdraws fixed overlays). */
+export async function snapDialog(page: Page, name: string) {
+  await page.waitForTimeout(400);
+  await page.screenshot({ path: artifact(name) });
+}
+
 export function artifact(name: string) {
   return `artifacts/${name}${isPhone() ? "-phone" : ""}.png`;
 }

@@ -1,6 +1,5 @@
 use leptos::prelude::*;
 
-use super::integrations_page::use_integrations;
 use crate::components::ui::{
     field_error, form_error, use_toasts, CopyButton, FormField, LocalTime,
 };
@@ -12,7 +11,11 @@ use crate::integrations::apps::{
 /// register one (the console, the redirect URI to copy), and, for installation operators, the
 /// form that saves it after the provider accepted it.
 #[component]
-pub fn ProviderAppPanel(#[prop(into)] slug: String) -> impl IntoView {
+pub fn ProviderAppPanel(
+    #[prop(into)] slug: String,
+    /// Where the credentials come from, each time the panel learns it (loaded, saved, removed).
+    on_source: Callback<AppSource>,
+) -> impl IntoView {
     let app = LocalResource::new({
         let slug = slug.clone();
         move || get_provider_app(slug.clone())
@@ -24,7 +27,10 @@ pub fn ProviderAppPanel(#[prop(into)] slug: String) -> impl IntoView {
             // local resource is only ever loaded in the browser, after hydration.
             {move || match app.get() {
                 None => view! { <p class="muted">"Loading..."</p> }.into_any(),
-                Some(Ok(view)) => view! { <AppSetup app=view on_changed=Callback::new(move |_| app.refetch())/> }.into_any(),
+                Some(Ok(view)) => {
+                    on_source.run(view.source);
+                    view! { <AppSetup app=view on_changed=Callback::new(move |_| app.refetch())/> }.into_any()
+                }
                 Some(Err(e)) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
             }}
         </section>
@@ -33,7 +39,6 @@ pub fn ProviderAppPanel(#[prop(into)] slug: String) -> impl IntoView {
 
 #[component]
 fn AppSetup(app: ProviderAppView, on_changed: Callback<()>) -> impl IntoView {
-    let data = use_integrations();
     let toasts = use_toasts();
     let client_id = RwSignal::new(String::new());
     let client_secret = RwSignal::new(String::new());
@@ -49,7 +54,6 @@ fn AppSetup(app: ProviderAppView, on_changed: Callback<()>) -> impl IntoView {
     toasts.follow(save, {
         let name = name.clone();
         move |saved| {
-            data.refetch();
             on_changed.run(());
             Some(format!(
                 "{name}'s app is set up. {}",
@@ -60,7 +64,6 @@ fn AppSetup(app: ProviderAppView, on_changed: Callback<()>) -> impl IntoView {
     toasts.follow(remove, {
         let name = name.clone();
         move |_| {
-            data.refetch();
             on_changed.run(());
             Some(format!("{name}'s app was removed."))
         }

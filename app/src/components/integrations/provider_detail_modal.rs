@@ -1,8 +1,10 @@
 use leptos::prelude::*;
 
 use super::connect_form::ConnectForm;
+use super::integrations_page::use_integrations;
 use super::provider_app_panel::ProviderAppPanel;
 use crate::components::ui::{use_toasts, Modal};
+use crate::integrations::apps::AppSource;
 use crate::integrations::{start_oauth, AuthType, ProviderView};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -16,6 +18,7 @@ enum Step {
 /// OAuth, or the credential form for API keys and catch-hook URLs.
 #[component]
 pub fn ProviderDetailModal(provider: ProviderView, on_close: Callback<()>) -> impl IntoView {
+    let data = use_integrations();
     let step = RwSignal::new(Step::Details);
     let toasts = use_toasts();
     let slug = provider.slug.clone();
@@ -27,7 +30,17 @@ pub fn ProviderDetailModal(provider: ProviderView, on_close: Callback<()>) -> im
 
     let name = provider.name.clone();
     let blocked = provider.connections > 0 && !provider.allow_multiple;
-    let can_connect = provider.configured && !blocked;
+    // Follows the OAuth app panel: setting the app up here enables Connect at once. The
+    // catalogue (its "Not configured" chips) is refreshed when the dialog closes, not while it
+    // is open, which would open it afresh.
+    let configured = RwSignal::new(provider.configured);
+    let app_changed =
+        Callback::new(move |source: AppSource| configured.set(source != AppSource::None));
+    let on_close = Callback::new(move |_| {
+        data.refetch();
+        on_close.run(());
+    });
+    let can_connect = move || configured.get() && !blocked;
     let auth_type = provider.auth_type;
     let title = {
         let name = name.clone();
@@ -43,7 +56,7 @@ pub fn ProviderDetailModal(provider: ProviderView, on_close: Callback<()>) -> im
             match step.get() {
                 Step::Details => view! {
                     <button type="button" class="button button-secondary" on:click=move |_| on_close.run(())>"Cancel"</button>
-                    <button type="button" class="button button-primary" disabled=!can_connect
+                    <button type="button" class="button button-primary" disabled=move || !can_connect()
                         on:click=move |_| step.set(if auth_type == AuthType::Oauth2 { Step::Authorize } else { Step::Credentials })>
                         {format!("Connect with {name}")}
                     </button>
@@ -69,7 +82,7 @@ pub fn ProviderDetailModal(provider: ProviderView, on_close: Callback<()>) -> im
                 {move || {
                     let provider = details.get_value();
                     match step.get() {
-                        Step::Details => view! { <Details provider blocked/> }.into_any(),
+                        Step::Details => view! { <Details provider blocked app_changed/> }.into_any(),
                         Step::Authorize => view! {
                             <p>"You will be redirected to " <strong>{provider.name.clone()}</strong> " to authorize access."</p>
                             <p>"We will request permission to:"</p>
@@ -84,7 +97,11 @@ pub fn ProviderDetailModal(provider: ProviderView, on_close: Callback<()>) -> im
 }
 
 #[component]
-fn Details(provider: ProviderView, blocked: bool) -> impl IntoView {
+fn Details(
+    provider: ProviderView,
+    blocked: bool,
+    app_changed: Callback<AppSource>,
+) -> impl IntoView {
     view! {
         <p>{provider.description.clone()}</p>
         {blocked.then(|| view! { <p class="notice">{format!("{} is already connected. Disconnect it on the Connected tab to connect another account.", provider.name)}</p> })}
@@ -92,6 +109,6 @@ fn Details(provider: ProviderView, blocked: bool) -> impl IntoView {
         <ul class="bullets">{provider.features.iter().map(|f| view! { <li>{f.clone()}</li> }).collect_view()}</ul>
         <h3 class="settings-group">"Permissions required"</h3>
         <ul class="bullets">{provider.permissions.iter().map(|p| view! { <li>{p.clone()}</li> }).collect_view()}</ul>
-        {(provider.auth_type == AuthType::Oauth2).then(|| view! { <ProviderAppPanel slug=provider.slug.clone()/> })}
+        {(provider.auth_type == AuthType::Oauth2).then(|| view! { <ProviderAppPanel slug=provider.slug.clone() on_source=app_changed/> })}
     }
 }
