@@ -39,10 +39,15 @@ pub fn ChangePasswordForm() -> impl IntoView {
         action.dispatch((current.get_untracked(), new.get_untracked()));
     };
     let fe = move |field: &'static str| Signal::derive(move || field_error(error.get(), field));
+    // Until the page is hydrated the form cannot send JSON: the button stays disabled (which
+    // also stops Enter from submitting), and the form says POST, so passwords never go into a
+    // URL (a form without a method sends its fields as a query string).
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
     view! {
         <section class="card">
             <h2 class="section-title">"Your password"</h2>
-            <form class="form" on:submit=on_submit novalidate>
+            <form class="form" method="post" on:submit=on_submit novalidate>
                 <FormField id="current_password" label="Current password" value=current input_type="password"
                     autocomplete="current-password" required=true error=fe("current_password")/>
                 <FormField id="new_password" label="New password" value=new input_type="password"
@@ -50,7 +55,7 @@ pub fn ChangePasswordForm() -> impl IntoView {
                 <FormField id="confirm_password" label="Confirm new password" value=confirm input_type="password"
                     autocomplete="new-password" required=true error=fe("confirm_password")/>
                 <p class="form-error" role="alert">{move || form_error(error.get(), &["current_password", "new_password", "confirm_password"])}</p>
-                <div><button type="submit" class="button button-primary" disabled=move || action.pending().get()>"Change password"</button></div>
+                <div><button type="submit" class="button button-primary" disabled=move || !hydrated.get() || action.pending().get()>"Change password"</button></div>
             </form>
         </section>
     }

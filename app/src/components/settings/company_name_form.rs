@@ -26,7 +26,7 @@ pub fn CompanyNameForm(initial: String, on_saved: Callback<()>) -> impl IntoView
     view! {
         <section class="card">
             <h2 class="section-title">"Company"</h2>
-            <form class="form form-inline" on:submit=on_submit novalidate>
+            <form class="form form-inline" method="post" on:submit=on_submit novalidate>
                 <FormField id="company-name" label="Company name" value=name required=true
                     error=Signal::derive(move || field_error(error.get(), "name"))/>
                 <button type="submit" class="button button-primary" disabled=move || action.pending().get()>"Save"</button>

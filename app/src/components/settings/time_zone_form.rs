@@ -26,7 +26,7 @@ pub fn TimeZoneForm(initial: String, on_saved: Callback<()>) -> impl IntoView {
         <section class="card">
             <h2 class="section-title">"Time zone"</h2>
             <p class="muted">"Daily summaries go out at the hour their integration's settings pick, on this clock."</p>
-            <form class="form form-inline" on:submit=on_submit novalidate>
+            <form class="form form-inline" method="post" on:submit=on_submit novalidate>
                 <div class="field">
                     <label for="company-time-zone">"Time zone"</label>
                     <select id="company-time-zone" name="time_zone"
