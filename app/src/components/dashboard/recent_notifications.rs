@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use crate::components::ui::{LocalTime, TimeStyle};
+use crate::components::shell::NotificationItem;
 use crate::notifications::Notification;
 
 /// The newest notifications (the bell holds the rest), each leading to what it is about.
@@ -16,21 +16,7 @@ pub fn RecentNotifications(items: Vec<Notification>) -> impl IntoView {
             } else {
                 view! {
                     <ul class="notification-list">
-                        {items.into_iter().map(|n| {
-                            let content = view! {
-                                <p class="notification-title">{n.title}</p>
-                                <p class="notification-body">{n.body}</p>
-                                <LocalTime at=n.created_at style=TimeStyle::Short/>
-                            };
-                            view! {
-                                <li class:unread=!n.read>
-                                    {match n.link {
-                                        Some(link) => view! { <a class="notification-link" href=link>{content}</a> }.into_any(),
-                                        None => content.into_any(),
-                                    }}
-                                </li>
-                            }
-                        }).collect_view()}
+                        {items.into_iter().map(|n| view! { <NotificationItem notification=n/> }).collect_view()}
                     </ul>
                 }.into_any()
             }}

@@ -2,8 +2,9 @@ use leptos::html;
 use leptos::prelude::*;
 use send_wrapper::SendWrapper;
 
+use super::notification_item::NotificationItem;
+use crate::components::ui::close_on_outside_click;
 use crate::components::ui::icons::IconBell;
-use crate::components::ui::{close_on_outside_click, LocalTime, TimeStyle};
 use crate::notifications::{list_notifications, mark_all_notifications_read};
 
 /// How often the bell asks for new notifications while the page is open.
@@ -77,23 +78,9 @@ pub fn NotificationsBell() -> impl IntoView {
                             }.into_any(),
                             Ok(f) => view! {
                                 <ul class="notification-list">
-                                    {f.items.into_iter().map(|n| {
-                                        let content = view! {
-                                            <p class="notification-title">{n.title}</p>
-                                            <p class="notification-body">{n.body}</p>
-                                            <LocalTime at=n.created_at style=TimeStyle::Short/>
-                                        };
-                                        // Each leads to what it is about.
-                                        view! {
-                                            <li class:unread=!n.read>
-                                                {match n.link {
-                                                    Some(link) => view! {
-                                                        <a class="notification-link" href=link on:click=move |_| open.set(false)>{content}</a>
-                                                    }.into_any(),
-                                                    None => content.into_any(),
-                                                }}
-                                            </li>
-                                        }
+                                    // Each leads to what it is about.
+                                    {f.items.into_iter().map(|n| view! {
+                                        <NotificationItem notification=n on_follow=Callback::new(move |_| open.set(false))/>
                                     }).collect_view()}
                                 </ul>
                             }.into_any(),
