@@ -102,3 +102,22 @@ npm_install "$ROOT/scripts/tools"
 if [[ $FOR_TESTS == 1 ]]; then
   npm_install "$ROOT/end2end"
 fi
+
+# --- the release build -------------------------------------------------------------------
+# `cargo leptos build --release` regenerates and optimises the wasm on every run (about 45 s)
+# even when no source changed. A stamp written after each successful build lets a start with
+# nothing newer than it skip the build. --precompress writes .br/.gz beside each site file,
+# which the server sends as they are.
+build_release() { # [--force]
+  local stamp="$ROOT/target/release/.plugboard-built"
+  local inputs=(app frontend server style public migrations Cargo.toml Cargo.lock Leptos.toml)
+  if [[ "${1:-}" != "--force" && -f "$stamp" && -x "$ROOT/target/release/plugboard" ]] &&
+    [[ -z "$(cd "$ROOT" && find "${inputs[@]}" -newer "$stamp" -print -quit)" ]]; then
+    say "release build is up to date (nothing changed since it was made)"
+    return
+  fi
+  say "cargo leptos build --release --precompress"
+  touch "$stamp.next"
+  (cd "$ROOT" && cargo leptos build --release --precompress)
+  mv "$stamp.next" "$stamp"
+}

@@ -122,3 +122,25 @@ test.describe("phone (390x844)", () => {
     await expect(sidebar).not.toBeInViewport();
   });
 });
+
+test("the bundle is named by its content, sent precompressed and cached for a year", async ({ page }) => {
+  await page.goto("/signin");
+  await hydrated(page);
+  const wasm = await page.locator('link[rel="preload"][href$=".wasm"]').getAttribute("href");
+  const css = await page.locator('link[rel="stylesheet"]').first().getAttribute("href");
+  for (const href of [wasm, css]) {
+    expect(href).toMatch(/^\/pkg\/plugboard\.[A-Za-z0-9_-]{22}\.(wasm|css)$/);
+    const res = await page.request.get(href!, { headers: { "Accept-Encoding": "br" } });
+    expect(res.status()).toBe(200);
+    expect(res.headers()["cache-control"]).toBe("public, max-age=31536000, immutable");
+    expect(res.headers()["content-encoding"]).toBe("br");
+    // Unchanged since the browser's copy: 304, nothing sent again.
+    const again = await page.request.get(href!, {
+      headers: { "If-Modified-Since": res.headers()["last-modified"] },
+    });
+    expect(again.status()).toBe(304);
+  }
+  // Pages carry private data: never stored.
+  const signin = await page.request.get("/signin");
+  expect(signin.headers()["cache-control"]).toBe("no-store");
+});

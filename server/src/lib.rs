@@ -12,6 +12,7 @@ pub mod headers;
 pub mod input;
 pub mod maintenance;
 pub mod router;
+pub mod static_files;
 pub mod worker;
 
 use std::net::SocketAddr;

@@ -27,7 +27,7 @@ use axum::response::Redirect;
 
 use std::sync::Arc;
 
-use crate::{guards, headers, input};
+use crate::{guards, headers, input, static_files};
 
 pub fn build_router(state: AppState) -> Router {
     let routes = generate_route_list(App);
@@ -38,7 +38,7 @@ pub fn build_router(state: AppState) -> Router {
     let api_base = app::api_keys::service::api_base_url(&state);
     let openapi = Arc::new(app::openapi::document_json(&api_base, &state.catalogue));
     let shapes: input::InputShapes = Arc::new(app::openapi::input_shapes(&openapi));
-    Router::new()
+    let routes = Router::new()
         .route("/healthz", get(healthz))
         .route(CALLBACK_PATH, get(oauth_callback))
         .route(SLACK_EVENTS_PATH, post(slack_events))
@@ -67,8 +67,9 @@ pub fn build_router(state: AppState) -> Router {
                 }
             },
             move || shell(options.clone()),
-        )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        );
+    let not_found = leptos_axum::file_and_error_handler::<AppState, _>(shell);
+    static_files::serve(routes, &state, not_found)
         .method_not_allowed_fallback(method_not_allowed)
         // One body limit for the API: the input boundary's (413 beyond it), not the
         // extractors' 2 MB default, which would answer a 3 MB publish with a bare 400.
@@ -94,7 +95,7 @@ pub fn build_router(state: AppState) -> Router {
             header::REFERRER_POLICY,
             HeaderValue::from_static("strict-origin-when-cross-origin"),
         ))
-        // The wasm bundle is ~1.8 MB raw and ~0.7 MB compressed.
+        // For what has no precompressed file beside it (API answers, pages, debug builds).
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)

@@ -15,7 +15,7 @@ use leptos::config::LeptosOptions;
 use crate::error::ServerError;
 use env::{env_var, flag, number};
 pub use master_key::cipher;
-use webhooks::{rate_limits, webhook_config};
+use webhooks::{publish_config, rate_limits, webhook_config};
 
 /// Where the site settings live, relative to the working directory (the repository root).
 pub const SITE_SETTINGS_FILE: &str = "Leptos.toml";
@@ -35,9 +35,24 @@ pub enum DatabaseChoice {
 }
 
 pub fn site_settings() -> Result<LeptosOptions, ServerError> {
-    leptos::config::get_configuration(Some(SITE_SETTINGS_FILE))
+    let mut options = leptos::config::get_configuration(Some(SITE_SETTINGS_FILE))
         .map(|conf| conf.leptos_options)
-        .map_err(|e| ServerError::SiteSettings(e.to_string()))
+        .map_err(|e| ServerError::SiteSettings(e.to_string()))?;
+    // Hashed names are listed in the hash file cargo-leptos writes beside the binary it builds;
+    // Leptos would panic rendering a page without it (a binary built by plain `cargo build`).
+    if options.hash_files {
+        let beside_binary = std::env::current_exe()
+            .ok()
+            .and_then(|exe| exe.parent().map(|dir| dir.join(options.hash_file.as_ref())));
+        if !beside_binary.is_some_and(|file| file.exists()) {
+            tracing::warn!(
+                "no {} beside the binary (not built by cargo-leptos): serving the site's files by their plain names",
+                options.hash_file
+            );
+            options.hash_files = false;
+        }
+    }
+    Ok(options)
 }
 
 pub fn database_choice() -> DatabaseChoice {
@@ -126,6 +141,7 @@ pub fn config_from_env(leptos_options: &LeptosOptions) -> Result<Config, ServerE
             3600,
         )?),
         webhooks: webhook_config()?,
+        publishing: publish_config()?,
         conversation_url: conversation_url()?,
         daily_summary_every: Duration::from_secs(60),
         email,

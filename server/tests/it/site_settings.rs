@@ -33,6 +33,18 @@ fn runtime_site_settings_match_the_build() {
         .unwrap_or("pkg");
     assert_eq!(site["site-root"].as_str(), Some(build_root));
     assert_eq!(site["site-pkg-dir"].as_str(), Some(build_pkg));
+    // Hashed names on both sides: the build writes plugboard.<hash>.wasm and hash.txt, and the
+    // server reads hash.txt to link them (and caches /pkg for a year only then).
+    assert_eq!(
+        site["hash-files"].as_bool(),
+        Some(true),
+        "Leptos.toml hash-files"
+    );
+    assert_eq!(
+        build["hash-files"].as_bool(),
+        Some(true),
+        "Cargo.toml hash-files"
+    );
     assert!(
         build.get("site-addr").is_none(),
         "the address belongs in Leptos.toml only"
