@@ -40,6 +40,10 @@ pub enum AppError {
     PayloadTooLarge { field: String, message: String },
     #[error("Too many attempts. Try again in {retry_after_secs} seconds.")]
     TooManyRequests { retry_after_secs: u64 },
+    /// More publishes are waiting than Plugboard takes on: refused at once (503 with
+    /// `Retry-After`) rather than queued for seconds.
+    #[error("Plugboard is busy: too many publishes are waiting to be stored. Try again in {retry_after_secs} seconds.")]
+    Overloaded { retry_after_secs: u64 },
     /// Anything unexpected. Details are logged on the server, never sent.
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
@@ -85,6 +89,7 @@ impl AppError {
             Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Overloaded { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Network(_) => StatusCode::BAD_GATEWAY,
         }
@@ -103,8 +108,19 @@ impl AppError {
             Self::MethodNotAllowed(_) => "method_not_allowed",
             Self::Conflict { .. } => "conflict",
             Self::TooManyRequests { .. } => "rate_limited",
+            Self::Overloaded { .. } => "overloaded",
             Self::Internal => "internal",
             Self::Network(_) => "network",
+        }
+    }
+
+    /// How long the caller should wait before trying again, for errors that say.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            Self::TooManyRequests { retry_after_secs } | Self::Overloaded { retry_after_secs } => {
+                Some(*retry_after_secs)
+            }
+            _ => None,
         }
     }
 
@@ -130,7 +146,8 @@ pub struct ErrorBody {
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
     /// Machine-readable: `bad_request`, `unauthenticated`, `invalid_api_key`, `forbidden`,
-    /// `not_found`, `conflict`, `unprocessable`, `payload_too_large`, `rate_limited`, `internal`.
+    /// `not_found`, `conflict`, `unprocessable`, `payload_too_large`, `rate_limited`, `overloaded`,
+    /// `internal`.
     pub code: String,
     pub message: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -141,10 +158,7 @@ pub struct ErrorDetail {
 
 impl From<AppError> for ErrorBody {
     fn from(err: AppError) -> Self {
-        let retry_after_secs = match &err {
-            AppError::TooManyRequests { retry_after_secs } => Some(*retry_after_secs),
-            _ => None,
-        };
+        let retry_after_secs = err.retry_after_secs();
         ErrorBody {
             error: ErrorDetail {
                 code: err.code().to_string(),
@@ -178,6 +192,9 @@ impl From<ErrorBody> for AppError {
             "conflict" => AppError::Conflict { field, message },
             "rate_limited" => AppError::TooManyRequests {
                 retry_after_secs: retry_after_secs.unwrap_or(60),
+            },
+            "overloaded" => AppError::Overloaded {
+                retry_after_secs: retry_after_secs.unwrap_or(1),
             },
             "internal" => AppError::Internal,
             _ => AppError::Network(message),
@@ -216,6 +233,10 @@ impl FromServerFnError for AppError {
     fn ser(&self) -> server_fn::Bytes {
         #[cfg(feature = "ssr")]
         crate::runtime::respond::set_status(self.status_code());
+        #[cfg(feature = "ssr")]
+        if let Some(secs) = self.retry_after_secs() {
+            crate::runtime::respond::set_header(http::header::RETRY_AFTER, &secs.to_string());
+        }
         let body = ErrorBody::from(self.clone());
         serde_json::to_vec(&body)
             .map(Into::into)
@@ -232,10 +253,7 @@ impl FromServerFnError for AppError {
 impl axum::response::IntoResponse for AppError {
     fn into_response(self) -> axum::response::Response {
         let status = self.status_code();
-        let retry_after = match &self {
-            AppError::TooManyRequests { retry_after_secs } => Some(*retry_after_secs),
-            _ => None,
-        };
+        let retry_after = self.retry_after_secs();
         let mut response = (status, axum::Json(ErrorBody::from(self))).into_response();
         if let Some(secs) = retry_after {
             response

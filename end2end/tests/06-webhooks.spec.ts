@@ -275,6 +275,19 @@ test("edit: the secret masked and revealed, rotation signs with both, settings s
   await expect(retries.getByTestId("retry-preview")).toHaveText("Retries are 0 to 15.");
   await retries.getByLabel("Max retries", { exact: true }).fill("3");
   await snapDialog(page, "47-edit-webhook-retries");
+
+  // Delivery limits: blank is the installation's default and no rate limit; out of range is
+  // refused by the field.
+  const inFlight = form.locator("#webhook-max-in-flight");
+  const rate = form.locator("#webhook-rate-limit");
+  await expect(inFlight).toHaveValue("");
+  await expect(rate).toHaveValue("");
+  await rate.fill("0");
+  await form.getByRole("button", { name: "Save changes" }).click();
+  await expect(form.getByText("The rate limit is 1 to 100,000 deliveries a second.")).toBeVisible();
+  await expect(rate).toHaveAttribute("aria-describedby", /webhook-rate-limit-error/);
+  await rate.fill("50");
+  await inFlight.fill("10");
   await form.getByRole("button", { name: "Save changes" }).click();
   await expect(form).toBeHidden();
   const row = endpointRow(page);
@@ -294,6 +307,8 @@ test("edit: the secret masked and revealed, rotation signs with both, settings s
   await expect(again.getByRole("radio", { name: /Custom policy/ })).toBeChecked();
   await expect(again.getByLabel("Max retries", { exact: true })).toHaveValue("3");
   await expect(again.getByTestId("retry-preview")).toHaveText("Retried after 10 s, 20 s and 40 s, then marked failed.");
+  await expect(again.locator("#webhook-max-in-flight")).toHaveValue("10");
+  await expect(again.locator("#webhook-rate-limit")).toHaveValue("50");
   await again.getByRole("button", { name: "Cancel" }).click();
   await expect(again).toBeHidden();
 });

@@ -1,30 +1,29 @@
-//! The delivery worker: a few tasks per process, each claiming a batch of due deliveries
-//! (`FOR UPDATE SKIP LOCKED`, under a lease), handing them to their destinations' adapters
-//! concurrently and recording the outcomes. Idle tasks wake on this process's publishes and,
+//! The delivery worker: per process, one loop claiming due deliveries fairly across
+//! destinations (`FOR UPDATE SKIP LOCKED`, under a lease) while it has free slots, each sent as
+//! its own task through its destination's adapter, and recorders storing outcomes as they
+//! arrive. Idle tasks wake on this process's publishes and,
 //! through LISTEN/NOTIFY, on other processes'; a one-second poll picks up retries as they fall
 //! due and the claims of crashed processes once their lease has run out. The queue's SQL lives
 //! in `app::delivery::queue`.
 
+use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
-use app::delivery::queue::{self, CHANNEL};
-use app::delivery::record::SwitchedOff;
-use app::delivery::{dispatch, record};
+use app::delivery::dispatch::{self, Targets};
+use app::delivery::queue::{self, ClaimLimits, CHANNEL};
+use app::delivery::record::{self, Recorded, SwitchedOff};
 use app::runtime::AppState;
 use sqlx::postgres::PgListener;
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch, Mutex, Semaphore};
+use uuid::Uuid;
 
 const IDLE_POLL: Duration = Duration::from_secs(1);
 
 pub async fn run(state: AppState, shutdown: watch::Receiver<bool>) {
     let listener = tokio::spawn(listen(state.clone(), shutdown.clone()));
     let announcer = tokio::spawn(announce(state.clone(), shutdown.clone()));
-    let workers: Vec<_> = (0..state.config.webhooks.workers)
-        .map(|_| tokio::spawn(work(state.clone(), shutdown.clone())))
-        .collect();
-    for worker in workers {
-        let _ = worker.await;
-    }
+    let _ = tokio::spawn(work(state.clone(), shutdown.clone())).await;
     let _ = listener.await;
     let _ = announcer.await;
 }
@@ -75,75 +74,156 @@ async fn listen(state: AppState, mut shutdown: watch::Receiver<bool>) {
     }
 }
 
-/// Recordings a worker may have in flight while it claims and sends the next batch.
-const RECORDINGS_IN_FLIGHT: usize = 2;
+/// Outcomes one recording transaction takes at most.
+const RECORD_BATCH: usize = 500;
+/// Recording transactions at once.
+const RECORDERS: usize = 2;
 
+/// Claims due deliveries while there is room, and sends each as its own task: a slow answer
+/// holds its own slot only, never the others of its claim. `workers` x `batch_size` slots per
+/// process; each destination's share is bounded by the claim (its in-flight and rate limits).
+/// Outcomes go to the recorders, which store whatever has arrived in one transaction.
 async fn work(state: AppState, mut shutdown: watch::Receiver<bool>) {
-    let batch_size = state.config.webhooks.batch_size;
-    // Outcomes are recorded in the background so the worker is free to claim again at once.
-    let mut recordings = tokio::task::JoinSet::new();
+    let config = &state.config.webhooks;
+    let capacity = config.workers * config.batch_size;
+    if capacity == 0 {
+        return; // no worker in this process (a test that claims by hand)
+    }
+    let slots = Arc::new(Semaphore::new(capacity));
+    let (outcomes, received) = mpsc::channel::<Recorded>(capacity);
+    let received = Arc::new(Mutex::new(received));
+    let answered = Answered::default();
+    let recorders: Vec<_> = (0..RECORDERS)
+        .map(|_| {
+            let (state, received, answered) = (state.clone(), received.clone(), answered.clone());
+            tokio::spawn(record_outcomes(state, received, answered))
+        })
+        .collect();
+    // While busy, claims wait for a quarter batch of free slots: a claim per freed slot would
+    // spend the database on claims of one.
+    let worth_claiming = (config.batch_size / 4).clamp(1, capacity) as u32;
     loop {
-        while recordings.try_join_next().is_some() {}
-        if recordings.len() >= RECORDINGS_IN_FLIGHT {
-            recordings.join_next().await;
+        // Wait for room, then claim as many as are free (only this loop takes slots).
+        let busy = slots.available_permits() < capacity;
+        let wanted = if busy { worth_claiming } else { 1 };
+        tokio::select! {
+            free = slots.acquire_many(wanted) => drop(free),
+            _ = shutdown.changed() => {}
         }
         if *shutdown.borrow() {
             break;
         }
-        let config = &state.config.webhooks;
-        let claimed = queue::claim(
-            &state.pool,
-            batch_size,
-            config.lease,
-            // Any destination's policy may allow more attempts than the default schedule.
-            config
-                .retry_schedule
-                .len()
-                .max(app::delivery::RetryPolicy::MAX_ATTEMPTS),
-        )
-        .await;
-        let jobs = match claimed {
-            Ok(jobs) => jobs,
+        let room = slots.available_permits().min(config.batch_size);
+        let limits = ClaimLimits::of(config, room);
+        let claimed = match queue::claim(&state.pool, limits, &answered.counts()).await {
+            Ok(claimed) => claimed,
             Err(e) => {
                 tracing::warn!("claiming deliveries: {e}");
                 tokio::select! {
                     _ = tokio::time::sleep(IDLE_POLL) => {}
-                    _ = shutdown.changed() => break,
+                    _ = shutdown.changed() => {}
                 }
                 continue;
             }
         };
-        if jobs.is_empty() {
+        if claimed.is_empty() {
             tokio::select! {
                 _ = state.deliveries_ready.notified() => {}
                 _ = tokio::time::sleep(IDLE_POLL) => {}
-                _ = shutdown.changed() => break,
+                _ = shutdown.changed() => {}
             }
             continue;
         }
-        // A full batch suggests more is waiting: wake a peer to share it.
-        if jobs.len() == batch_size {
-            state.deliveries_ready.notify_one();
-        }
-        let results = match dispatch::deliver(&state, jobs, false).await {
-            Ok(results) => results,
+        let targets = match Targets::load(&state.pool, &claimed).await {
+            Ok(targets) => Arc::new(targets),
             // The claims run out and the deliveries are attempted again.
             Err(e) => {
                 tracing::warn!("loading destinations: {e}");
                 continue;
             }
         };
-        let state = state.clone();
-        recordings.spawn(async move {
-            match record::record(&state.pool, &state.config.webhooks, &results).await {
-                Ok(switched_off) => notify_switched_off(&state, switched_off).await,
-                // The claims run out and the deliveries are attempted again: at least once.
-                Err(e) => tracing::error!("recording {} delivery attempts: {e}", results.len()),
-            }
-        });
+        for delivery in claimed {
+            let Ok(slot) = slots.clone().try_acquire_owned() else {
+                break; // cannot happen: the claim took no more than the free slots
+            };
+            let (state, targets, outcomes) = (state.clone(), targets.clone(), outcomes.clone());
+            let answered = answered.clone();
+            tokio::spawn(async move {
+                if let Some(outcome) = dispatch::send(&state, &targets, delivery, false).await {
+                    answered.add(outcome.claimed.destination.id, 1);
+                    let _ = outcomes.send(outcome).await;
+                }
+                drop(slot);
+            });
+        }
     }
-    // What was sent is recorded before the process stops.
-    while recordings.join_next().await.is_some() {}
+    // What is being sent is sent and recorded before the process stops.
+    let _ = slots.acquire_many(capacity as u32).await;
+    drop(outcomes);
+    for recorder in recorders {
+        let _ = recorder.await;
+    }
+}
+
+/// Records outcomes as they arrive: whatever is waiting (up to [`RECORD_BATCH`]) in one
+/// transaction, then the destinations' health.
+async fn record_outcomes(
+    state: AppState,
+    received: Arc<Mutex<mpsc::Receiver<Recorded>>>,
+    answered: Answered,
+) {
+    loop {
+        let batch = {
+            let mut received = received.lock().await;
+            let Some(first) = received.recv().await else {
+                return;
+            };
+            let mut batch = vec![first];
+            while batch.len() < RECORD_BATCH {
+                match received.try_recv() {
+                    Ok(next) => batch.push(next),
+                    Err(_) => break,
+                }
+            }
+            batch
+        };
+        let recorded = record::record(&state.pool, &state.config.webhooks, &batch).await;
+        for outcome in &batch {
+            answered.add(outcome.claimed.destination.id, -1);
+        }
+        // Recorded outcomes free their destinations' room: the claim loop may take more.
+        state.deliveries_ready.notify_one();
+        match recorded {
+            Ok(switched_off) => notify_switched_off(&state, switched_off).await,
+            // The claims run out and the deliveries are attempted again: at least once.
+            Err(e) => tracing::error!("recording {} delivery attempts: {e}", batch.len()),
+        }
+    }
+}
+
+/// This process's deliveries answered and not yet recorded, per destination. The table shows
+/// them claimed until the recorder gets to them; the claim counts them out of flight, so a
+/// destination's limit bounds requests open to it, not the recorder's backlog.
+#[derive(Clone, Default)]
+struct Answered(Arc<std::sync::Mutex<HashMap<Uuid, i64>>>);
+
+impl Answered {
+    fn add(&self, destination: Uuid, n: i64) {
+        if let Ok(mut counts) = self.0.lock() {
+            let count = counts.entry(destination).or_default();
+            *count += n;
+            if *count <= 0 {
+                counts.remove(&destination);
+            }
+        }
+    }
+
+    fn counts(&self) -> Vec<(Uuid, i64)> {
+        self.0
+            .lock()
+            .map(|counts| counts.iter().map(|(d, n)| (*d, *n)).collect())
+            .unwrap_or_default()
+    }
 }
 
 async fn notify_switched_off(state: &AppState, switched_off: Vec<SwitchedOff>) {

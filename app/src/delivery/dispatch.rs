@@ -1,10 +1,13 @@
-//! Claimed deliveries to their destination kind's adapter, sent concurrently, each outcome
-//! decided on its destination's retry policy or, without one, the installation's schedule.
+//! Claimed deliveries to their destination kind's adapter, each outcome decided on its
+//! destination's retry policy or, without one, the installation's schedule. The worker sends
+//! each delivery as its own task ([`send`]); a test send waits for its batch ([`deliver`]).
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::time::Duration;
 
 use futures::StreamExt;
+use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::outcome::{self, Outcome};
@@ -16,24 +19,56 @@ use crate::runtime::AppState;
 use crate::webhooks::adapter as endpoint_adapter;
 use crate::webhooks::url_guard::UrlPolicy;
 
-/// Sends a batch. `single_attempt` (test sends) fails instead of scheduling a retry. A delivery
-/// whose destination was switched off since it was queued is parked, not sent; one whose
-/// destination is gone (deleted with its deliveries) is dropped.
+/// The destinations of a claim's deliveries, loaded once for all of them.
+pub struct Targets {
+    endpoints: HashMap<Uuid, endpoint_adapter::Target>,
+    connections: HashMap<Uuid, connection_adapter::Target>,
+}
+
+impl Targets {
+    pub async fn load(pool: &PgPool, claimed: &[Claimed]) -> Result<Self, sqlx::Error> {
+        let ids_of = |kind: DestinationKind| -> Vec<Uuid> {
+            claimed
+                .iter()
+                .filter(|c| c.destination.kind == kind)
+                .map(|c| c.destination.id)
+                .collect()
+        };
+        Ok(Self {
+            endpoints: endpoint_adapter::load(pool, &ids_of(DestinationKind::Webhook)).await?,
+            connections: connection_adapter::load(pool, &ids_of(DestinationKind::Connection))
+                .await?,
+        })
+    }
+}
+
+/// Sends a batch and waits for every answer (a test send). `single_attempt` fails instead of
+/// scheduling a retry.
 pub async fn deliver(
     state: &AppState,
     claimed: Vec<Claimed>,
     single_attempt: bool,
 ) -> Result<Vec<Recorded>, sqlx::Error> {
-    let ids_of = |kind: DestinationKind| -> Vec<Uuid> {
-        claimed
-            .iter()
-            .filter(|c| c.destination.kind == kind)
-            .map(|c| c.destination.id)
-            .collect()
-    };
-    let endpoints = endpoint_adapter::load(&state.pool, &ids_of(DestinationKind::Webhook)).await?;
-    let connections =
-        connection_adapter::load(&state.pool, &ids_of(DestinationKind::Connection)).await?;
+    let targets = Targets::load(&state.pool, &claimed).await?;
+    let in_flight = claimed.len().max(1);
+    let targets = &targets;
+    Ok(futures::stream::iter(claimed)
+        .map(|claimed| send(state, targets, claimed, single_attempt))
+        .buffer_unordered(in_flight)
+        .filter_map(|r| async move { r })
+        .collect()
+        .await)
+}
+
+/// Sends one delivery through its destination kind's adapter and decides the outcome. A
+/// delivery whose destination was switched off since it was queued is parked, not sent; one
+/// whose destination is gone (deleted with its deliveries) is dropped (None).
+pub async fn send(
+    state: &AppState,
+    targets: &Targets,
+    claimed: Claimed,
+    single_attempt: bool,
+) -> Option<Recorded> {
     let default_schedule = state.config.webhooks.retry_schedule.as_slice();
     let schedule_of = |policy: &Option<sqlx::types::Json<RetryPolicy>>| -> Cow<'_, [Duration]> {
         match policy {
@@ -41,57 +76,46 @@ pub async fn deliver(
             None => Cow::Borrowed(default_schedule),
         }
     };
-    let policy = UrlPolicy::of(&state.config.webhooks);
-    let in_flight = claimed.len().max(1);
-    let (endpoints, connections) = (&endpoints, &connections);
-    let recorded = futures::stream::iter(claimed)
-        .map(|claimed| async move {
-            let attempt = match claimed.destination.kind {
-                DestinationKind::Webhook => {
-                    let target = endpoints.get(&claimed.destination.id)?;
-                    match target.enabled {
-                        true => Some((
-                            endpoint_adapter::send(
-                                &state.webhook_http,
-                                &state.cipher,
-                                policy,
-                                target,
-                                &claimed,
-                            )
-                            .await,
-                            schedule_of(&target.retry_policy),
-                        )),
-                        false => None,
-                    }
-                }
-                DestinationKind::Connection => {
-                    let target = connections.get(&claimed.destination.id)?;
-                    match target.active() {
-                        true => Some((
-                            connection_adapter::send(state, target, &claimed).await,
-                            schedule_of(&target.retry_policy),
-                        )),
-                        false => None,
-                    }
-                }
-            };
-            let Some(((sent, verdict), schedule)) = attempt else {
-                return Some(Recorded {
-                    claimed,
-                    sent: None,
-                    outcome: Outcome::RetryAt(chrono::Utc::now()),
-                });
-            };
-            let outcome = outcome::decide(verdict, claimed.attempt, &schedule, single_attempt);
-            Some(Recorded {
-                claimed,
-                sent: Some(sent),
-                outcome,
-            })
-        })
-        .buffer_unordered(in_flight)
-        .filter_map(|r| async move { r })
-        .collect()
-        .await;
-    Ok(recorded)
+    let attempt = match claimed.destination.kind {
+        DestinationKind::Webhook => {
+            let target = targets.endpoints.get(&claimed.destination.id)?;
+            match target.enabled {
+                true => Some((
+                    endpoint_adapter::send(
+                        &state.webhook_http,
+                        &state.cipher,
+                        UrlPolicy::of(&state.config.webhooks),
+                        target,
+                        &claimed,
+                    )
+                    .await,
+                    schedule_of(&target.retry_policy),
+                )),
+                false => None,
+            }
+        }
+        DestinationKind::Connection => {
+            let target = targets.connections.get(&claimed.destination.id)?;
+            match target.active() {
+                true => Some((
+                    connection_adapter::send(state, target, &claimed).await,
+                    schedule_of(&target.retry_policy),
+                )),
+                false => None,
+            }
+        }
+    };
+    let Some(((sent, verdict), schedule)) = attempt else {
+        return Some(Recorded {
+            claimed,
+            sent: None,
+            outcome: Outcome::RetryAt(chrono::Utc::now()),
+        });
+    };
+    let outcome = outcome::decide(verdict, claimed.attempt, &schedule, single_attempt);
+    Some(Recorded {
+        claimed,
+        sent: Some(sent),
+        outcome,
+    })
 }

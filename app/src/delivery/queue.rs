@@ -10,6 +10,7 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 pub use super::claimed::{Claimed, Destination, DestinationKind, EventPayload};
+use crate::runtime::config::WebhookConfig;
 use crate::runtime::AppState;
 
 /// The channel idle workers in every process LISTEN on.
@@ -17,7 +18,7 @@ pub const CHANNEL: &str = "plugboard_deliveries";
 
 /// Claims a delivery may take beyond its attempts, for attempts whose outcome was never
 /// recorded (a crash mid-send): enough to ride out a restart, never a retry loop.
-const LOST_CLAIM_ALLOWANCE: usize = 2;
+pub const LOST_CLAIM_ALLOWANCE: usize = 2;
 
 #[derive(sqlx::FromRow)]
 struct ClaimRow {
@@ -56,43 +57,47 @@ impl ClaimRow {
     }
 }
 
-/// Queues, in the publishing transaction, one delivery per destination of the company
-/// subscribed to each event's type (`ids[i]` of type `types[i]`, its data's `channel`
-/// `channels[i]`): every enabled webhook endpoint subscribed to the type or to `*`, and every
-/// active connection whose settings subscribe to it (and, for a connection bound to one
-/// conversation channel, only that channel's events), except `origin`, the connection the
-/// events came in through. Each row gets its own `created_at` (the delivery log's paging cursor), even within one batch.
-pub async fn enqueue(
-    tx: &mut PgConnection,
-    company_id: Uuid,
-    ids: &[Uuid],
-    types: &[&str],
-    channels: &[Option<&str>],
-    origin: Option<Uuid>,
-) -> Result<u64, sqlx::Error> {
+/// Newly stored events, as columns: event `i` is `ids[i]` of company `companies[i]`, of type
+/// `types[i]`, its data's `channel` `channels[i]`, come in through connection `origins[i]`.
+pub struct Published<'a> {
+    pub ids: &'a [Uuid],
+    pub companies: &'a [Uuid],
+    pub types: &'a [&'a str],
+    pub channels: &'a [Option<&'a str>],
+    pub origins: &'a [Option<Uuid>],
+}
+
+/// Queues, in the publishing transaction, one delivery per destination of each event's company
+/// subscribed to its type: every enabled webhook endpoint subscribed to the type or to `*`,
+/// and every active connection whose settings subscribe to it (and, for a connection bound to
+/// one conversation channel, only that channel's events), except the connection the event came
+/// in through. Each row gets its own `created_at` (the delivery log's paging cursor), even
+/// within one batch.
+pub async fn enqueue(tx: &mut PgConnection, events: &Published<'_>) -> Result<u64, sqlx::Error> {
     let queued = sqlx::query(
         "INSERT INTO deliveries (id, company_id, destination_kind, endpoint_id, connection_id, event_id, status,
                                  next_attempt_at, created_at)
-         SELECT gen_random_uuid(), $1, dest.kind, dest.endpoint_id, dest.connection_id, ev.id, 'pending', now(),
+         SELECT gen_random_uuid(), ev.company, dest.kind, dest.endpoint_id, dest.connection_id, ev.id, 'pending', now(),
                 clock_timestamp()
-           FROM unnest($2::uuid[], $3::text[], $4::text[]) AS ev(id, type, channel)
+           FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::uuid[]) AS ev(id, company, type, channel, origin)
            JOIN LATERAL (
                 SELECT 'webhook' AS kind, e.id AS endpoint_id, NULL::uuid AS connection_id
                   FROM webhook_endpoints e
-                 WHERE e.company_id = $1 AND e.enabled AND (ev.type = ANY(e.event_types) OR '*' = ANY(e.event_types))
+                 WHERE e.company_id = ev.company AND e.enabled
+                   AND (ev.type = ANY(e.event_types) OR '*' = ANY(e.event_types))
                 UNION ALL
                 SELECT 'connection', NULL, c.id
                   FROM connections c
-                 WHERE c.company_id = $1 AND c.status = 'active' AND c.event_types <> '{}'
+                 WHERE c.company_id = ev.company AND c.status = 'active' AND c.event_types <> '{}'
                    AND ev.type = ANY(c.event_types)
                    AND (c.conversation_channel IS NULL OR c.conversation_channel = ev.channel)
-                   AND c.id IS DISTINCT FROM $5) AS dest ON true",
+                   AND c.id IS DISTINCT FROM ev.origin) AS dest ON true",
     )
-    .bind(company_id)
-    .bind(ids)
-    .bind(types)
-    .bind(channels)
-    .bind(origin)
+    .bind(events.ids)
+    .bind(events.companies)
+    .bind(events.types)
+    .bind(events.channels)
+    .bind(events.origins)
     .execute(&mut *tx)
     .await?
     .rows_affected();
@@ -130,45 +135,134 @@ pub fn announce(state: &AppState) {
     state.announce_deliveries.notify_one();
 }
 
-/// Claims up to `limit` due deliveries: each gets a new claim id, its attempt count goes up, and
-/// its due time moves past the lease. A delivery claimed as often as it may be without an
-/// outcome (its attempts plus [`LOST_CLAIM_ALLOWANCE`]) is failed here instead, so nothing can
-/// be retried forever. Parked deliveries are not in the due index at all.
+/// How a claim is bounded.
+#[derive(Debug, Clone, Copy)]
+pub struct ClaimLimits {
+    /// Deliveries taken at most.
+    pub limit: usize,
+    /// How long a claim holds before another worker may take the delivery over.
+    pub lease: std::time::Duration,
+    /// Attempts the most generous retry policy allows.
+    pub attempts: usize,
+    /// Deliveries of one destination in flight at once, unless its endpoint sets its own.
+    pub max_in_flight: usize,
+}
+
+impl ClaimLimits {
+    /// A claim of up to `limit` deliveries under the installation's settings.
+    pub fn of(config: &WebhookConfig, limit: usize) -> Self {
+        Self {
+            limit,
+            lease: config.lease,
+            // Any destination's policy may allow more attempts than the default schedule.
+            attempts: config
+                .retry_schedule
+                .len()
+                .max(super::RetryPolicy::MAX_ATTEMPTS),
+            max_in_flight: config.max_in_flight,
+        }
+    }
+}
+
+/// Claims serialise on this advisory lock, so each sees the deliveries the previous one put in
+/// flight and no destination goes past its limits, however many processes claim.
+const CLAIM_LOCK: i64 = 0x706c_7567_626f_6172; // "plugboar"
+
+/// Claims due deliveries fairly: it walks every destination with pending deliveries (a loose
+/// index scan) and takes from each, oldest first, only what its room allows (its in-flight
+/// limit less what is in flight, and what its rate limit leaves of the current second); then
+/// the oldest `limit` of those. Each gets a new claim id, its attempt count goes up, and its due
+/// time moves past the lease. A delivery claimed as often as it may be without an outcome (its
+/// attempts plus [`LOST_CLAIM_ALLOWANCE`]) is failed here instead, so nothing can be retried
+/// forever. Parked deliveries are not in the due index at all.
+///
+/// `answered` lists, per destination, this process's deliveries whose answers are in but not yet
+/// recorded: they are no longer in flight, though the table still shows them claimed.
 pub async fn claim(
     pool: &PgPool,
-    limit: usize,
-    lease: std::time::Duration,
-    attempts: usize,
+    limits: ClaimLimits,
+    answered: &[(Uuid, i64)],
 ) -> Result<Vec<Claimed>, sqlx::Error> {
     let claim_id = Uuid::new_v4();
-    let max_claims = attempts + LOST_CLAIM_ALLOWANCE;
+    let max_claims = limits.attempts + LOST_CLAIM_ALLOWANCE;
+    let as_i64 = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+    let mut tx = pool.begin().await?;
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(CLAIM_LOCK)
+        .execute(&mut *tx)
+        .await?;
     let rows: Vec<ClaimRow> = sqlx::query_as(
-        "WITH due AS (
-            SELECT id FROM deliveries
-             WHERE status = 'pending' AND next_attempt_at <= now()
-             ORDER BY next_attempt_at
-             LIMIT $1
+        "WITH RECURSIVE destinations(dest) AS (
+            SELECT (SELECT coalesce(x.endpoint_id, x.connection_id) FROM deliveries x WHERE x.status = 'pending'
+                     ORDER BY coalesce(x.endpoint_id, x.connection_id) LIMIT 1)
+          UNION ALL
+            SELECT (SELECT coalesce(x.endpoint_id, x.connection_id) FROM deliveries x
+                     WHERE x.status = 'pending' AND coalesce(x.endpoint_id, x.connection_id) > d.dest
+                     ORDER BY coalesce(x.endpoint_id, x.connection_id) LIMIT 1)
+              FROM destinations d WHERE d.dest IS NOT NULL),
+         room AS (
+            SELECT d.dest,
+                   least(coalesce(e.max_in_flight, $5)
+                           - (SELECT count(*) FROM deliveries f
+                               WHERE f.status = 'pending' AND f.claim_id IS NOT NULL AND f.next_attempt_at > now()
+                                 AND coalesce(f.endpoint_id, f.connection_id) = d.dest)
+                           + coalesce((SELECT a.n FROM unnest($6::uuid[], $7::bigint[]) AS a(dest, n)
+                                        WHERE a.dest = d.dest), 0),
+                         coalesce(e.rate_limit_per_second
+                                    - (SELECT w.claimed FROM endpoint_rate_windows w
+                                        WHERE w.endpoint_id = d.dest AND w.second = date_trunc('second', now())),
+                                  e.rate_limit_per_second, $1)) AS free
+              FROM destinations d LEFT JOIN webhook_endpoints e ON e.id = d.dest
+             WHERE d.dest IS NOT NULL),
+         candidates AS (
+            SELECT c.id, c.next_attempt_at FROM room r
+             CROSS JOIN LATERAL (
+                SELECT x.id, x.next_attempt_at FROM deliveries x
+                 WHERE x.status = 'pending' AND x.next_attempt_at <= now()
+                   AND coalesce(x.endpoint_id, x.connection_id) = r.dest
+                 ORDER BY x.next_attempt_at LIMIT greatest(r.free, 0)) c
+             ORDER BY c.next_attempt_at LIMIT $1),
+         due AS (
+            SELECT d.id FROM deliveries d
+             WHERE d.id = ANY(ARRAY(SELECT id FROM candidates))
+               AND d.status = 'pending' AND d.next_attempt_at <= now()
              FOR UPDATE SKIP LOCKED),
          given_up AS (
             UPDATE deliveries d
                SET status = 'failed', claim_id = NULL, completed_at = now(),
                    last_error = format('Gave up after %s attempts whose outcome was never recorded.', d.attempts)
-              FROM due
-             WHERE d.id = due.id AND d.attempts >= $4
-            RETURNING d.id)
-         UPDATE deliveries d
-            SET claim_id = $2, attempts = d.attempts + 1, next_attempt_at = now() + make_interval(secs => $3)
-           FROM due, events ev
-          WHERE d.id = due.id AND d.attempts < $4 AND ev.id = d.event_id
-         RETURNING d.id AS delivery_id, d.company_id, d.destination_kind, d.endpoint_id, d.connection_id, d.attempts,
-                   ev.id AS event_id, ev.event_type, ev.data, ev.created_at AS event_created_at",
+             WHERE d.id = ANY(ARRAY(SELECT id FROM due)) AND d.attempts >= $4
+            RETURNING d.id),
+         claimed AS (
+            UPDATE deliveries d
+               SET claim_id = $2, attempts = d.attempts + 1, next_attempt_at = now() + make_interval(secs => $3)
+              FROM events ev
+             WHERE d.id = ANY(ARRAY(SELECT id FROM due)) AND d.attempts < $4 AND ev.id = d.event_id
+            RETURNING d.id AS delivery_id, d.company_id, d.destination_kind, d.endpoint_id, d.connection_id, d.attempts,
+                      ev.id AS event_id, ev.event_type, ev.data, ev.created_at AS event_created_at),
+         counted AS (
+            INSERT INTO endpoint_rate_windows (endpoint_id, second, claimed)
+            SELECT c.endpoint_id, date_trunc('second', now()), count(*)
+              FROM claimed c JOIN webhook_endpoints e ON e.id = c.endpoint_id
+             WHERE e.rate_limit_per_second IS NOT NULL
+             GROUP BY c.endpoint_id
+            ON CONFLICT (endpoint_id) DO UPDATE
+               SET claimed = CASE WHEN endpoint_rate_windows.second = EXCLUDED.second
+                                  THEN endpoint_rate_windows.claimed + EXCLUDED.claimed
+                                  ELSE EXCLUDED.claimed END,
+                   second = EXCLUDED.second)
+         SELECT * FROM claimed",
     )
-    .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+    .bind(as_i64(limits.limit))
     .bind(claim_id)
-    .bind(lease.as_secs_f64())
+    .bind(limits.lease.as_secs_f64())
     .bind(i32::try_from(max_claims).unwrap_or(i32::MAX))
-    .fetch_all(pool)
+    .bind(as_i64(limits.max_in_flight))
+    .bind(answered.iter().map(|a| a.0).collect::<Vec<_>>())
+    .bind(answered.iter().map(|a| a.1).collect::<Vec<_>>())
+    .fetch_all(&mut *tx)
     .await?;
+    tx.commit().await?;
     Ok(rows
         .into_iter()
         .filter_map(|row| row.claimed(claim_id))

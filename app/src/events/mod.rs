@@ -9,9 +9,13 @@ use crate::client::ApiClient;
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
+pub mod group_commit;
+#[cfg(feature = "ssr")]
 pub mod publish;
 #[cfg(feature = "ssr")]
 pub mod registry;
+#[cfg(feature = "ssr")]
+pub mod store;
 
 /// Largest `data` payload, serialised, in bytes.
 pub const MAX_PAYLOAD_BYTES: usize = 256 * 1024;
@@ -68,7 +72,7 @@ pub async fn publish_event(
     published.pop().ok_or(AppError::Internal)
 }
 
-/// Publishes up to 1,000 events in one transaction; the ids come back in the same order.
+/// Publishes up to 1,000 events, stored together; the ids come back in the same order.
 /// Each event follows the rules of `publish`; errors name the event, e.g. `events[3].data`.
 #[server(prefix = "/api/v1/events", endpoint = "publish_batch", input = server_fn::codec::Json, client = ApiClient,
          input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]

@@ -1,13 +1,11 @@
-//! Publishing: check the events, then store them, their idempotency keys and their webhook
-//! deliveries in one transaction before answering. A single publish is a batch of one.
-
-use std::collections::HashMap;
+//! Publishing: check the events, then have them stored with their idempotency keys and
+//! deliveries ([`super::store`], several publishes to a transaction by
+//! [`super::group_commit`]) before answering. A single publish is a batch of one.
 
 use uuid::Uuid;
 
-use super::{registry, EventInput, PublishedEvent, MAX_BATCH, MAX_PAYLOAD_BYTES};
+use super::{registry, store, EventInput, PublishedEvent, MAX_BATCH, MAX_PAYLOAD_BYTES};
 use crate::auth::access::Caller;
-use crate::delivery::queue;
 use crate::error::AppError;
 use crate::runtime::AppState;
 
@@ -127,103 +125,8 @@ pub async fn publish_for(
             }
         }
     }
-    let mut ids: Vec<Uuid> = events.iter().map(|_| Uuid::new_v4()).collect();
-    // Within a batch, a repeated key takes the first event's id.
-    let mut first_with_key: HashMap<&str, usize> = HashMap::new();
-    let mut is_new = vec![true; events.len()];
-    for (i, event) in events.iter().enumerate() {
-        if let Some(key) = event.idempotency_key.as_deref() {
-            if let Some(&first) = first_with_key.get(key) {
-                ids[i] = ids[first];
-                is_new[i] = false;
-            } else {
-                first_with_key.insert(key, i);
-            }
-        }
-    }
-    let mut tx = state.pool.begin().await?;
-    if !first_with_key.is_empty() {
-        let keys: Vec<&str> = first_with_key.keys().copied().collect();
-        let key_ids: Vec<Uuid> = keys.iter().map(|k| ids[first_with_key[k]]).collect();
-        // Keys seen in the last 24 hours keep their event; older ones are taken over. A
-        // concurrent publish with the same key waits here for ours to commit.
-        let claimed: Vec<String> = sqlx::query_scalar(
-            "INSERT INTO event_idempotency_keys (company_id, key, event_id)
-             SELECT $1, k, id FROM unnest($2::text[], $3::uuid[]) AS t(k, id)
-             ON CONFLICT (company_id, key) DO UPDATE SET event_id = EXCLUDED.event_id, created_at = now()
-               WHERE event_idempotency_keys.created_at < now() - interval '24 hours'
-             RETURNING key",
-        )
-        .bind(company_id)
-        .bind(&keys)
-        .bind(&key_ids)
-        .fetch_all(&mut *tx)
-        .await?;
-        let taken: Vec<&str> = keys
-            .iter()
-            .copied()
-            .filter(|k| !claimed.iter().any(|c| c == k))
-            .collect();
-        if !taken.is_empty() {
-            #[derive(sqlx::FromRow)]
-            struct Earlier {
-                key: String,
-                event_id: Uuid,
-            }
-            let earlier: Vec<Earlier> = sqlx::query_as(
-                "SELECT key, event_id FROM event_idempotency_keys WHERE company_id = $1 AND key = ANY($2)",
-            )
-            .bind(company_id)
-            .bind(&taken)
-            .fetch_all(&mut *tx)
-            .await?;
-            let earlier: HashMap<String, Uuid> =
-                earlier.into_iter().map(|e| (e.key, e.event_id)).collect();
-            for (i, event) in events.iter().enumerate() {
-                if let Some(id) = event.idempotency_key.as_ref().and_then(|k| earlier.get(k)) {
-                    ids[i] = *id;
-                    is_new[i] = false;
-                }
-            }
-        }
-    }
-    let fresh: Vec<usize> = (0..events.len()).filter(|i| is_new[*i]).collect();
-    if !fresh.is_empty() {
-        let new_ids: Vec<Uuid> = fresh.iter().map(|i| ids[*i]).collect();
-        let types: Vec<&str> = fresh
-            .iter()
-            .map(|i| events[*i].event_type.as_str())
-            .collect();
-        let data: Vec<&serde_json::Value> = fresh.iter().map(|i| &events[*i].data).collect();
-        let keys: Vec<Option<&str>> = fresh
-            .iter()
-            .map(|i| events[*i].idempotency_key.as_deref())
-            .collect();
-        sqlx::query(
-            "INSERT INTO events (id, company_id, event_type, data, idempotency_key, api_key_id)
-             SELECT id, $1, t, d, k, $6 FROM unnest($2::uuid[], $3::text[], $4::jsonb[], $5::text[]) AS e(id, t, d, k)",
-        )
-        .bind(company_id)
-        .bind(&new_ids)
-        .bind(&types)
-        .bind(&data)
-        .bind(&keys)
-        .bind(api_key_id)
-        .execute(&mut *tx)
-        .await?;
-        let channels: Vec<Option<&str>> = data
-            .iter()
-            .map(|d| d.get("channel").and_then(serde_json::Value::as_str))
-            .collect();
-        let queued =
-            queue::enqueue(&mut tx, company_id, &new_ids, &types, &channels, origin).await?;
-        tx.commit().await?;
-        if queued > 0 {
-            queue::announce(state);
-        }
-    } else {
-        tx.rollback().await?;
-    }
+    let publish = store::Publish::new(company_id, api_key_id, origin, events);
+    let ids = state.publishing.publish(publish).await?;
     Ok(ids
         .into_iter()
         .map(|id| PublishedEvent { id: public_id(id) })

@@ -276,8 +276,24 @@ fn responses(op: &Operation) -> utoipa::openapi::Responses {
         )
         .header("Retry-After", integer())
         .build();
-    responses
+    responses = responses
         .response("429", too_many)
-        .response("500", error("Something went wrong on our side."))
-        .build()
+        .response("500", error("Something went wrong on our side."));
+    if op.path.starts_with("/api/v1/events/publish") {
+        let busy = ResponseBuilder::new()
+            .description(
+                "More publishes are waiting to be stored than Plugboard takes on; nothing was \
+                 stored. Retry after `Retry-After` seconds.",
+            )
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name(ErrorBody::name())))
+                    .build(),
+            )
+            .header("Retry-After", integer())
+            .build();
+        responses = responses.response("503", busy);
+    }
+    responses.build()
 }

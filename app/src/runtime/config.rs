@@ -22,6 +22,7 @@ pub struct Config {
     /// How often API keys' "last used" times are written.
     pub key_usage_flush_every: Duration,
     pub webhooks: WebhookConfig,
+    pub publishing: PublishConfig,
     /// `PLUGBOARD_CONVERSATION_URL`: the host product's page for a conversation, with
     /// `{conversation_id}` in it; notifications link there ("View conversation").
     pub conversation_url: Option<String>,
@@ -68,8 +69,11 @@ pub struct WebhookConfig {
     pub allow_private: bool,
     /// Worker tasks per process; each sends one claimed batch at a time, concurrently.
     pub workers: usize,
-    /// Deliveries one worker claims at once.
+    /// Deliveries one worker claims at once; `workers` x `batch_size` may be in flight.
     pub batch_size: usize,
+    /// `PLUGBOARD_DESTINATION_MAX_IN_FLIGHT`: deliveries of one destination in flight at once
+    /// (an endpoint may set its own), so a slow or flooded one cannot hold every worker.
+    pub max_in_flight: usize,
     /// Wait before attempt n+1 is `retry_schedule[n]`; its length is the number of attempts.
     pub retry_schedule: Vec<Duration>,
     /// Disable an endpoint after this many failed deliveries in a row.
@@ -88,10 +92,31 @@ impl Default for WebhookConfig {
             allow_private: false,
             workers: 4,
             batch_size: 200,
+            max_in_flight: 200,
             retry_schedule: vec![secs(0), secs(30), secs(120), secs(600), secs(1800)],
             auto_disable_after: 5,
             lease: secs(120),
             retention: secs(30 * 24 * 60 * 60),
+        }
+    }
+}
+
+/// How publishes are stored: concurrent ones share a transaction ([`crate::events::group_commit`]).
+#[derive(Debug, Clone, Copy)]
+pub struct PublishConfig {
+    /// `PLUGBOARD_PUBLISH_COMMITTERS`: transactions storing publishes at once, each on its own
+    /// database connection.
+    pub committers: usize,
+    /// `PLUGBOARD_PUBLISH_QUEUE_LIMIT`: publish requests that may wait to be stored; past it a
+    /// publish is refused at once (503 with `Retry-After`) instead of queueing for seconds.
+    pub queue_limit: usize,
+}
+
+impl Default for PublishConfig {
+    fn default() -> Self {
+        Self {
+            committers: 2,
+            queue_limit: 4_096,
         }
     }
 }
@@ -137,6 +162,7 @@ impl Config {
                 allow_private: true,
                 ..WebhookConfig::default()
             },
+            publishing: PublishConfig::default(),
             conversation_url: None,
             daily_summary_every: Duration::from_secs(60),
             email: EmailConfig {

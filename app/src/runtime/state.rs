@@ -12,6 +12,7 @@ use crate::auth::key_cache::KeyCache;
 use crate::auth::key_usage::KeyUsage;
 use crate::auth::rate_limit::RateLimits;
 use crate::error::AppError;
+use crate::events::group_commit::GroupCommit;
 use crate::integrations::catalogue::Catalogue;
 use crate::webhooks::url_guard::GuardedResolver;
 
@@ -37,6 +38,8 @@ pub struct AppState {
     pub deliveries_ready: Arc<tokio::sync::Notify>,
     /// Asks this process's announcer to NOTIFY other processes of queued deliveries.
     pub announce_deliveries: Arc<tokio::sync::Notify>,
+    /// Where publishes wait to be stored, several to a transaction.
+    pub publishing: Arc<GroupCommit>,
     /// The SMTP relay email forwards go through, when `PLUGBOARD_SMTP_URL` is set.
     pub mailer: Option<Arc<Mailer>>,
 }
@@ -87,12 +90,20 @@ impl AppState {
                 .ok()
                 .map(Arc::new)
         });
+        let deliveries_ready = Arc::new(tokio::sync::Notify::new());
+        let announce_deliveries = Arc::new(tokio::sync::Notify::new());
+        let publishing = GroupCommit::new(
+            pool.clone(),
+            config.publishing,
+            vec![deliveries_ready.clone(), announce_deliveries.clone()],
+        );
         Ok(Self {
             mailer,
+            publishing: Arc::new(publishing),
             access: Arc::new(access),
             webhook_http,
-            deliveries_ready: Arc::new(tokio::sync::Notify::new()),
-            announce_deliveries: Arc::new(tokio::sync::Notify::new()),
+            deliveries_ready,
+            announce_deliveries,
             pool,
             config: Arc::new(config),
             http,

@@ -1,5 +1,5 @@
 //! An endpoint's settings as sent, checked: URL (through the guard), description, event types
-//! from the registry, custom headers, timeout, retry policy.
+//! from the registry, custom headers, timeout, retry policy, delivery limits.
 
 use std::collections::BTreeMap;
 
@@ -31,6 +31,8 @@ pub struct EndpointInput {
     pub headers: Option<BTreeMap<String, String>>,
     pub timeout_secs: Option<u32>,
     pub retry_policy: Option<RetryPolicy>,
+    pub max_in_flight: Option<u32>,
+    pub rate_limit_per_second: Option<u32>,
     pub enabled: Option<bool>,
 }
 
@@ -44,6 +46,10 @@ pub struct CheckedEndpoint {
     pub timeout_secs: i32,
     /// None retries on the installation's schedule.
     pub retry_policy: Option<RetryPolicy>,
+    /// None takes the installation's limit.
+    pub max_in_flight: Option<i32>,
+    /// None is no limit.
+    pub rate_limit_per_second: Option<i32>,
     pub enabled: bool,
 }
 
@@ -99,6 +105,18 @@ pub async fn validate(
     if let Some(policy) = &input.retry_policy {
         policy.check()?;
     }
+    let max_in_flight = in_range(
+        input.max_in_flight,
+        "max_in_flight",
+        1..=1000,
+        "Deliveries in flight at once are 1 to 1,000.",
+    )?;
+    let rate_limit_per_second = in_range(
+        input.rate_limit_per_second,
+        "rate_limit_per_second",
+        1..=100_000,
+        "The rate limit is 1 to 100,000 deliveries a second.",
+    )?;
     Ok(CheckedEndpoint {
         url: url.to_string(),
         description,
@@ -106,8 +124,24 @@ pub async fn validate(
         headers: input.headers,
         timeout_secs: timeout_secs as i32,
         retry_policy: input.retry_policy,
+        max_in_flight,
+        rate_limit_per_second,
         enabled: input.enabled.unwrap_or(true),
     })
+}
+
+/// An optional limit, checked against `range` and named `field` when outside it.
+fn in_range(
+    value: Option<u32>,
+    field: &str,
+    range: std::ops::RangeInclusive<u32>,
+    message: &str,
+) -> Result<Option<i32>, AppError> {
+    match value {
+        None => Ok(None),
+        Some(n) if range.contains(&n) => Ok(i32::try_from(n).ok()),
+        Some(_) => Err(AppError::bad_request(field, message)),
+    }
 }
 
 fn check_headers(headers: &BTreeMap<String, String>) -> Result<(), AppError> {

@@ -21,7 +21,8 @@ pub fn not_found() -> AppError {
 }
 
 const SELECT_VIEW: &str =
-    "SELECT id, url, description, event_types, header_names, timeout_secs, retry_policy, enabled, disabled_reason,
+    "SELECT id, url, description, event_types, header_names, timeout_secs, retry_policy, max_in_flight,
+        rate_limit_per_second, enabled, disabled_reason,
         failed_attempts_in_row, last_attempt_at, last_status_code,
         CASE WHEN previous_secret_until > now() THEN previous_secret_until END AS previous_secret_until,
         created_at
@@ -36,6 +37,8 @@ struct ViewRow {
     header_names: Vec<String>,
     timeout_secs: i32,
     retry_policy: Option<sqlx::types::Json<RetryPolicy>>,
+    max_in_flight: Option<i32>,
+    rate_limit_per_second: Option<i32>,
     enabled: bool,
     disabled_reason: Option<String>,
     failed_attempts_in_row: i32,
@@ -65,6 +68,14 @@ fn view(state: &AppState, row: ViewRow) -> WebhookEndpointView {
             retry_policy.as_ref(),
             &state.config.webhooks.retry_schedule,
         ),
+        max_in_flight: row.max_in_flight.and_then(|n| u32::try_from(n).ok()),
+        max_in_flight_in_force: row
+            .max_in_flight
+            .and_then(|n| u32::try_from(n).ok())
+            .unwrap_or(state.config.webhooks.max_in_flight as u32),
+        rate_limit_per_second: row
+            .rate_limit_per_second
+            .and_then(|n| u32::try_from(n).ok()),
         enabled: row.enabled,
         status,
         disabled_reason: row.disabled_reason,
@@ -118,8 +129,9 @@ pub async fn create(
     let mut tx = state.pool.begin().await?;
     sqlx::query(
         "INSERT INTO webhook_endpoints (id, company_id, url, description, event_types, header_names, sealed_headers,
-                                        timeout_secs, enabled, secret, retry_policy)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                                        timeout_secs, enabled, secret, retry_policy, max_in_flight,
+                                        rate_limit_per_second)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
     )
     .bind(id)
     .bind(company_id)
@@ -132,6 +144,8 @@ pub async fn create(
     .bind(new.enabled)
     .bind(sealed)
     .bind(new.retry_policy.map(sqlx::types::Json))
+    .bind(new.max_in_flight)
+    .bind(new.rate_limit_per_second)
     .execute(&mut *tx)
     .await?;
     let change = Change::new(AuditAction::WebhookCreated, id, &new.url).with_details(
@@ -161,7 +175,7 @@ pub async fn update(
     let mut tx = state.pool.begin().await?;
     found(sqlx::query(
         "UPDATE webhook_endpoints SET url = $3, description = $4, event_types = $5, timeout_secs = $6,
-                enabled = $7, retry_policy = $11,
+                enabled = $7, retry_policy = $11, max_in_flight = $12, rate_limit_per_second = $13,
                 header_names = CASE WHEN $8 THEN $9 ELSE header_names END,
                 sealed_headers = CASE WHEN $8 THEN $10 ELSE sealed_headers END,
                 disabled_reason = CASE WHEN $7 THEN NULL ELSE disabled_reason END,
@@ -181,6 +195,8 @@ pub async fn update(
     .bind(&header_names)
     .bind(sealed_headers)
     .bind(new.retry_policy.map(sqlx::types::Json))
+    .bind(new.max_in_flight)
+    .bind(new.rate_limit_per_second)
     .execute(&mut *tx)
     .await?, NOT_FOUND)?;
     // Which settings changed, never the header values themselves.
@@ -200,6 +216,12 @@ pub async fn update(
     }
     if before.retry_policy != new.retry_policy {
         changed.push("retry_policy");
+    }
+    let limit = |n: Option<u32>| n.and_then(|n| i32::try_from(n).ok());
+    if limit(before.max_in_flight) != new.max_in_flight
+        || limit(before.rate_limit_per_second) != new.rate_limit_per_second
+    {
+        changed.push("limits");
     }
     if before.timeout_secs as i32 != new.timeout_secs || before.description != new.description {
         changed.push("settings");

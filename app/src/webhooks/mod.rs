@@ -48,7 +48,9 @@ pub async fn list_webhooks() -> Result<Vec<WebhookEndpointView>, AppError> {
 
 /// Registers an endpoint and returns it with its new signing secret. `event_types` lists
 /// registered types or `*`; `timeout_secs` is 1 to 30 (default 15); without `retry_policy`
-/// failed deliveries retry on the installation's schedule.
+/// failed deliveries retry on the installation's schedule. `max_in_flight` (1 to 1,000) bounds
+/// its deliveries sent at once (default: the installation's, 200); `rate_limit_per_second`
+/// (1 to 100,000) bounds how many start each second (default: none).
 #[server(prefix = "/api/v1/webhooks", endpoint = "create", input = server_fn::codec::Json, client = ApiClient,
          input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn create_webhook(
@@ -58,6 +60,8 @@ pub async fn create_webhook(
     headers: Option<BTreeMap<String, String>>,
     timeout_secs: Option<u32>,
     retry_policy: Option<crate::delivery::RetryPolicy>,
+    max_in_flight: Option<u32>,
+    rate_limit_per_second: Option<u32>,
     enabled: Option<bool>,
 ) -> Result<EndpointWithSecret, AppError> {
     let caller = crate::auth::access::require(crate::auth::scope::Scope::WebhooksWrite).await?;
@@ -69,6 +73,8 @@ pub async fn create_webhook(
         headers,
         timeout_secs,
         retry_policy,
+        max_in_flight,
+        rate_limit_per_second,
         enabled,
     };
     let checked = endpoint_input::validate(&state, caller.company_id, input).await?;
@@ -105,7 +111,8 @@ pub async fn get_webhook_secrets(id: Uuid) -> Result<EndpointSecrets, AppError> 
     secrets::secrets(&crate::runtime::app_state()?, caller.company_id, id).await
 }
 
-/// Replaces an endpoint's settings (without `retry_policy`, the installation's schedule);
+/// Replaces an endpoint's settings (without `retry_policy`, the installation's schedule;
+/// without `max_in_flight` or `rate_limit_per_second`, the installation's limit and none);
 /// without `headers` the custom headers stay as they are.
 /// Enabling a disabled endpoint clears its failure counts.
 #[server(prefix = "/api/v1/webhooks", endpoint = "update", input = server_fn::codec::Json, client = ApiClient,
@@ -118,6 +125,8 @@ pub async fn update_webhook(
     headers: Option<BTreeMap<String, String>>,
     timeout_secs: Option<u32>,
     retry_policy: Option<crate::delivery::RetryPolicy>,
+    max_in_flight: Option<u32>,
+    rate_limit_per_second: Option<u32>,
     enabled: Option<bool>,
 ) -> Result<WebhookEndpointView, AppError> {
     let caller = crate::auth::access::require(crate::auth::scope::Scope::WebhooksWrite).await?;
@@ -129,6 +138,8 @@ pub async fn update_webhook(
         headers,
         timeout_secs,
         retry_policy,
+        max_in_flight,
+        rate_limit_per_second,
         enabled,
     };
     let checked = endpoint_input::validate(&state, caller.company_id, input).await?;

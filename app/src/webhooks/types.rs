@@ -31,6 +31,12 @@ pub struct WebhookEndpointView {
     pub retry_policy: Option<crate::delivery::RetryPolicy>,
     /// The waits before each retry, in seconds, under the policy in force.
     pub retry_waits_secs: Vec<u64>,
+    /// Its own limit on deliveries in flight at once; null takes the installation's.
+    pub max_in_flight: Option<u32>,
+    /// The limit on deliveries in flight at once in force.
+    pub max_in_flight_in_force: u32,
+    /// Deliveries started per second at most; null is no limit.
+    pub rate_limit_per_second: Option<u32>,
     pub enabled: bool,
     pub status: EndpointStatus,
     /// Why it was disabled automatically (410 Gone, or too many failed deliveries).

@@ -4,10 +4,28 @@ use std::num::NonZeroU32;
 use std::time::Duration;
 
 use app::auth::rate_limit::RateLimitConfig;
-use app::runtime::config::WebhookConfig;
+use app::runtime::config::{PublishConfig, WebhookConfig};
 
 use super::env::{env_var, flag, number};
 use crate::error::ServerError;
+
+pub fn publish_config() -> Result<PublishConfig, ServerError> {
+    let defaults = PublishConfig::default();
+    Ok(PublishConfig {
+        committers: number(
+            "PLUGBOARD_PUBLISH_COMMITTERS",
+            defaults.committers as u64,
+            1,
+            32,
+        )? as usize,
+        queue_limit: number(
+            "PLUGBOARD_PUBLISH_QUEUE_LIMIT",
+            defaults.queue_limit as u64,
+            1,
+            1_000_000,
+        )? as usize,
+    })
+}
 
 pub fn webhook_config() -> Result<WebhookConfig, ServerError> {
     let defaults = WebhookConfig::default();
@@ -46,6 +64,12 @@ pub fn webhook_config() -> Result<WebhookConfig, ServerError> {
         batch_size: number(
             "PLUGBOARD_WEBHOOK_BATCH_SIZE",
             defaults.batch_size as u64,
+            1,
+            1000,
+        )? as usize,
+        max_in_flight: number(
+            "PLUGBOARD_DESTINATION_MAX_IN_FLIGHT",
+            defaults.max_in_flight as u64,
             1,
             1000,
         )? as usize,

@@ -119,10 +119,8 @@ async fn whatsapp_replies_reach_the_customer_and_a_template_reopens_the_window(p
         .publish("message.sent", reply("15551234567", "Anything else?"))
         .await;
     admin.newest_action(&id, |d| d["status"] == "parked").await;
-    let card = admin
-        .get_json(&format!("/api/v1/integrations/get?id={id}"))
-        .await;
-    assert_eq!(card["status"], "error");
+    // The connection's health is recorded just after the delivery's outcome.
+    let card = admin.connection_with_status(&id, "error").await;
     assert!(card["error_message"]
         .as_str()
         .unwrap()

@@ -97,10 +97,11 @@ async fn every_acknowledged_event_is_delivered_across_a_sigkill(pool: PgPool) {
         .unwrap();
     assert_eq!(res.status(), 200);
 
-    // A burst of single publishes, eight at a time; the ids of acknowledged ones are kept.
+    // A burst of single publishes, sixteen at a time (so they are committed in groups); the
+    // ids of acknowledged ones are kept.
     let acknowledged = Arc::new(Mutex::new(Vec::<String>::new()));
     let mut publishers = Vec::new();
-    for lane in 0..8 {
+    for lane in 0..16 {
         let (client, base, key, acknowledged) = (
             client.clone(),
             base.clone(),
@@ -147,6 +148,17 @@ async fn every_acknowledged_event_is_delivered_across_a_sigkill(pool: PgPool) {
         "the kill came after every delivery; the test proves nothing ({} acknowledged, {} delivered)",
         acknowledged.len(),
         before_restart.len()
+    );
+
+    // Group commit was at work: the stored events share transactions.
+    let (events, transactions): (i64, i64) =
+        sqlx::query_as("SELECT count(*), count(DISTINCT xmin::text) FROM events")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert!(
+        transactions < events,
+        "{events} events in {transactions} transactions: no publishes were grouped"
     );
 
     let caught_before: HashSet<String> = caught_ids(&zapier).await;

@@ -93,10 +93,13 @@ async fn a_delivery_queued_for_an_endpoint_switched_off_since_is_parked_not_sent
         .await
         .unwrap();
     let config = &app.state.config.webhooks;
-    let claimed =
-        app::delivery::queue::claim(&app.pool, 10, config.lease, config.retry_schedule.len())
-            .await
-            .unwrap();
+    let claimed = app::delivery::queue::claim(
+        &app.pool,
+        app::delivery::queue::ClaimLimits::of(config, 10),
+        &[],
+    )
+    .await
+    .unwrap();
     let results = app::delivery::dispatch::deliver(&app.state, claimed, false)
         .await
         .unwrap();

@@ -129,10 +129,14 @@ async fn a_nul_byte_in_one_answer_loses_no_outcome_in_its_batch(pool: PgPool) {
 async fn a_delivery_claimed_without_outcomes_is_given_up_not_retried_forever(pool: PgPool) {
     let (app, admin, receiver) = without_worker(pool).await;
     admin.publish("message.sent", json!({})).await;
-    // As if every claim so far had died before recording (a poison row, or crashes).
+    // As if every claim so far had died before recording (a poison row, or crashes): as many
+    // claims as the worker allows (the most generous policy's attempts, and two lost ones).
+    let limits = app::delivery::queue::ClaimLimits::of(&app.state.config.webhooks, 10);
+    let max_claims = limits.attempts + app::delivery::queue::LOST_CLAIM_ALLOWANCE;
     sqlx::query(
-        "UPDATE deliveries SET attempts = 7, next_attempt_at = now() - interval '1 minute'",
+        "UPDATE deliveries SET attempts = $1, next_attempt_at = now() - interval '1 minute'",
     )
+    .bind(max_claims as i32)
     .execute(&app.pool)
     .await
     .unwrap();

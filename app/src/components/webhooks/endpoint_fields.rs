@@ -22,6 +22,8 @@ pub struct Draft {
     pub headers: BTreeMap<String, String>,
     pub timeout_secs: u32,
     pub retry_policy: Option<RetryPolicy>,
+    pub max_in_flight: Option<u32>,
+    pub rate_limit_per_second: Option<u32>,
     pub enabled: bool,
 }
 
@@ -34,6 +36,8 @@ pub struct EndpointForm {
     headers: HeaderRows,
     timeout: RwSignal<String>,
     retries: RetryPolicyForm,
+    max_in_flight: RwSignal<String>,
+    rate_limit: RwSignal<String>,
     enabled: RwSignal<bool>,
 }
 
@@ -56,6 +60,8 @@ impl EndpointForm {
             headers: HeaderRows::new(&names),
             timeout: RwSignal::new(from.map_or(DEFAULT_TIMEOUT, |e| e.timeout_secs).to_string()),
             retries: RetryPolicyForm::new(from.and_then(|e| e.retry_policy)),
+            max_in_flight: RwSignal::new(number_text(from.and_then(|e| e.max_in_flight))),
+            rate_limit: RwSignal::new(number_text(from.and_then(|e| e.rate_limit_per_second))),
             enabled: RwSignal::new(from.is_none_or(|e| e.enabled)),
         }
     }
@@ -81,9 +87,21 @@ impl EndpointForm {
             // Not a number: 0, which the server refuses with the allowed range.
             timeout_secs: self.timeout.get_untracked().trim().parse().unwrap_or(0),
             retry_policy: self.retries.policy(),
+            max_in_flight: optional_number(self.max_in_flight.get_untracked()),
+            rate_limit_per_second: optional_number(self.rate_limit.get_untracked()),
             enabled: self.enabled.get_untracked(),
         }
     }
+}
+
+fn number_text(n: Option<u32>) -> String {
+    n.map(|n| n.to_string()).unwrap_or_default()
+}
+
+/// Blank is None (the default); not a number is 0, which the server refuses with the range.
+fn optional_number(text: String) -> Option<u32> {
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.parse().unwrap_or(0))
 }
 
 /// The fields of the add/edit dialog; `error` is the last save's.
@@ -96,6 +114,8 @@ pub fn EndpointFields(
     let fe = move |field: &'static str| Signal::derive(move || field_error(error.get(), field));
     let events_error = fe("event_types");
     let timeout_error = fe("timeout_secs");
+    let in_flight_error = fe("max_in_flight");
+    let rate_error = fe("rate_limit_per_second");
     let all = move || form.all();
     let checkbox = move |name: String, description: String| {
         let is_all = name == ALL_EVENTS;
@@ -151,6 +171,24 @@ pub fn EndpointFields(
                     <span>"Enabled"</span>
                 </label>
                 <p class="field-hint" id="webhook-enabled-hint">"While disabled, no events are sent to it."</p>
+            </div>
+        </div>
+        <div class="wh-field-pair">
+            <div class="field" class:field-invalid=move || in_flight_error.get().is_some()>
+                <label for="webhook-max-in-flight">"Sent at once (optional)"</label>
+                <input id="webhook-max-in-flight" type="number" min="1" max="1000" step="1" inputmode="numeric"
+                    placeholder="Default"
+                    aria-describedby="webhook-max-in-flight-hint webhook-max-in-flight-error" bind:value=form.max_in_flight/>
+                <p class="field-hint" id="webhook-max-in-flight-hint">"Deliveries in flight to it at once, 1 to 1,000; blank takes the installation's default."</p>
+                <p class="field-error" id="webhook-max-in-flight-error" role="alert">{move || in_flight_error.get()}</p>
+            </div>
+            <div class="field" class:field-invalid=move || rate_error.get().is_some()>
+                <label for="webhook-rate-limit">"Rate limit per second (optional)"</label>
+                <input id="webhook-rate-limit" type="number" min="1" max="100000" step="1" inputmode="numeric"
+                    placeholder="No limit"
+                    aria-describedby="webhook-rate-limit-hint webhook-rate-limit-error" bind:value=form.rate_limit/>
+                <p class="field-hint" id="webhook-rate-limit-hint">"Deliveries started each second; the rest wait their turn."</p>
+                <p class="field-error" id="webhook-rate-limit-error" role="alert">{move || rate_error.get()}</p>
             </div>
         </div>
         <RetryPolicyFields form=form.retries id="webhook-retries" error/>

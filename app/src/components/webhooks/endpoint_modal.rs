@@ -10,12 +10,14 @@ use crate::webhooks::{
     create_webhook, get_webhook_secrets, update_webhook, EndpointWithSecret, WebhookEndpointView,
 };
 
-const FIELDS: [&str; 7] = [
+const FIELDS: [&str; 9] = [
     "url",
     "description",
     "event_types",
     "headers",
     "timeout_secs",
+    "max_in_flight",
+    "rate_limit_per_second",
     RETRY_FIELDS[0],
     RETRY_FIELDS[1],
 ];
@@ -69,6 +71,8 @@ pub fn EndpointModal(
                     headers,
                     timeout,
                     d.retry_policy,
+                    d.max_in_flight,
+                    d.rate_limit_per_second,
                     enabled,
                 )
                 .await
@@ -81,6 +85,8 @@ pub fn EndpointModal(
                     headers,
                     timeout,
                     d.retry_policy,
+                    d.max_in_flight,
+                    d.rate_limit_per_second,
                     enabled,
                 )
                 .await

@@ -12,8 +12,17 @@ use processes::{start_plugboard, start_receiver, wait_healthy};
 use serde_json::{json, Value};
 use server::embedded_pg::EmbeddedPostgres;
 
+mod noisy;
 mod processes;
+mod single;
 mod slack;
+
+/// The scenarios to run: those named on the command line (`single`, `batches`, `latency`,
+/// `noisy`, `slack`), or all of them.
+fn runs(scenario: &str) -> bool {
+    let named: Vec<String> = std::env::args().skip(1).collect();
+    named.is_empty() || named.iter().any(|n| n == scenario)
+}
 
 /// When each delivery (event id, plus the endpoint for fan-out) first arrived.
 pub type Arrivals = Arc<Mutex<HashMap<String, Instant>>>;
@@ -69,54 +78,68 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .port();
     let base = format!("http://127.0.0.1:{port}");
     let slack_api = slack::SlackContract::start()?;
-    let mut plugboard = start_plugboard(&database_url, port, &slack_api.env())?;
+    let plugboard = start_plugboard(&database_url, port, &slack_api.env())?;
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(64)
         .build()?;
     wait_healthy(&http, &base).await?;
 
-    let (company_id, _) = app::company::service::create_admin_in_company(
-        &pool,
-        "Bench",
-        "bench@bench.test",
-        "bench password 1".into(),
-    )
-    .await?;
-    let new_key = app::api_keys::service::NewKey::validate(
-        "bench",
-        vec![app::auth::scope::Scope::All],
-        None,
-    )?;
-    let key = app::api_keys::service::create(
-        &pool,
-        company_id,
-        &app::audit::service::Actor::command_line(),
-        new_key,
-    )
-    .await?
-    .secret;
-    let client = Api { http, base, key };
+    let client = Api {
+        http,
+        base,
+        key: String::new(),
+    };
+    let client = company_api(&pool, &client, "Bench", "bench@bench.test").await?;
 
-    let one = client
-        .add_endpoints(&format!("{receiver_url}/one"), 1)
-        .await?;
-    let (published, rate, delivered) = throughput(&client, &arrivals, 30_000, 1).await?;
-    println!("1 endpoint:   published {published} events at {rate:.0} events/s (batches of 500); {delivered:.0} deliveries/s end to end");
-    client.delete_endpoints(&one).await?;
+    if runs("single") {
+        let one = client
+            .add_endpoints(&format!("{receiver_url}/single"), 1)
+            .await?;
+        single::throughput(&client, &pool, &arrivals, 20_000, 64).await?;
+        client.delete_endpoints(&one).await?;
+    }
 
-    let ten = client
-        .add_endpoints(&format!("{receiver_url}/ten"), 10)
-        .await?;
-    let (published, rate, delivered) = throughput(&client, &arrivals, 6_000, 10).await?;
-    println!("10 endpoints: published {published} events at {rate:.0} events/s; {delivered:.0} deliveries/s end to end");
-    client.delete_endpoints(&ten).await?;
+    if runs("batches") {
+        let one = client
+            .add_endpoints(&format!("{receiver_url}/one"), 1)
+            .await?;
+        let (published, rate, delivered) = throughput(&client, &arrivals, 30_000, 1).await?;
+        println!("1 endpoint:   published {published} events at {rate:.0} events/s (batches of 500); {delivered:.0} deliveries/s end to end");
+        client.delete_endpoints(&one).await?;
 
-    let latency_endpoint = client
-        .add_endpoints(&format!("{receiver_url}/latency"), 1)
-        .await?;
-    latency(&client, &arrivals, 1_000, Duration::from_secs(10)).await?;
-    client.delete_endpoints(&latency_endpoint).await?;
+        let ten = client
+            .add_endpoints(&format!("{receiver_url}/ten"), 10)
+            .await?;
+        let (published, rate, delivered) = throughput(&client, &arrivals, 6_000, 10).await?;
+        println!("10 endpoints: published {published} events at {rate:.0} events/s (batches of 500); {delivered:.0} deliveries/s end to end");
+        client.delete_endpoints(&ten).await?;
+    }
 
+    if runs("latency") {
+        let latency_endpoint = client
+            .add_endpoints(&format!("{receiver_url}/latency"), 1)
+            .await?;
+        for rate in [200, 500, 1_000, 2_000] {
+            latency(
+                &client,
+                &arrivals,
+                rate,
+                Duration::from_secs(10),
+                "1 endpoint",
+            )
+            .await?;
+        }
+        client.delete_endpoints(&latency_endpoint).await?;
+    }
+
+    if runs("noisy") {
+        let noisy = company_api(&pool, &client, "Noisy", "noisy@bench.test").await?;
+        noisy::run(&client, &noisy, &arrivals, &receiver_url).await?;
+    }
+
+    if !runs("slack") {
+        return finish(plugboard, pool, &server_url, &database, embedded).await;
+    }
     // Connections that act: every customer message becomes a Slack message.
     let connection = slack::connect(&client.base, "bench@bench.test", "bench password 1").await?;
     connection.configure(false).await?;
@@ -130,11 +153,21 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     )
     .await?;
     slack::latency(&client, &slack_api, 500, Duration::from_secs(10)).await?;
+    finish(plugboard, pool, &server_url, &database, embedded).await
+}
 
+/// Stops Plugboard and drops the benchmark's database (and the embedded cluster, if any).
+async fn finish(
+    mut plugboard: std::process::Child,
+    pool: sqlx::PgPool,
+    server_url: &str,
+    database: &str,
+    embedded: Option<EmbeddedPostgres>,
+) -> Result<(), Box<dyn std::error::Error>> {
     let _ = plugboard.kill();
     let _ = plugboard.wait();
     pool.close().await;
-    let admin = server::db::connect(&server_url).await?;
+    let admin = server::db::connect(server_url).await?;
     sqlx::query(&format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)"))
         .execute(&admin)
         .await?;
@@ -144,14 +177,49 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-struct Api {
+/// A new company with an admin (`email`, password "bench password 1") and an API key that may
+/// do anything, and a client calling as that key.
+async fn company_api(
+    pool: &sqlx::PgPool,
+    api: &Api,
+    name: &str,
+    email: &str,
+) -> Result<Api, Box<dyn std::error::Error>> {
+    let (company_id, _) = app::company::service::create_admin_in_company(
+        pool,
+        name,
+        email,
+        "bench password 1".into(),
+    )
+    .await?;
+    let new_key = app::api_keys::service::NewKey::validate(
+        "bench",
+        vec![app::auth::scope::Scope::All],
+        None,
+    )?;
+    let key = app::api_keys::service::create(
+        pool,
+        company_id,
+        &app::audit::service::Actor::command_line(),
+        new_key,
+    )
+    .await?
+    .secret;
+    Ok(Api {
+        http: api.http.clone(),
+        base: api.base.clone(),
+        key,
+    })
+}
+
+pub struct Api {
     http: reqwest::Client,
     base: String,
     key: String,
 }
 
 /// A latency sample's order statistics, in milliseconds.
-struct Percentiles {
+pub struct Percentiles {
     count: usize,
     p50: f64,
     p95: f64,
@@ -170,7 +238,7 @@ impl std::fmt::Display for Percentiles {
 }
 
 impl Percentiles {
-    fn of(mut latencies: Vec<f64>) -> Self {
+    pub fn of(mut latencies: Vec<f64>) -> Self {
         latencies.sort_by(|a, b| a.total_cmp(b));
         let at = |p: f64| {
             let i = ((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1));
@@ -214,7 +282,7 @@ impl Api {
         Ok(started.elapsed())
     }
 
-    async fn post(&self, path: &str, body: Value) -> Result<Value, Box<dyn std::error::Error>> {
+    pub async fn post(&self, path: &str, body: Value) -> Result<Value, Box<dyn std::error::Error>> {
         let res = self
             .http
             .post(format!("{}{path}", self.base))
@@ -292,7 +360,8 @@ async fn latency(
     arrivals: &Arrivals,
     rate: u32,
     duration: Duration,
-) -> Result<(), Box<dyn std::error::Error>> {
+    label: &str,
+) -> Result<Percentiles, Box<dyn std::error::Error>> {
     let acked: Arc<Mutex<Vec<(String, Instant)>>> = Arc::default();
     let mut ticker = tokio::time::interval(Duration::from_secs(1) / rate);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
@@ -335,11 +404,11 @@ async fn latency(
         .collect();
     let p = Percentiles::of(latencies);
     println!(
-        "latency at {rate} events/s offered ({} published in {:.1} s, {} acknowledged, {} delivered): publish response -> first attempt {p}",
+        "latency, {label}, at {rate} events/s offered ({} published in {:.1} s, {} acknowledged, {} delivered): publish response -> first attempt {p}",
         total,
         offered_in.as_secs_f64(),
         acked.len(),
         p.count,
     );
-    Ok(())
+    Ok(p)
 }

@@ -13,9 +13,14 @@ use super::Arrivals;
 pub async fn start_receiver(arrivals: Arrivals) -> Result<String, Box<dyn std::error::Error>> {
     async fn receive(
         State(arrivals): State<Arrivals>,
+        uri: axum::http::Uri,
         headers: HeaderMap,
         _body: Bytes,
     ) -> &'static str {
+        // A slow endpoint (the noisy neighbour's) answers after 2 s.
+        if uri.path().starts_with("/slow") {
+            tokio::time::sleep(Duration::from_secs(2)).await;
+        }
         let at = Instant::now();
         let id = headers.get("webhook-id").and_then(|v| v.to_str().ok());
         if let (Some(id), Ok(mut arrivals)) = (id, arrivals.lock()) {

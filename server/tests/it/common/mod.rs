@@ -42,11 +42,19 @@ pub struct TestAppBuilder {
     env: HashMap<String, String>,
     tweaks: Vec<ConfigTweak>,
     cipher: Option<Arc<Cipher>>,
+    /// The built site's folder and whether its `pkg/` names carry content hashes.
+    site: Option<(String, bool)>,
 }
 
 impl TestAppBuilder {
     pub fn config(mut self, tweak: impl FnOnce(&mut Config) + 'static) -> Self {
         self.tweaks.push(Box::new(tweak));
+        self
+    }
+
+    /// Serves the static files under `root` (`pkg/` hashed or not), as a release build does.
+    pub fn site(mut self, root: &std::path::Path, hashed: bool) -> Self {
+        self.site = Some((root.display().to_string(), hashed));
         self
     }
 
@@ -69,9 +77,14 @@ impl TestAppBuilder {
         for tweak in self.tweaks {
             tweak(&mut config);
         }
+        let (site_root, hash_files) = self
+            .site
+            .unwrap_or_else(|| ("target/site".to_string(), false));
         let options = LeptosOptions::builder()
             .output_name("plugboard")
             .site_addr(addr)
+            .site_root(site_root)
+            .hash_files(hash_files)
             .build();
         let env = self.env;
         let lookup = move |name: &str| env.get(name).cloned();
@@ -121,6 +134,7 @@ impl TestApp {
             env: HashMap::new(),
             tweaks: Vec::new(),
             cipher: None,
+            site: None,
         }
     }
 
@@ -349,9 +363,13 @@ pub async fn without_worker(pool: PgPool) -> (TestApp, Browser, receiver::Receiv
 /// One batch claimed as a worker claims it.
 pub async fn claim_batch(app: &TestApp) -> Vec<app::delivery::queue::Claimed> {
     let config = &app.state.config.webhooks;
-    app::delivery::queue::claim(&app.pool, 10, config.lease, config.retry_schedule.len())
-        .await
-        .expect("claim")
+    app::delivery::queue::claim(
+        &app.pool,
+        app::delivery::queue::ClaimLimits::of(config, 10),
+        &[],
+    )
+    .await
+    .expect("claim")
 }
 
 /// The names of the keys an API key lists.
