@@ -110,7 +110,8 @@ fi
 # which the server sends as they are.
 build_release() { # [--force]
   local stamp="$ROOT/target/release/.plugboard-built"
-  local inputs=(app frontend server style public migrations Cargo.toml Cargo.lock Leptos.toml)
+  local inputs=(app/src app/Cargo.toml frontend server/src server/Cargo.toml style public migrations
+    Cargo.toml Cargo.lock Leptos.toml)
   if [[ "${1:-}" != "--force" && -f "$stamp" && -x "$ROOT/target/release/plugboard" ]] &&
     [[ -z "$(cd "$ROOT" && find "${inputs[@]}" -newer "$stamp" -print -quit)" ]]; then
     say "release build is up to date (nothing changed since it was made)"
