@@ -118,6 +118,7 @@ build_release() { # [--force]
     return
   fi
   say "cargo leptos build --release --precompress"
+  mkdir -p "$(dirname "$stamp")"
   touch "$stamp.next"
   (cd "$ROOT" && cargo leptos build --release --precompress)
   mv "$stamp.next" "$stamp"

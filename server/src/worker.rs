@@ -187,10 +187,12 @@ async fn record_outcomes(
             }
             batch
         };
-        let recorded = record::record(&state.pool, &state.config.webhooks, &batch).await;
+        // Counted back in flight before the recording commits, never after: a claim may then
+        // see a delivery as in flight a moment too long, but never miss one still open.
         for outcome in &batch {
             answered.add(outcome.claimed.destination.id, -1);
         }
+        let recorded = record::record(&state.pool, &state.config.webhooks, &batch).await;
         // Recorded outcomes free their destinations' room: the claim loop may take more.
         state.deliveries_ready.notify_one();
         match recorded {

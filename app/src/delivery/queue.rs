@@ -1,6 +1,6 @@
 //! The queue's SQL, the one home of the `deliveries` table's life: queued in the publishing
-//! transaction, claimed under a lease, recorded ([`super::record`]), parked and resumed with
-//! its destination, queued again, pruned.
+//! transaction, claimed under a lease ([`super::claim`]), recorded ([`super::record`]), parked
+//! and resumed with its destination, queued again, pruned.
 //!
 //! A claim pushes `next_attempt_at` past the lease, so a crashed process's claims come due again
 //! on their own (at least once); an outcome is recorded only by the claim that holds it.
@@ -9,53 +9,12 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
+pub use super::claim::{claim, ClaimLimits, LOST_CLAIM_ALLOWANCE};
 pub use super::claimed::{Claimed, Destination, DestinationKind, EventPayload};
-use crate::runtime::config::WebhookConfig;
 use crate::runtime::AppState;
 
 /// The channel idle workers in every process LISTEN on.
 pub const CHANNEL: &str = "plugboard_deliveries";
-
-/// Claims a delivery may take beyond its attempts, for attempts whose outcome was never
-/// recorded (a crash mid-send): enough to ride out a restart, never a retry loop.
-pub const LOST_CLAIM_ALLOWANCE: usize = 2;
-
-#[derive(sqlx::FromRow)]
-struct ClaimRow {
-    delivery_id: Uuid,
-    company_id: Uuid,
-    destination_kind: String,
-    endpoint_id: Option<Uuid>,
-    connection_id: Option<Uuid>,
-    attempts: i32,
-    event_id: Uuid,
-    event_type: String,
-    data: serde_json::Value,
-    event_created_at: DateTime<Utc>,
-}
-
-impl ClaimRow {
-    fn claimed(self, claim_id: Uuid) -> Option<Claimed> {
-        let kind = DestinationKind::parse(&self.destination_kind)?;
-        let id = match kind {
-            DestinationKind::Webhook => self.endpoint_id?,
-            DestinationKind::Connection => self.connection_id?,
-        };
-        Some(Claimed {
-            delivery_id: self.delivery_id,
-            claim_id,
-            company_id: self.company_id,
-            destination: Destination { kind, id },
-            event: EventPayload {
-                id: self.event_id,
-                event_type: self.event_type,
-                data: self.data,
-                created_at: self.event_created_at,
-            },
-            attempt: self.attempts,
-        })
-    }
-}
 
 /// Newly stored events, as columns: event `i` is `ids[i]` of company `companies[i]`, of type
 /// `types[i]`, its data's `channel` `channels[i]`, come in through connection `origins[i]`.
@@ -133,140 +92,6 @@ pub async fn enqueue_to(
 pub fn announce(state: &AppState) {
     state.deliveries_ready.notify_one();
     state.announce_deliveries.notify_one();
-}
-
-/// How a claim is bounded.
-#[derive(Debug, Clone, Copy)]
-pub struct ClaimLimits {
-    /// Deliveries taken at most.
-    pub limit: usize,
-    /// How long a claim holds before another worker may take the delivery over.
-    pub lease: std::time::Duration,
-    /// Attempts the most generous retry policy allows.
-    pub attempts: usize,
-    /// Deliveries of one destination in flight at once, unless its endpoint sets its own.
-    pub max_in_flight: usize,
-}
-
-impl ClaimLimits {
-    /// A claim of up to `limit` deliveries under the installation's settings.
-    pub fn of(config: &WebhookConfig, limit: usize) -> Self {
-        Self {
-            limit,
-            lease: config.lease,
-            // Any destination's policy may allow more attempts than the default schedule.
-            attempts: config
-                .retry_schedule
-                .len()
-                .max(super::RetryPolicy::MAX_ATTEMPTS),
-            max_in_flight: config.max_in_flight,
-        }
-    }
-}
-
-/// Claims serialise on this advisory lock, so each sees the deliveries the previous one put in
-/// flight and no destination goes past its limits, however many processes claim.
-const CLAIM_LOCK: i64 = 0x706c_7567_626f_6172; // "plugboar"
-
-/// Claims due deliveries fairly: it walks every destination with pending deliveries (a loose
-/// index scan) and takes from each, oldest first, only what its room allows (its in-flight
-/// limit less what is in flight, and what its rate limit leaves of the current second); then
-/// the oldest `limit` of those. Each gets a new claim id, its attempt count goes up, and its due
-/// time moves past the lease. A delivery claimed as often as it may be without an outcome (its
-/// attempts plus [`LOST_CLAIM_ALLOWANCE`]) is failed here instead, so nothing can be retried
-/// forever. Parked deliveries are not in the due index at all.
-///
-/// `answered` lists, per destination, this process's deliveries whose answers are in but not yet
-/// recorded: they are no longer in flight, though the table still shows them claimed.
-pub async fn claim(
-    pool: &PgPool,
-    limits: ClaimLimits,
-    answered: &[(Uuid, i64)],
-) -> Result<Vec<Claimed>, sqlx::Error> {
-    let claim_id = Uuid::new_v4();
-    let max_claims = limits.attempts + LOST_CLAIM_ALLOWANCE;
-    let as_i64 = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
-    let mut tx = pool.begin().await?;
-    sqlx::query("SELECT pg_advisory_xact_lock($1)")
-        .bind(CLAIM_LOCK)
-        .execute(&mut *tx)
-        .await?;
-    let rows: Vec<ClaimRow> = sqlx::query_as(
-        "WITH RECURSIVE destinations(dest) AS (
-            SELECT (SELECT coalesce(x.endpoint_id, x.connection_id) FROM deliveries x WHERE x.status = 'pending'
-                     ORDER BY coalesce(x.endpoint_id, x.connection_id) LIMIT 1)
-          UNION ALL
-            SELECT (SELECT coalesce(x.endpoint_id, x.connection_id) FROM deliveries x
-                     WHERE x.status = 'pending' AND coalesce(x.endpoint_id, x.connection_id) > d.dest
-                     ORDER BY coalesce(x.endpoint_id, x.connection_id) LIMIT 1)
-              FROM destinations d WHERE d.dest IS NOT NULL),
-         room AS (
-            SELECT d.dest,
-                   least(coalesce(e.max_in_flight, $5)
-                           - (SELECT count(*) FROM deliveries f
-                               WHERE f.status = 'pending' AND f.claim_id IS NOT NULL AND f.next_attempt_at > now()
-                                 AND coalesce(f.endpoint_id, f.connection_id) = d.dest)
-                           + coalesce((SELECT a.n FROM unnest($6::uuid[], $7::bigint[]) AS a(dest, n)
-                                        WHERE a.dest = d.dest), 0),
-                         coalesce(e.rate_limit_per_second
-                                    - (SELECT w.claimed FROM endpoint_rate_windows w
-                                        WHERE w.endpoint_id = d.dest AND w.second = date_trunc('second', now())),
-                                  e.rate_limit_per_second, $1)) AS free
-              FROM destinations d LEFT JOIN webhook_endpoints e ON e.id = d.dest
-             WHERE d.dest IS NOT NULL),
-         candidates AS (
-            SELECT c.id, c.next_attempt_at FROM room r
-             CROSS JOIN LATERAL (
-                SELECT x.id, x.next_attempt_at FROM deliveries x
-                 WHERE x.status = 'pending' AND x.next_attempt_at <= now()
-                   AND coalesce(x.endpoint_id, x.connection_id) = r.dest
-                 ORDER BY x.next_attempt_at LIMIT greatest(r.free, 0)) c
-             ORDER BY c.next_attempt_at LIMIT $1),
-         due AS (
-            SELECT d.id FROM deliveries d
-             WHERE d.id = ANY(ARRAY(SELECT id FROM candidates))
-               AND d.status = 'pending' AND d.next_attempt_at <= now()
-             FOR UPDATE SKIP LOCKED),
-         given_up AS (
-            UPDATE deliveries d
-               SET status = 'failed', claim_id = NULL, completed_at = now(),
-                   last_error = format('Gave up after %s attempts whose outcome was never recorded.', d.attempts)
-             WHERE d.id = ANY(ARRAY(SELECT id FROM due)) AND d.attempts >= $4
-            RETURNING d.id),
-         claimed AS (
-            UPDATE deliveries d
-               SET claim_id = $2, attempts = d.attempts + 1, next_attempt_at = now() + make_interval(secs => $3)
-              FROM events ev
-             WHERE d.id = ANY(ARRAY(SELECT id FROM due)) AND d.attempts < $4 AND ev.id = d.event_id
-            RETURNING d.id AS delivery_id, d.company_id, d.destination_kind, d.endpoint_id, d.connection_id, d.attempts,
-                      ev.id AS event_id, ev.event_type, ev.data, ev.created_at AS event_created_at),
-         counted AS (
-            INSERT INTO endpoint_rate_windows (endpoint_id, second, claimed)
-            SELECT c.endpoint_id, date_trunc('second', now()), count(*)
-              FROM claimed c JOIN webhook_endpoints e ON e.id = c.endpoint_id
-             WHERE e.rate_limit_per_second IS NOT NULL
-             GROUP BY c.endpoint_id
-            ON CONFLICT (endpoint_id) DO UPDATE
-               SET claimed = CASE WHEN endpoint_rate_windows.second = EXCLUDED.second
-                                  THEN endpoint_rate_windows.claimed + EXCLUDED.claimed
-                                  ELSE EXCLUDED.claimed END,
-                   second = EXCLUDED.second)
-         SELECT * FROM claimed",
-    )
-    .bind(as_i64(limits.limit))
-    .bind(claim_id)
-    .bind(limits.lease.as_secs_f64())
-    .bind(i32::try_from(max_claims).unwrap_or(i32::MAX))
-    .bind(as_i64(limits.max_in_flight))
-    .bind(answered.iter().map(|a| a.0).collect::<Vec<_>>())
-    .bind(answered.iter().map(|a| a.1).collect::<Vec<_>>())
-    .fetch_all(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|row| row.claimed(claim_id))
-        .collect())
 }
 
 /// A switched-off destination keeps its pending deliveries parked, out of every claim's way.
