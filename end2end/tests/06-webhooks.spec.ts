@@ -32,7 +32,12 @@ test.beforeAll(async () => {
 });
 
 test.afterAll(async () => {
-  await new Promise<void>((resolve) => receiver.close(() => resolve()));
+  // Retries may still be arriving: close() alone would wait for Plugboard's kept-alive
+  // connections to time out, so they are closed too.
+  await new Promise<void>((resolve) => {
+    receiver.close(() => resolve());
+    receiver.closeAllConnections();
+  });
 });
 
 async function openApiTab(page: Page) {
