@@ -35,19 +35,30 @@ pub async fn record_key_usage(state: AppState, mut shutdown: watch::Receiver<boo
     }
 }
 
-/// Attempts, finished deliveries and their events older than the retention are deleted.
-pub async fn prune_delivery_logs(state: &AppState) -> Result<u64, sqlx::Error> {
+/// Attempts, finished deliveries and their events older than the retention are deleted (the
+/// attempts a whole day at a time), and the attempt log's days ahead are made.
+pub async fn prune_delivery_logs(
+    state: &AppState,
+) -> Result<app::delivery::queue::Pruned, sqlx::Error> {
     app::delivery::queue::prune(&state.pool, state.config.webhooks.retention).await
 }
 
 pub async fn prune(state: &AppState) -> Result<(), sqlx::Error> {
     state.access.limits.forget_idle();
+    // First, so a starting server has its attempt log's days before the worker records any; a
+    // failure here (a drop that timed out waiting for its lock) does not hold up the rest.
+    match prune_delivery_logs(state).await {
+        Ok(pruned) if pruned != Default::default() => {
+            tracing::info!(?pruned, "delivery log pruned")
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!("pruning the delivery log: {e}"),
+    }
     sqlx::query(
         "DELETE FROM event_idempotency_keys WHERE created_at < now() - interval '24 hours'",
     )
     .execute(&state.pool)
     .await?;
-    prune_delivery_logs(state).await?;
     app::actions::slack_replies::prune(&state.pool, state.config.webhooks.retention).await?;
     app::inbound_email::mailbox::prune(&state.pool).await?;
     sqlx::query("DELETE FROM oauth_states WHERE expires_at < now()")

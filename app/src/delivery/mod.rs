@@ -17,6 +17,8 @@ use uuid::Uuid;
 #[cfg(feature = "ssr")]
 pub mod attempt;
 #[cfg(feature = "ssr")]
+pub mod attempt_partitions;
+#[cfg(feature = "ssr")]
 pub mod claim;
 #[cfg(feature = "ssr")]
 pub mod claimed;

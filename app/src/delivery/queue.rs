@@ -208,30 +208,39 @@ pub async fn insert_claimed(
     })
 }
 
-/// Attempts, finished deliveries and their events older than `retention` are deleted; returns
-/// how many attempts went.
-pub async fn prune(pool: &PgPool, retention: std::time::Duration) -> Result<u64, sqlx::Error> {
+/// What one prune of the delivery log removed.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Pruned {
+    pub attempt_partitions: super::attempt_partitions::PartitionChanges,
+    pub deliveries: u64,
+    pub events: u64,
+}
+
+/// The delivery log past `retention` goes: the attempts by whole days
+/// ([`super::attempt_partitions`]), then finished deliveries and the events no delivery refers to.
+pub async fn prune(pool: &PgPool, retention: std::time::Duration) -> Result<Pruned, sqlx::Error> {
+    let attempt_partitions =
+        super::attempt_partitions::maintain(pool, chrono::Utc::now(), retention).await?;
     let retention = retention.as_secs_f64();
-    let attempts = sqlx::query(
-        "DELETE FROM delivery_attempts WHERE started_at < now() - make_interval(secs => $1)",
-    )
-    .bind(retention)
-    .execute(pool)
-    .await?
-    .rows_affected();
-    sqlx::query(
+    let deliveries = sqlx::query(
         "DELETE FROM deliveries WHERE status IN ('succeeded', 'failed')
             AND completed_at < now() - make_interval(secs => $1)",
     )
     .bind(retention)
     .execute(pool)
-    .await?;
-    sqlx::query(
+    .await?
+    .rows_affected();
+    let events = sqlx::query(
         "DELETE FROM events e WHERE e.created_at < now() - make_interval(secs => $1)
             AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id)",
     )
     .bind(retention)
     .execute(pool)
-    .await?;
-    Ok(attempts)
+    .await?
+    .rows_affected();
+    Ok(Pruned {
+        attempt_partitions,
+        deliveries,
+        events,
+    })
 }

@@ -13,6 +13,7 @@ mod api_answers;
 mod api_errors;
 mod api_keys;
 mod api_scopes;
+mod attempt_partitions;
 mod auth;
 mod connection_labels;
 mod daily_summary;

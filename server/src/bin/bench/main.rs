@@ -4,24 +4,34 @@
 //! otherwise a throw-away embedded cluster under target/bench-postgres.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use futures::StreamExt;
+pub use api::{company_api, Api};
+pub use measure::{latency, throughput, Percentiles};
 use processes::{start_plugboard, start_receiver, wait_healthy};
-use serde_json::{json, Value};
 use server::embedded_pg::EmbeddedPostgres;
 
+mod api;
+mod measure;
 mod noisy;
 mod processes;
+mod prune;
 mod single;
 mod slack;
 
-/// The scenarios to run: those named on the command line (`single`, `batches`, `latency`,
-/// `noisy`, `slack`), or all of them.
+/// The scenarios to run: those named on the command line (`single`, `processes`, `batches`,
+/// `latency`, `noisy`, `prune`, `slack`), or all of them.
 fn runs(scenario: &str) -> bool {
     let named: Vec<String> = std::env::args().skip(1).collect();
     named.is_empty() || named.iter().any(|n| n == scenario)
+}
+
+fn free_port() -> std::io::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
 }
 
 /// When each delivery (event id, plus the endpoint for fan-out) first arrived.
@@ -72,10 +82,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     let arrivals: Arrivals = Arc::default();
-    let receiver_url = start_receiver(arrivals.clone()).await?;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port();
+    let repeats = Arc::new(AtomicUsize::new(0));
+    let receiver_url = start_receiver(arrivals.clone(), repeats.clone()).await?;
+    let port = free_port()?;
     let base = format!("http://127.0.0.1:{port}");
     let slack_api = slack::SlackContract::start()?;
     let plugboard = start_plugboard(&database_url, port, &slack_api.env())?;
@@ -95,8 +104,41 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let one = client
             .add_endpoints(&format!("{receiver_url}/single"), 1)
             .await?;
-        single::throughput(&client, &pool, &arrivals, 20_000, 64).await?;
+        single::throughput(std::slice::from_ref(&client), &pool, &arrivals, 20_000, 64).await?;
         client.delete_endpoints(&one).await?;
+    }
+
+    if runs("processes") {
+        // A second server process on the same database: publishes go to both, both workers
+        // claim from the same queue.
+        let port = free_port()?;
+        let mut second = start_plugboard(&database_url, port, &slack_api.env())?;
+        let beside = Api {
+            base: format!("http://127.0.0.1:{port}"),
+            ..client.clone()
+        };
+        let measured = async {
+            wait_healthy(&client.http, &beside.base).await?;
+            let one = client
+                .add_endpoints(&format!("{receiver_url}/processes"), 1)
+                .await?;
+            let repeated_before = repeats.load(Ordering::Relaxed);
+            single::throughput(&[client.clone(), beside], &pool, &arrivals, 20_000, 64).await?;
+            let repeated = repeats.load(Ordering::Relaxed) - repeated_before;
+            let attempts: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM delivery_attempts a JOIN deliveries d ON d.id = a.delivery_id
+                  WHERE d.endpoint_id = $1::uuid",
+            )
+            .bind(&one[0])
+            .fetch_one(&pool)
+            .await?;
+            println!("  2 server processes: {attempts} attempts recorded for 20000 deliveries; {repeated} deliveries arrived more than once");
+            client.delete_endpoints(&one).await
+        }
+        .await;
+        let _ = second.kill();
+        let _ = second.wait();
+        measured?;
     }
 
     if runs("batches") {
@@ -137,6 +179,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         noisy::run(&client, &noisy, &arrivals, &receiver_url).await?;
     }
 
+    if runs("prune") {
+        let endpoint = client
+            .add_endpoints(&format!("{receiver_url}/prune"), 1)
+            .await?;
+        let rows = std::env::var("PLUGBOARD_BENCH_PRUNE_ROWS")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(500_000);
+        prune::run(&pool, &endpoint[0], rows).await?;
+        client.delete_endpoints(&endpoint).await?;
+    }
+
     if !runs("slack") {
         return finish(plugboard, pool, &server_url, &database, embedded).await;
     }
@@ -175,240 +229,4 @@ async fn finish(
         pg.stop().await?;
     }
     Ok(())
-}
-
-/// A new company with an admin (`email`, password "bench password 1") and an API key that may
-/// do anything, and a client calling as that key.
-async fn company_api(
-    pool: &sqlx::PgPool,
-    api: &Api,
-    name: &str,
-    email: &str,
-) -> Result<Api, Box<dyn std::error::Error>> {
-    let (company_id, _) = app::company::service::create_admin_in_company(
-        pool,
-        name,
-        email,
-        "bench password 1".into(),
-    )
-    .await?;
-    let new_key = app::api_keys::service::NewKey::validate(
-        "bench",
-        vec![app::auth::scope::Scope::All],
-        None,
-    )?;
-    let key = app::api_keys::service::create(
-        pool,
-        company_id,
-        &app::audit::service::Actor::command_line(),
-        new_key,
-    )
-    .await?
-    .secret;
-    Ok(Api {
-        http: api.http.clone(),
-        base: api.base.clone(),
-        key,
-    })
-}
-
-pub struct Api {
-    http: reqwest::Client,
-    base: String,
-    key: String,
-}
-
-/// A latency sample's order statistics, in milliseconds.
-pub struct Percentiles {
-    count: usize,
-    p50: f64,
-    p95: f64,
-    p99: f64,
-    max: f64,
-}
-
-impl std::fmt::Display for Percentiles {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
-            self.p50, self.p95, self.p99, self.max
-        )
-    }
-}
-
-impl Percentiles {
-    pub fn of(mut latencies: Vec<f64>) -> Self {
-        latencies.sort_by(|a, b| a.total_cmp(b));
-        let at = |p: f64| {
-            let i = ((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1));
-            latencies.get(i).copied().unwrap_or(f64::NAN)
-        };
-        Self {
-            count: latencies.len(),
-            p50: at(0.50),
-            p95: at(0.95),
-            p99: at(0.99),
-            max: latencies.last().copied().unwrap_or(f64::NAN),
-        }
-    }
-}
-
-impl Api {
-    /// Publishes `events`, event `n` of batch `b` being `event(b, n)`, in batches of 500 with
-    /// four requests in flight; returns how long publishing took.
-    async fn publish_batches(
-        &self,
-        events: usize,
-        event: impl Fn(usize, usize) -> Value,
-    ) -> Result<Duration, Box<dyn std::error::Error>> {
-        let started = Instant::now();
-        let batches: Vec<Value> = (0..events.div_ceil(500))
-            .map(|b| {
-                let batch: Vec<Value> = (0..500.min(events - b * 500))
-                    .map(|n| event(b, n))
-                    .collect();
-                json!({ "events": batch })
-            })
-            .collect();
-        let results = futures::stream::iter(batches)
-            .map(|batch| self.post("/api/v1/events/publish_batch", batch))
-            .buffer_unordered(4)
-            .collect::<Vec<_>>()
-            .await;
-        for result in results {
-            result?;
-        }
-        Ok(started.elapsed())
-    }
-
-    pub async fn post(&self, path: &str, body: Value) -> Result<Value, Box<dyn std::error::Error>> {
-        let res = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .bearer_auth(&self.key)
-            .json(&body)
-            .send()
-            .await?;
-        if !res.status().is_success() {
-            return Err(format!("{path}: {} {}", res.status(), res.text().await?).into());
-        }
-        Ok(res.json().await?)
-    }
-
-    async fn add_endpoints(
-        &self,
-        url: &str,
-        n: usize,
-    ) -> Result<Vec<String>, Box<dyn std::error::Error>> {
-        let mut ids = Vec::new();
-        for i in 0..n {
-            let created = self.post("/api/v1/webhooks/create", json!({"url": format!("{url}/{i}"), "event_types": ["*"], "headers": {"X-Endpoint": i.to_string()}})).await?;
-            ids.push(
-                created["endpoint"]["id"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string(),
-            );
-        }
-        Ok(ids)
-    }
-
-    async fn delete_endpoints(&self, ids: &[String]) -> Result<(), Box<dyn std::error::Error>> {
-        for id in ids {
-            self.post("/api/v1/webhooks/delete", json!({"id": id}))
-                .await?;
-        }
-        Ok(())
-    }
-}
-
-/// Publishes `events` in batches of 500 (four requests in flight) and waits for every delivery.
-async fn throughput(
-    api: &Api,
-    arrivals: &Arrivals,
-    events: usize,
-    fan_out: usize,
-) -> Result<(usize, f64, f64), Box<dyn std::error::Error>> {
-    let before = arrivals.lock().map(|a| a.len()).unwrap_or(0);
-    let started = Instant::now();
-    let published_in = api
-        .publish_batches(events, |b, n| {
-            json!({"event_type": "message.sent", "data": {"batch": b, "n": n, "text": "benchmark payload"}})
-        })
-        .await?;
-    let expected = before + events * fan_out;
-    let deadline = Instant::now() + Duration::from_secs(300);
-    while arrivals.lock().map(|a| a.len()).unwrap_or(0) < expected {
-        if Instant::now() > deadline {
-            return Err("deliveries did not all arrive within 5 minutes".into());
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    let delivered_in = started.elapsed();
-    Ok((
-        events,
-        events as f64 / published_in.as_secs_f64(),
-        (events * fan_out) as f64 / delivered_in.as_secs_f64(),
-    ))
-}
-
-/// Single-event publishes at `rate` per second for `duration`; latency is from the publish
-/// response to the delivery's arrival at the receiver.
-async fn latency(
-    api: &Api,
-    arrivals: &Arrivals,
-    rate: u32,
-    duration: Duration,
-    label: &str,
-) -> Result<Percentiles, Box<dyn std::error::Error>> {
-    let acked: Arc<Mutex<Vec<(String, Instant)>>> = Arc::default();
-    let mut ticker = tokio::time::interval(Duration::from_secs(1) / rate);
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    let total = (rate as u64 * duration.as_secs()) as usize;
-    let api = Arc::new(Api {
-        http: api.http.clone(),
-        base: api.base.clone(),
-        key: api.key.clone(),
-    });
-    for n in 0..total {
-        ticker.tick().await;
-        let (api, acked) = (api.clone(), acked.clone());
-        tasks.push(tokio::spawn(async move {
-            let body = json!({"event_type": "message.sent", "data": {"n": n}});
-            if let Ok(res) = api.post("/api/v1/events/publish", body).await {
-                let at = Instant::now();
-                if let (Some(id), Ok(mut acked)) = (res["id"].as_str(), acked.lock()) {
-                    // The receiver keys arrivals by event id and endpoint header ("0").
-                    acked.push((format!("{id}0"), at));
-                }
-            }
-        }));
-    }
-    for task in tasks {
-        let _ = task.await;
-    }
-    let offered_in = started.elapsed();
-    let acked = acked.lock().map(|a| a.clone()).unwrap_or_default();
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    let arrivals = arrivals.lock().map(|a| a.clone()).unwrap_or_default();
-    let latencies: Vec<f64> = acked
-        .iter()
-        .filter_map(|(id, at)| {
-            arrivals
-                .get(id)
-                .map(|arrived| arrived.saturating_duration_since(*at).as_secs_f64() * 1000.0)
-        })
-        .collect();
-    let p = Percentiles::of(latencies);
-    println!(
-        "latency, {label}, at {rate} events/s offered ({} published in {:.1} s, {} acknowledged, {} delivered): publish response -> first attempt {p}",
-        total,
-        offered_in.as_secs_f64(),
-        acked.len(),
-        p.count,
-    );
-    Ok(p)
 }

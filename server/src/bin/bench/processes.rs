@@ -1,7 +1,10 @@
 //! The benchmark's moving parts: a fast receiver that records when each delivery arrived, and the
 //! real `plugboard` binary started on a throw-away database.
 
+use std::collections::hash_map::Entry;
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
@@ -10,9 +13,14 @@ use axum::http::HeaderMap;
 
 use super::Arrivals;
 
-pub async fn start_receiver(arrivals: Arrivals) -> Result<String, Box<dyn std::error::Error>> {
+/// A receiver on 127.0.0.1: records when each delivery first arrived in `arrivals` and counts
+/// deliveries that arrived again in `repeats`.
+pub async fn start_receiver(
+    arrivals: Arrivals,
+    repeats: Arc<AtomicUsize>,
+) -> Result<String, Box<dyn std::error::Error>> {
     async fn receive(
-        State(arrivals): State<Arrivals>,
+        State((arrivals, repeats)): State<(Arrivals, Arc<AtomicUsize>)>,
         uri: axum::http::Uri,
         headers: HeaderMap,
         _body: Bytes,
@@ -32,13 +40,22 @@ pub async fn start_receiver(arrivals: Arrivals) -> Result<String, Box<dyn std::e
                     .and_then(|v| v.to_str().ok())
                     .unwrap_or_default()
             );
-            arrivals.entry(key).or_insert(at);
+            match arrivals.entry(key) {
+                Entry::Occupied(_) => {
+                    repeats.fetch_add(1, Ordering::Relaxed);
+                }
+                Entry::Vacant(first) => {
+                    first.insert(at);
+                }
+            }
         }
         "ok"
     }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let url = format!("http://{}", listener.local_addr()?);
-    let app = axum::Router::new().fallback(receive).with_state(arrivals);
+    let app = axum::Router::new()
+        .fallback(receive)
+        .with_state((arrivals, repeats));
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });
@@ -64,6 +81,9 @@ pub fn start_plugboard(
         .env("PLUGBOARD_PUBLISH_RATE_LIMIT_PER_SECOND", "100000")
         .env("PLUGBOARD_RATE_LIMIT_PER_MINUTE", "100000")
         .env("PLUGBOARD_RATE_LIMIT_PER_HOUR", "1000000")
+        // The prune scenario writes days 40 days back and prunes them itself; the server's own
+        // maintenance (every 10 minutes) must not drop them first.
+        .env("PLUGBOARD_WEBHOOK_LOG_RETENTION_DAYS", "90")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .spawn()?)

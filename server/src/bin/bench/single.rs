@@ -10,23 +10,28 @@ use serde_json::json;
 
 use super::{Api, Arrivals, Percentiles};
 
-/// Publishes `events` single events, `concurrency` requests in flight, to a company with one
-/// endpoint, and waits for every delivery. Prints acknowledged publishes a second, the publish
-/// response times and deliveries a second end to end.
+/// Publishes `events` single events, `concurrency` requests in flight (spread over `apis`, one
+/// per server process), to a company with one endpoint, and waits for every delivery. Prints
+/// acknowledged publishes a second, the publish response times and deliveries a second end to
+/// end.
 pub async fn throughput(
-    api: &Api,
+    apis: &[Api],
     pool: &sqlx::PgPool,
     arrivals: &Arrivals,
     events: usize,
     concurrency: usize,
 ) -> Result<(), Box<dyn std::error::Error>> {
+    if apis.is_empty() {
+        return Err("no server to publish to".into());
+    }
     let before = arrivals.lock().map(|a| a.len()).unwrap_or(0);
     let stats_before = DatabaseStats::read(pool).await?;
     let next = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     let lanes = futures::stream::iter(0..concurrency)
-        .map(|_| {
+        .map(|lane| {
             let next = next.clone();
+            let api = &apis[lane % apis.len()];
             async move {
                 let mut took = Vec::new();
                 loop {
@@ -65,7 +70,8 @@ pub async fn throughput(
     let delivered_in = started.elapsed();
     let p = Percentiles::of(took);
     println!(
-        "1 endpoint, {events} single-event publishes, {concurrency} in flight: {:.0} publishes/s acknowledged (publish response {p}); {:.0} deliveries/s end to end",
+        "1 endpoint, {events} single-event publishes, {concurrency} in flight, {} server process(es): {:.0} publishes/s acknowledged (publish response {p}); {:.0} deliveries/s end to end",
+        apis.len(),
         events as f64 / published_in.as_secs_f64(),
         events as f64 / delivered_in.as_secs_f64(),
     );

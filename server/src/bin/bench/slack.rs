@@ -4,7 +4,6 @@
 //! the time from a publish response to the `chat.postMessage` request reaching it.
 
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
@@ -229,38 +228,21 @@ pub async fn latency(
     rate: u32,
     duration: Duration,
 ) -> Result<(), Error> {
-    let acked: Arc<Mutex<Vec<(String, f64)>>> = Arc::default();
-    let mut ticker = tokio::time::interval(Duration::from_secs(1) / rate);
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
-    let total = (rate as u64 * duration.as_secs()) as usize;
-    let api = Arc::new(Api {
-        http: api.http.clone(),
-        base: api.base.clone(),
-        key: api.key.clone(),
-    });
-    let mut tasks = Vec::new();
-    for n in 0..total {
-        ticker.tick().await;
-        let (api, acked) = (api.clone(), acked.clone());
-        tasks.push(tokio::spawn(async move {
-            let tag = format!("latency {n}");
-            let body = json!({"event_type": "message.received",
-                              "data": {"conversation_id": "conv_latency", "text": tag}});
-            if api.post("/api/v1/events/publish", body).await.is_ok() {
-                let at = unix_ms();
-                if let Ok(mut acked) = acked.lock() {
-                    acked.push((tag, at));
-                }
-            }
-        }));
-    }
-    for task in tasks {
-        let _ = task.await;
-    }
+    let (acked, total, _) = super::measure::offer(
+        api,
+        rate,
+        duration,
+        |n| {
+            json!({"event_type": "message.received",
+                   "data": {"conversation_id": "conv_latency", "text": format!("latency {n}")}})
+        },
+        |n, _| Some(format!("latency {n}")),
+        unix_ms,
+    )
+    .await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let arrivals: std::collections::HashMap<String, f64> =
         slack.arrivals(&api.http).await?.into_iter().collect();
-    let acked = acked.lock().map(|a| a.clone()).unwrap_or_default();
     let latencies: Vec<f64> = acked
         .iter()
         .filter_map(|(tag, at)| arrivals.get(tag).map(|arrived| (arrived - at).max(0.0)))

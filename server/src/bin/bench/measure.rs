@@ -1,0 +1,156 @@
+//! Measuring: throughput of batched publishes, and latency of single publishes offered at a
+//! steady rate, as order statistics.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use super::{Api, Arrivals};
+
+/// A latency sample's order statistics, in milliseconds.
+pub struct Percentiles {
+    pub count: usize,
+    pub p50: f64,
+    pub p95: f64,
+    pub p99: f64,
+    pub max: f64,
+}
+
+impl std::fmt::Display for Percentiles {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+            self.p50, self.p95, self.p99, self.max
+        )
+    }
+}
+
+impl Percentiles {
+    pub fn of(mut latencies: Vec<f64>) -> Self {
+        latencies.sort_by(|a, b| a.total_cmp(b));
+        let at = |p: f64| {
+            let i = ((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1));
+            latencies.get(i).copied().unwrap_or(f64::NAN)
+        };
+        Self {
+            count: latencies.len(),
+            p50: at(0.50),
+            p95: at(0.95),
+            p99: at(0.99),
+            max: latencies.last().copied().unwrap_or(f64::NAN),
+        }
+    }
+}
+
+/// Publishes `events` in batches of 500 (four requests in flight) and waits for every delivery.
+pub async fn throughput(
+    api: &Api,
+    arrivals: &Arrivals,
+    events: usize,
+    fan_out: usize,
+) -> Result<(usize, f64, f64), Box<dyn std::error::Error>> {
+    let before = arrivals.lock().map(|a| a.len()).unwrap_or(0);
+    let started = Instant::now();
+    let published_in = api
+        .publish_batches(events, |b, n| {
+            json!({"event_type": "message.sent", "data": {"batch": b, "n": n, "text": "benchmark payload"}})
+        })
+        .await?;
+    let expected = before + events * fan_out;
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while arrivals.lock().map(|a| a.len()).unwrap_or(0) < expected {
+        if Instant::now() > deadline {
+            return Err("deliveries did not all arrive within 5 minutes".into());
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let delivered_in = started.elapsed();
+    Ok((
+        events,
+        events as f64 / published_in.as_secs_f64(),
+        (events * fan_out) as f64 / delivered_in.as_secs_f64(),
+    ))
+}
+
+/// Publishes `body(n)` as a single event `rate` times a second for `duration`, each request on
+/// its own task; returns, for every acknowledged publish, `tag(n, response)` and when the response
+/// came (`now()`), and how long offering took.
+pub async fn offer<T: Send + 'static>(
+    api: &Api,
+    rate: u32,
+    duration: Duration,
+    body: impl Fn(usize) -> Value,
+    tag: impl Fn(usize, &Value) -> Option<String> + Send + Sync + Copy + 'static,
+    now: fn() -> T,
+) -> (Vec<(String, T)>, usize, Duration) {
+    let acked: Arc<Mutex<Vec<(String, T)>>> = Arc::default();
+    let mut ticker = tokio::time::interval(Duration::from_secs(1) / rate);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    let started = Instant::now();
+    let total = (rate as u64 * duration.as_secs()) as usize;
+    let api = Arc::new(api.clone());
+    let mut tasks = Vec::new();
+    for n in 0..total {
+        ticker.tick().await;
+        let (api, acked, body) = (api.clone(), acked.clone(), body(n));
+        tasks.push(tokio::spawn(async move {
+            if let Ok(res) = api.post("/api/v1/events/publish", body).await {
+                let at = now();
+                if let (Some(tag), Ok(mut acked)) = (tag(n, &res), acked.lock()) {
+                    acked.push((tag, at));
+                }
+            }
+        }));
+    }
+    for task in tasks {
+        let _ = task.await;
+    }
+    let offered_in = started.elapsed();
+    let acked = acked
+        .lock()
+        .map(|mut a| std::mem::take(&mut *a))
+        .unwrap_or_default();
+    (acked, total, offered_in)
+}
+
+/// Single-event publishes at `rate` per second for `duration`; latency is from the publish
+/// response to the delivery's arrival at the receiver.
+pub async fn latency(
+    api: &Api,
+    arrivals: &Arrivals,
+    rate: u32,
+    duration: Duration,
+    label: &str,
+) -> Result<Percentiles, Box<dyn std::error::Error>> {
+    let (acked, total, offered_in) = offer(
+        api,
+        rate,
+        duration,
+        |n| json!({"event_type": "message.sent", "data": {"n": n}}),
+        // The receiver keys arrivals by event id and endpoint header ("0").
+        |_, res| res["id"].as_str().map(|id| format!("{id}0")),
+        Instant::now,
+    )
+    .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let arrivals = arrivals.lock().map(|a| a.clone()).unwrap_or_default();
+    let latencies: Vec<f64> = acked
+        .iter()
+        .filter_map(|(id, at)| {
+            arrivals
+                .get(id)
+                .map(|arrived| arrived.saturating_duration_since(*at).as_secs_f64() * 1000.0)
+        })
+        .collect();
+    let p = Percentiles::of(latencies);
+    println!(
+        "latency, {label}, at {rate} events/s offered ({} published in {:.1} s, {} acknowledged, {} delivered): publish response -> first attempt {p}",
+        total,
+        offered_in.as_secs_f64(),
+        acked.len(),
+        p.count,
+    );
+    Ok(p)
+}

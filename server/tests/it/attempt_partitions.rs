@@ -1,0 +1,190 @@
+//! The attempt log's daily partitions: made ahead, made for attempts that arrive without one,
+//! dropped whole past the retention, with what is kept still read by the delivery log.
+
+use std::time::Duration;
+
+use app::delivery::attempt_partitions::{self, DAYS_AHEAD};
+use chrono::{Days, NaiveDate, Utc};
+use serde_json::json;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::common::receiver::Receiver;
+use crate::common::{Browser, TestApp};
+
+const WAIT: Duration = Duration::from_secs(30);
+const MONTH: Duration = Duration::from_secs(30 * 24 * 3600);
+
+#[derive(sqlx::FromRow)]
+struct AttemptHome {
+    delivery_id: Uuid,
+    partition: String,
+}
+
+fn partition_of(day: NaiveDate) -> String {
+    format!("delivery_attempts_p{}", day.format("%Y%m%d"))
+}
+
+fn days_from(first: NaiveDate, last: NaiveDate) -> Vec<NaiveDate> {
+    first.iter_days().take_while(|d| *d <= last).collect()
+}
+
+async fn homes(pool: &PgPool) -> Vec<AttemptHome> {
+    sqlx::query_as(
+        "SELECT delivery_id, tableoid::regclass::text AS partition FROM delivery_attempts ORDER BY started_at",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
+
+/// Two events delivered to a receiver's endpoint (its id returned), their attempts recorded.
+async fn two_attempts(app: &TestApp) -> (Browser, String) {
+    let admin = app.setup("Acme", "ada@acme.test").await;
+    let receiver = Receiver::start().await;
+    let endpoint = admin.add_webhook(&receiver.url("/hook")).await;
+    for _ in 0..2 {
+        admin.publish("message.sent", json!({})).await;
+    }
+    receiver.wait_for(2, WAIT).await;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while homes(&app.pool).await.len() < 2 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "attempts not recorded"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let endpoint = endpoint["endpoint"]["id"].as_str().unwrap().to_string();
+    (admin, endpoint)
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn attempts_are_kept_in_days_made_a_week_ahead(pool: PgPool) {
+    let app = TestApp::builder(pool).await;
+    two_attempts(&app).await;
+    let today = Utc::now().date_naive();
+    let week_ahead = today + Days::new(DAYS_AHEAD);
+    assert_eq!(
+        attempt_partitions::days(&app.pool).await.unwrap(),
+        days_from(today, week_ahead),
+        "the migration makes today and a week ahead"
+    );
+    for home in homes(&app.pool).await {
+        assert_eq!(home.partition, partition_of(today));
+    }
+
+    // Three days on, two maintenance runs at once (two server processes) make the three new days
+    // once between them.
+    let later = Utc::now() + chrono::Duration::days(3);
+    let (first, second) = tokio::join!(
+        attempt_partitions::maintain(&app.pool, later, MONTH),
+        attempt_partitions::maintain(&app.pool, later, MONTH)
+    );
+    let (first, second) = (first.unwrap(), second.unwrap());
+    assert_eq!(first.created + second.created, 3);
+    assert_eq!(first.dropped + second.dropped, 0);
+    assert_eq!(
+        attempt_partitions::days(&app.pool).await.unwrap(),
+        days_from(today, week_ahead + Days::new(3))
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn attempts_without_a_day_are_moved_into_one_made_for_them(pool: PgPool) {
+    let app = TestApp::builder(pool).await;
+    two_attempts(&app).await;
+    // An attempt ten days old (restored from a backup, say) has no partition to go to.
+    sqlx::query(
+        "UPDATE delivery_attempts SET started_at = started_at - interval '10 days'
+          WHERE delivery_id = (SELECT delivery_id FROM delivery_attempts LIMIT 1)",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let old = homes(&app.pool).await.remove(0);
+    assert_eq!(old.partition, "delivery_attempts_default");
+    let old_day = sqlx::query_scalar::<_, NaiveDate>(
+        "SELECT (started_at AT TIME ZONE 'UTC')::date FROM delivery_attempts WHERE delivery_id = $1",
+    )
+    .bind(old.delivery_id)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+
+    let changes = attempt_partitions::maintain(&app.pool, Utc::now(), MONTH)
+        .await
+        .unwrap();
+    assert_eq!((changes.created, changes.moved), (1, 1));
+    assert_eq!(homes(&app.pool).await[0].partition, partition_of(old_day));
+    let in_default: i64 = sqlx::query_scalar("SELECT count(*) FROM delivery_attempts_default")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(in_default, 0);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn retention_drops_whole_days_and_keeps_the_rest_readable(pool: PgPool) {
+    let app = TestApp::builder(pool).await;
+    let (admin, endpoint) = two_attempts(&app).await;
+    sqlx::query(
+        "UPDATE delivery_attempts SET started_at = started_at - interval '10 days'
+          WHERE delivery_id = (SELECT delivery_id FROM delivery_attempts LIMIT 1)",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    attempt_partitions::maintain(&app.pool, Utc::now(), MONTH)
+        .await
+        .unwrap();
+    let [old, kept] = <[AttemptHome; 2]>::try_from(homes(&app.pool).await)
+        .ok()
+        .unwrap();
+
+    // Twenty-one days on, the day ten days back is wholly older than the 30-day retention; today
+    // is not, however near its end the attempt was made.
+    let later = Utc::now() + chrono::Duration::days(21);
+    let changes = attempt_partitions::maintain(&app.pool, later, MONTH)
+        .await
+        .unwrap();
+    assert_eq!(changes.dropped, 1);
+    let left = homes(&app.pool).await;
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].delivery_id, kept.delivery_id);
+    assert!(!attempt_partitions::days(&app.pool)
+        .await
+        .unwrap()
+        .contains(&(Utc::now().date_naive() - Days::new(10))));
+
+    // The delivery log still reads: the kept attempt in full, the dropped one's delivery without
+    // its attempts.
+    let page = admin
+        .get_json(&format!(
+            "/api/v1/webhooks/deliveries?endpoint_id={endpoint}"
+        ))
+        .await;
+    let deliveries = page["deliveries"].as_array().unwrap();
+    let log_of = |id: Uuid| {
+        deliveries
+            .iter()
+            .find(|d| d["id"] == json!(id))
+            .map(|d| d["attempt_log"].as_array().unwrap().len())
+    };
+    assert_eq!(log_of(kept.delivery_id), Some(1));
+    assert_eq!(log_of(old.delivery_id), Some(0));
+
+    // An expired attempt in the default partition is deleted there, row by row.
+    sqlx::query(
+        "UPDATE delivery_attempts SET started_at = now() - interval '40 days' WHERE delivery_id = $1",
+    )
+    .bind(kept.delivery_id)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let changes = attempt_partitions::maintain(&app.pool, Utc::now(), MONTH)
+        .await
+        .unwrap();
+    assert_eq!((changes.created, changes.deleted), (0, 1));
+    assert!(homes(&app.pool).await.is_empty());
+}
