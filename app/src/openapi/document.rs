@@ -228,17 +228,17 @@ fn responses(op: &Operation) -> utoipa::openapi::Responses {
         .header("X-RateLimit-Remaining", integer())
         .header("X-RateLimit-Reset", integer())
         .build();
-    let error = |text: &str| {
-        ResponseBuilder::new()
-            .description(text)
-            .content(
-                "application/json",
-                ContentBuilder::new()
-                    .schema(Some(Ref::from_schema_name(ErrorBody::name())))
-                    .build(),
-            )
-            .build()
+    let error_body = |text: &str| {
+        ResponseBuilder::new().description(text).content(
+            "application/json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name(ErrorBody::name())))
+                .build(),
+        )
     };
+    let error = |text: &str| error_body(text).build();
+    // A refusal to retry later says how many seconds to wait.
+    let retry_after = |text: &str| error_body(text).header("Retry-After", integer()).build();
     let mut responses = ResponsesBuilder::new().response("200", ok).response(
         "400",
         error("A missing or invalid argument; `field` names it."),
@@ -266,34 +266,20 @@ fn responses(op: &Operation) -> utoipa::openapi::Responses {
     if NAMES_EVENT_TYPES.contains(&op.path) {
         responses = responses.response("422", error("An event type is not in the registry."));
     }
-    let too_many = ResponseBuilder::new()
-        .description("Rate limit exceeded; retry after `Retry-After` seconds.")
-        .content(
-            "application/json",
-            ContentBuilder::new()
-                .schema(Some(Ref::from_schema_name(ErrorBody::name())))
-                .build(),
-        )
-        .header("Retry-After", integer())
-        .build();
     responses = responses
-        .response("429", too_many)
+        .response(
+            "429",
+            retry_after("Rate limit exceeded; retry after `Retry-After` seconds."),
+        )
         .response("500", error("Something went wrong on our side."));
     if op.path.starts_with("/api/v1/events/publish") {
-        let busy = ResponseBuilder::new()
-            .description(
+        responses = responses.response(
+            "503",
+            retry_after(
                 "More publishes are waiting to be stored than Plugboard takes on; nothing was \
                  stored. Retry after `Retry-After` seconds.",
-            )
-            .content(
-                "application/json",
-                ContentBuilder::new()
-                    .schema(Some(Ref::from_schema_name(ErrorBody::name())))
-                    .build(),
-            )
-            .header("Retry-After", integer())
-            .build();
-        responses = responses.response("503", busy);
+            ),
+        );
     }
     responses.build()
 }

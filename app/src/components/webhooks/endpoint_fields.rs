@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use super::format::ALL_EVENTS;
 use super::headers_editor::{HeaderRows, HeadersEditor};
 use crate::components::deliveries::{RetryPolicyFields, RetryPolicyForm};
-use crate::components::ui::{field_error, FormField};
+use crate::components::ui::{field_error, FormField, NumberField};
 use crate::delivery::RetryPolicy;
 use crate::error::AppError;
 use crate::events::EventTypeView;
@@ -113,9 +113,6 @@ pub fn EndpointFields(
 ) -> impl IntoView {
     let fe = move |field: &'static str| Signal::derive(move || field_error(error.get(), field));
     let events_error = fe("event_types");
-    let timeout_error = fe("timeout_secs");
-    let in_flight_error = fe("max_in_flight");
-    let rate_error = fe("rate_limit_per_second");
     let all = move || form.all();
     let checkbox = move |name: String, description: String| {
         let is_all = name == ALL_EVENTS;
@@ -156,13 +153,8 @@ pub fn EndpointFields(
         </fieldset>
         <HeadersEditor rows=form.headers error=fe("headers")/>
         <div class="wh-field-pair">
-            <div class="field" class:field-invalid=move || timeout_error.get().is_some()>
-                <label for="webhook-timeout">"Timeout (seconds)"</label>
-                <input id="webhook-timeout" type="number" min="1" max="30" step="1" inputmode="numeric"
-                    aria-describedby="webhook-timeout-hint webhook-timeout-error" bind:value=form.timeout/>
-                <p class="field-hint" id="webhook-timeout-hint">"1 to 30; slower answers count as failures."</p>
-                <p class="field-error" id="webhook-timeout-error" role="alert">{move || timeout_error.get()}</p>
-            </div>
+            <NumberField id="webhook-timeout" label="Timeout (seconds)" value=form.timeout min=1 max=30
+                hint="1 to 30; slower answers count as failures." error=fe("timeout_secs")/>
             <div class="field wh-enabled">
                 <span class="fieldset-label">"Delivery"</span>
                 <label class="switch">
@@ -174,22 +166,12 @@ pub fn EndpointFields(
             </div>
         </div>
         <div class="wh-field-pair">
-            <div class="field" class:field-invalid=move || in_flight_error.get().is_some()>
-                <label for="webhook-max-in-flight">"Sent at once (optional)"</label>
-                <input id="webhook-max-in-flight" type="number" min="1" max="1000" step="1" inputmode="numeric"
-                    placeholder="Default"
-                    aria-describedby="webhook-max-in-flight-hint webhook-max-in-flight-error" bind:value=form.max_in_flight/>
-                <p class="field-hint" id="webhook-max-in-flight-hint">"Deliveries in flight to it at once, 1 to 1,000; blank takes the installation's default."</p>
-                <p class="field-error" id="webhook-max-in-flight-error" role="alert">{move || in_flight_error.get()}</p>
-            </div>
-            <div class="field" class:field-invalid=move || rate_error.get().is_some()>
-                <label for="webhook-rate-limit">"Rate limit per second (optional)"</label>
-                <input id="webhook-rate-limit" type="number" min="1" max="100000" step="1" inputmode="numeric"
-                    placeholder="No limit"
-                    aria-describedby="webhook-rate-limit-hint webhook-rate-limit-error" bind:value=form.rate_limit/>
-                <p class="field-hint" id="webhook-rate-limit-hint">"Deliveries started each second; the rest wait their turn."</p>
-                <p class="field-error" id="webhook-rate-limit-error" role="alert">{move || rate_error.get()}</p>
-            </div>
+            <NumberField id="webhook-max-in-flight" label="Sent at once (optional)" value=form.max_in_flight
+                min=1 max=1000 placeholder="Default" error=fe("max_in_flight")
+                hint="Deliveries in flight to it at once, 1 to 1,000; blank takes the installation's default."/>
+            <NumberField id="webhook-rate-limit" label="Rate limit per second (optional)" value=form.rate_limit
+                min=1 max=100_000 placeholder="No limit" error=fe("rate_limit_per_second")
+                hint="Deliveries started each second; the rest wait their turn."/>
         </div>
         <RetryPolicyFields form=form.retries id="webhook-retries" error/>
     }

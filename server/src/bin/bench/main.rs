@@ -87,7 +87,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let port = free_port()?;
     let base = format!("http://127.0.0.1:{port}");
     let slack_api = slack::SlackContract::start()?;
-    let plugboard = start_plugboard(&database_url, port, &slack_api.env())?;
+    let master_key = processes::master_key();
+    let plugboard = start_plugboard(&master_key, &database_url, port, &slack_api.env())?;
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(64)
         .build()?;
@@ -112,7 +113,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         // A second server process on the same database: publishes go to both, both workers
         // claim from the same queue.
         let port = free_port()?;
-        let mut second = start_plugboard(&database_url, port, &slack_api.env())?;
+        let mut second = start_plugboard(&master_key, &database_url, port, &slack_api.env())?;
         let beside = Api {
             base: format!("http://127.0.0.1:{port}"),
             ..client.clone()

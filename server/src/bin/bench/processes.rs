@@ -62,18 +62,19 @@ pub async fn start_receiver(
     Ok(url)
 }
 
+/// Starts `plugboard serve`; every process on one database needs the same `master_key`.
 pub fn start_plugboard(
+    master_key: &str,
     database_url: &str,
     port: u16,
     env: &[(String, String)],
 ) -> Result<Child, Box<dyn std::error::Error>> {
     let exe = std::env::current_exe()?.with_file_name("plugboard");
-    let key = base64_key();
     Ok(Command::new(exe)
         .envs(env.iter().map(|(k, v)| (k, v)))
         .arg("serve")
         .env("DATABASE_URL", database_url)
-        .env("PLUGBOARD_MASTER_KEY", key)
+        .env("PLUGBOARD_MASTER_KEY", master_key)
         .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
         .env("PUBLIC_URL", format!("http://127.0.0.1:{port}"))
         .env("PLUGBOARD_ALLOW_HTTP_WEBHOOKS", "true")
@@ -89,7 +90,8 @@ pub fn start_plugboard(
         .spawn()?)
 }
 
-fn base64_key() -> String {
+/// A random master key, as `PLUGBOARD_MASTER_KEY` takes it.
+pub fn master_key() -> String {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.encode(rand::random::<[u8; 32]>())
 }
