@@ -71,7 +71,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map(|s| format!("{}={}", s.name, s.setting))
         .collect();
     println!(
-        "PostgreSQL: {} (every state change committed)",
+        "PostgreSQL: {} (publishes and outcomes wait for their commit's flush; claims do not)",
         settings.join(", ")
     );
     println!(
