@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use app::delivery::attempt_partitions::{self, DAYS_AHEAD};
+use app::delivery::attempt_partitions::{self, PartitionChanges, DAYS_AHEAD};
 use chrono::{Days, NaiveDate, Utc};
 use serde_json::json;
 use sqlx::PgPool;
@@ -36,6 +36,23 @@ async fn homes(pool: &PgPool) -> Vec<AttemptHome> {
     .fetch_all(pool)
     .await
     .unwrap()
+}
+
+/// One of the attempts is moved ten days back (it lands in whatever partition holds that day).
+async fn ten_days_back(pool: &PgPool) {
+    sqlx::query(
+        "UPDATE delivery_attempts SET started_at = started_at - interval '10 days'
+          WHERE delivery_id = (SELECT delivery_id FROM delivery_attempts LIMIT 1)",
+    )
+    .execute(pool)
+    .await
+    .unwrap();
+}
+
+async fn maintain_now(pool: &PgPool) -> PartitionChanges {
+    attempt_partitions::maintain(pool, Utc::now(), MONTH)
+        .await
+        .unwrap()
 }
 
 /// Two events delivered to a receiver's endpoint (its id returned), their attempts recorded.
@@ -95,13 +112,7 @@ async fn attempts_without_a_day_are_moved_into_one_made_for_them(pool: PgPool) {
     let app = TestApp::builder(pool).await;
     two_attempts(&app).await;
     // An attempt ten days old (restored from a backup, say) has no partition to go to.
-    sqlx::query(
-        "UPDATE delivery_attempts SET started_at = started_at - interval '10 days'
-          WHERE delivery_id = (SELECT delivery_id FROM delivery_attempts LIMIT 1)",
-    )
-    .execute(&app.pool)
-    .await
-    .unwrap();
+    ten_days_back(&app.pool).await;
     let old = homes(&app.pool).await.remove(0);
     assert_eq!(old.partition, "delivery_attempts_default");
     let old_day = sqlx::query_scalar::<_, NaiveDate>(
@@ -112,9 +123,7 @@ async fn attempts_without_a_day_are_moved_into_one_made_for_them(pool: PgPool) {
     .await
     .unwrap();
 
-    let changes = attempt_partitions::maintain(&app.pool, Utc::now(), MONTH)
-        .await
-        .unwrap();
+    let changes = maintain_now(&app.pool).await;
     assert_eq!((changes.created, changes.moved), (1, 1));
     assert_eq!(homes(&app.pool).await[0].partition, partition_of(old_day));
     let in_default: i64 = sqlx::query_scalar("SELECT count(*) FROM delivery_attempts_default")
@@ -128,16 +137,8 @@ async fn attempts_without_a_day_are_moved_into_one_made_for_them(pool: PgPool) {
 async fn retention_drops_whole_days_and_keeps_the_rest_readable(pool: PgPool) {
     let app = TestApp::builder(pool).await;
     let (admin, endpoint) = two_attempts(&app).await;
-    sqlx::query(
-        "UPDATE delivery_attempts SET started_at = started_at - interval '10 days'
-          WHERE delivery_id = (SELECT delivery_id FROM delivery_attempts LIMIT 1)",
-    )
-    .execute(&app.pool)
-    .await
-    .unwrap();
-    attempt_partitions::maintain(&app.pool, Utc::now(), MONTH)
-        .await
-        .unwrap();
+    ten_days_back(&app.pool).await;
+    maintain_now(&app.pool).await;
     let [old, kept] = <[AttemptHome; 2]>::try_from(homes(&app.pool).await)
         .ok()
         .unwrap();
@@ -182,9 +183,7 @@ async fn retention_drops_whole_days_and_keeps_the_rest_readable(pool: PgPool) {
     .execute(&app.pool)
     .await
     .unwrap();
-    let changes = attempt_partitions::maintain(&app.pool, Utc::now(), MONTH)
-        .await
-        .unwrap();
+    let changes = maintain_now(&app.pool).await;
     assert_eq!((changes.created, changes.deleted), (0, 1));
     assert!(homes(&app.pool).await.is_empty());
 }

@@ -44,6 +44,21 @@ impl Percentiles {
     }
 }
 
+/// Waits until `expected` deliveries have arrived, five minutes at most.
+pub async fn wait_for_arrivals(
+    arrivals: &Arrivals,
+    expected: usize,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while arrivals.lock().map(|a| a.len()).unwrap_or(0) < expected {
+        if Instant::now() > deadline {
+            return Err("deliveries did not all arrive within 5 minutes".into());
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    Ok(())
+}
+
 /// Publishes `events` in batches of 500 (four requests in flight) and waits for every delivery.
 pub async fn throughput(
     api: &Api,
@@ -59,13 +74,7 @@ pub async fn throughput(
         })
         .await?;
     let expected = before + events * fan_out;
-    let deadline = Instant::now() + Duration::from_secs(300);
-    while arrivals.lock().map(|a| a.len()).unwrap_or(0) < expected {
-        if Instant::now() > deadline {
-            return Err("deliveries did not all arrive within 5 minutes".into());
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    wait_for_arrivals(arrivals, expected).await?;
     let delivered_in = started.elapsed();
     Ok((
         events,

@@ -60,13 +60,7 @@ pub async fn throughput(
         took.extend(lane?);
     }
     let expected = before + events;
-    let deadline = Instant::now() + Duration::from_secs(300);
-    while arrivals.lock().map(|a| a.len()).unwrap_or(0) < expected {
-        if Instant::now() > deadline {
-            return Err("deliveries did not all arrive within 5 minutes".into());
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    super::measure::wait_for_arrivals(arrivals, expected).await?;
     let delivered_in = started.elapsed();
     let p = Percentiles::of(took);
     println!(
