@@ -5,10 +5,13 @@
 //! so nothing waits for company. Each request is answered only after the commit that holds its
 //! events, so an acknowledged event is never lost.
 
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use sqlx::PgPool;
-use tokio::sync::{mpsc, oneshot, Notify};
+use tokio::sync::{oneshot, Notify};
 use uuid::Uuid;
 
 use super::store::{self, Publish};
@@ -22,12 +25,60 @@ const GROUP_EVENTS: usize = 2_000;
 /// A publish waiting for its commit.
 struct Waiting {
     publish: Publish,
+    queued_at: Instant,
     answer: oneshot::Sender<Result<Vec<Uuid>, AppError>>,
+}
+
+/// Publishes waiting for a committer, oldest first.
+struct Queue {
+    waiting: Mutex<VecDeque<Waiting>>,
+    arrived: Notify,
+    /// Requests that may wait at most.
+    limit: usize,
+    /// How long the oldest waiting request may have waited before new ones are refused.
+    max_wait: Duration,
+    /// Set when the [`GroupCommit`] is dropped: committers stop once the queue is empty.
+    closed: AtomicBool,
+}
+
+impl Queue {
+    /// Everything waiting, up to [`GROUP_EVENTS`] events; None when nothing waits.
+    fn take_group(&self) -> Option<Vec<Waiting>> {
+        let mut waiting = self.waiting.lock().ok()?;
+        let first = waiting.pop_front()?;
+        let mut events = first.publish.events.len();
+        let mut group = vec![first];
+        while events < GROUP_EVENTS {
+            let Some(next) = waiting.pop_front() else {
+                break;
+            };
+            events += next.publish.events.len();
+            group.push(next);
+        }
+        Some(group)
+    }
+
+    /// Waits for a group; None once the queue is closed and empty.
+    async fn next_group(&self) -> Option<Vec<Waiting>> {
+        loop {
+            // Registered before the checks, so neither a publish (`notify_one`) nor the close
+            // (`notify_waiters`) between them and the wait goes unnoticed.
+            let arrived = self.arrived.notified();
+            tokio::pin!(arrived);
+            arrived.as_mut().enable();
+            if let Some(group) = self.take_group() {
+                return Some(group);
+            }
+            if self.closed.load(Ordering::Acquire) {
+                return None;
+            }
+            arrived.await;
+        }
+    }
 }
 
 /// What the committers need, kept until the first publish starts them on its runtime.
 struct Idle {
-    receiver: mpsc::Receiver<Waiting>,
     pool: PgPool,
     committers: usize,
     wake: Vec<Arc<Notify>>,
@@ -35,64 +86,72 @@ struct Idle {
 
 /// The queue publishes wait in, and its committers.
 pub struct GroupCommit {
-    queue: mpsc::Sender<Waiting>,
+    queue: Arc<Queue>,
     idle: Mutex<Option<Idle>>,
 }
 
 impl GroupCommit {
     /// `wake` is notified after each commit that queued deliveries.
     pub fn new(pool: PgPool, config: PublishConfig, wake: Vec<Arc<Notify>>) -> Self {
-        let (queue, receiver) = mpsc::channel(config.queue_limit.max(1));
+        let queue = Queue {
+            waiting: Mutex::new(VecDeque::new()),
+            arrived: Notify::new(),
+            limit: config.queue_limit.max(1),
+            max_wait: config.max_wait,
+            closed: AtomicBool::new(false),
+        };
         let idle = Idle {
-            receiver,
             pool,
             committers: config.committers.max(1),
             wake,
         };
         Self {
-            queue,
+            queue: Arc::new(queue),
             idle: Mutex::new(Some(idle)),
         }
     }
 
     /// Stores `publish` in the next group; answers its event ids once that group is committed.
+    /// Refused at once (503 with `Retry-After`) while the queue is full or its oldest request
+    /// has waited longer than the configured maximum: past capacity, a caller learns it in
+    /// microseconds instead of queueing for seconds.
     pub async fn publish(&self, publish: Publish) -> Result<Vec<Uuid>, AppError> {
         self.start();
         let (answer, answered) = oneshot::channel();
-        self.queue
-            .try_send(Waiting { publish, answer })
-            .map_err(|e| match e {
-                mpsc::error::TrySendError::Full(_) => AppError::Overloaded {
+        {
+            let mut waiting = self.queue.waiting.lock().map_err(|_| AppError::Internal)?;
+            let behind = waiting
+                .front()
+                .is_some_and(|oldest| oldest.queued_at.elapsed() > self.queue.max_wait);
+            if waiting.len() >= self.queue.limit || behind {
+                return Err(AppError::Overloaded {
                     retry_after_secs: 1,
-                },
-                mpsc::error::TrySendError::Closed(_) => AppError::Internal,
-            })?;
+                });
+            }
+            waiting.push_back(Waiting {
+                publish,
+                queued_at: Instant::now(),
+                answer,
+            });
+        }
+        self.queue.arrived.notify_one();
         answered.await.map_err(|_| AppError::Internal)?
     }
 
     /// Publish requests waiting for a committer.
     pub fn waiting(&self) -> usize {
-        self.queue.max_capacity() - self.queue.capacity()
+        self.queue.waiting.lock().map(|w| w.len()).unwrap_or(0)
     }
 
     fn start(&self) {
         let Some(idle) = self.idle.lock().ok().and_then(|mut idle| idle.take()) else {
             return;
         };
-        let receiver = Arc::new(tokio::sync::Mutex::new(idle.receiver));
         for _ in 0..idle.committers {
-            let (receiver, pool, wake) = (receiver.clone(), idle.pool.clone(), idle.wake.clone());
+            let (queue, pool, wake) = (self.queue.clone(), idle.pool.clone(), idle.wake.clone());
             tokio::spawn(async move {
-                loop {
-                    // The lock is held only while collecting, so one committer gathers the
-                    // next group while another commits.
-                    let group = {
-                        let mut receiver = receiver.lock().await;
-                        match next_group(&mut receiver).await {
-                            Some(group) => group,
-                            None => return,
-                        }
-                    };
+                // One committer gathers the next group while another commits.
+                while let Some(group) = queue.next_group().await {
                     if commit(&pool, group).await > 0 {
                         wake.iter().for_each(|w| w.notify_one());
                     }
@@ -102,22 +161,17 @@ impl GroupCommit {
     }
 }
 
-/// Waits for a publish, then takes whatever else is waiting, up to [`GROUP_EVENTS`] events.
-async fn next_group(receiver: &mut mpsc::Receiver<Waiting>) -> Option<Vec<Waiting>> {
-    let first = receiver.recv().await?;
-    let mut events = first.publish.events.len();
-    let mut group = vec![first];
-    while events < GROUP_EVENTS {
-        let Ok(next) = receiver.try_recv() else { break };
-        events += next.publish.events.len();
-        group.push(next);
+impl Drop for GroupCommit {
+    fn drop(&mut self) {
+        self.queue.closed.store(true, Ordering::Release);
+        self.queue.arrived.notify_waiters();
     }
-    Some(group)
 }
 
 /// Commits the group and answers each request; returns how many deliveries were queued. If the
 /// group's transaction fails, each request is tried again alone, so one request's failure
 /// (a company deleted meanwhile) is its own.
+#[tracing::instrument(level = "debug", name = "publish_group", skip_all, fields(publishes = group.len()))]
 async fn commit(pool: &PgPool, group: Vec<Waiting>) -> u64 {
     let (publishes, answers): (Vec<Publish>, Vec<_>) =
         group.into_iter().map(|w| (w.publish, w.answer)).unzip();

@@ -110,6 +110,10 @@ pub struct PublishConfig {
     /// `PLUGBOARD_PUBLISH_QUEUE_LIMIT`: publish requests that may wait to be stored; past it a
     /// publish is refused at once (503 with `Retry-After`) instead of queueing for seconds.
     pub queue_limit: usize,
+    /// `PLUGBOARD_PUBLISH_MAX_WAIT_MS`: once the oldest waiting publish has waited this long,
+    /// the database is not keeping up, and new publishes are refused the same way until the
+    /// queue catches up. Bounds an acknowledged publish's wait past capacity.
+    pub max_wait: Duration,
 }
 
 impl Default for PublishConfig {
@@ -117,6 +121,7 @@ impl Default for PublishConfig {
         Self {
             committers: 2,
             queue_limit: 4_096,
+            max_wait: Duration::from_millis(100),
         }
     }
 }

@@ -24,6 +24,12 @@ pub fn publish_config() -> Result<PublishConfig, ServerError> {
             1,
             1_000_000,
         )? as usize,
+        max_wait: Duration::from_millis(number(
+            "PLUGBOARD_PUBLISH_MAX_WAIT_MS",
+            defaults.max_wait.as_millis() as u64,
+            1,
+            60_000,
+        )?),
     })
 }
 

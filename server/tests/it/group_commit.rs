@@ -1,9 +1,11 @@
 //! Group commit: concurrent publishes share transactions, and each is answered only once the
 //! transaction holding its events has committed. An idempotency key keeps its meaning inside a
-//! group, one failing request fails alone, and past the queue's limit a publish is refused at
-//! once with 503 and `Retry-After`. (SIGKILL mid-burst: `delivery_crash`.)
+//! group, one failing request fails alone, and past the queue's limit, or once its oldest
+//! request has waited too long, a publish is refused at once with 503 and `Retry-After`.
+//! (SIGKILL mid-burst: `delivery_crash`.)
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use app::events::publish::{publish_for, NewEvent};
 use app::events::{EventInput, PublishedEvent};
@@ -48,10 +50,19 @@ async fn publish_concurrently(
 }
 
 async fn one_committer(pool: PgPool, queue_limit: usize) -> (TestApp, Uuid) {
+    one_committer_waiting(pool, queue_limit, Duration::from_secs(60)).await
+}
+
+async fn one_committer_waiting(
+    pool: PgPool,
+    queue_limit: usize,
+    max_wait: Duration,
+) -> (TestApp, Uuid) {
     let app = TestApp::builder(pool)
         .config(move |c| {
             c.publishing.committers = 1;
             c.publishing.queue_limit = queue_limit;
+            c.publishing.max_wait = max_wait;
         })
         .await;
     let admin = app.setup("Acme", "ada@acme.test").await;
@@ -172,16 +183,15 @@ async fn a_failing_request_fails_alone_and_the_rest_of_its_group_is_stored(pool:
     assert_eq!(stored, 10);
 }
 
-#[sqlx::test(migrations = "../migrations")]
-async fn past_the_queue_limit_a_publish_is_refused_at_once_with_503(pool: PgPool) {
-    let (app, _) = one_committer(pool, 2).await;
+/// A company admin's key, and a publisher of `{"n": n}` events with it.
+async fn publisher(app: &TestApp) -> impl Fn(usize) -> tokio::task::JoinHandle<reqwest::Response> {
     let admin = app.browser();
     admin
         .sign_in("ada@acme.test", crate::common::PASSWORD)
         .await;
     let (_, secret) = create_key(&admin, "backend", &["events:write"]).await;
-    let client = Arc::new(KeyClient::new(&app, &secret));
-    let publish = |n: usize| {
+    let client = Arc::new(KeyClient::new(app, &secret));
+    move |n: usize| {
         let client = client.clone();
         tokio::spawn(async move {
             client
@@ -191,15 +201,21 @@ async fn past_the_queue_limit_a_publish_is_refused_at_once_with_503(pool: PgPool
                 )
                 .await
         })
-    };
+    }
+}
 
-    // The disk is "slow": a lock holds the committer's insert until the test lets it go.
+/// The disk is "slow": a lock holds the committer's insert until the test lets it go. Returns
+/// once the committer waits on it.
+async fn slow_disk(app: &TestApp) -> sqlx::Transaction<'static, sqlx::Postgres> {
     let mut slow_disk = app.pool.begin().await.unwrap();
     sqlx::query("LOCK TABLE events IN SHARE ROW EXCLUSIVE MODE")
         .execute(&mut *slow_disk)
         .await
         .unwrap();
-    let first = publish(0);
+    slow_disk
+}
+
+async fn committer_blocked(app: &TestApp) {
     wait_until(|| async {
         sqlx::query_scalar::<_, bool>(
             "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE relation = 'events'::regclass AND NOT granted)",
@@ -209,31 +225,86 @@ async fn past_the_queue_limit_a_publish_is_refused_at_once_with_503(pool: PgPool
         .unwrap()
     })
     .await;
-    let waiting = [publish(1), publish(2)];
+}
+
+async fn waiting_in_queue(app: &TestApp, n: usize) {
     let queue = app.state.publishing.clone();
     wait_until(|| {
         let queue = queue.clone();
-        async move { queue.waiting() == 2 }
+        async move { queue.waiting() == n }
     })
     .await;
+}
 
-    // The queue is full: the next publish is refused at once, and says when to come back.
-    let refused = publish(3).await.unwrap();
+async fn assert_refused_as_overload(refused: reqwest::Response) {
     assert_eq!(refused.status(), 503);
     assert_eq!(refused.headers()["retry-after"], "1");
     let body: Value = refused.json().await.unwrap();
     assert_eq!(body["error"]["code"], "overloaded");
+}
+
+async fn stored_events(app: &TestApp) -> Vec<i64> {
+    sqlx::query_scalar("SELECT (data->>'n')::bigint FROM events ORDER BY 1")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn past_the_queue_limit_a_publish_is_refused_at_once_with_503(pool: PgPool) {
+    let (app, _) = one_committer(pool, 2).await;
+    let publish = publisher(&app).await;
+    let slow_disk = slow_disk(&app).await;
+    let first = publish(0);
+    committer_blocked(&app).await;
+    let waiting = [publish(1), publish(2)];
+    waiting_in_queue(&app, 2).await;
+
+    // The queue is full: the next publish is refused at once, and says when to come back.
+    assert_refused_as_overload(publish(3).await.unwrap()).await;
 
     slow_disk.rollback().await.unwrap();
     assert_eq!(first.await.unwrap().status(), 200);
     for publish in waiting {
         assert_eq!(publish.await.unwrap().status(), 200);
     }
-    let stored: Vec<i64> = sqlx::query_scalar("SELECT (data->>'n')::bigint FROM events ORDER BY 1")
-        .fetch_all(&app.pool)
-        .await
-        .unwrap();
-    assert_eq!(stored, [0, 1, 2], "the refused publish was stored");
+    assert_eq!(
+        stored_events(&app).await,
+        [0, 1, 2],
+        "the refused publish was stored"
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn once_the_oldest_waiting_publish_has_waited_too_long_new_ones_are_refused(pool: PgPool) {
+    let max_wait = Duration::from_secs(2);
+    let (app, _) = one_committer_waiting(pool, 4096, max_wait).await;
+    let publish = publisher(&app).await;
+    let slow_disk = slow_disk(&app).await;
+    let first = publish(0);
+    committer_blocked(&app).await;
+    let second = publish(1);
+    waiting_in_queue(&app, 1).await;
+    // A publish arriving while the oldest has waited less than the maximum still queues.
+    let third = publish(2);
+    waiting_in_queue(&app, 2).await;
+
+    // Room in the queue, but the database is not keeping up: refused at once.
+    tokio::time::sleep(max_wait + Duration::from_millis(50)).await;
+    assert_refused_as_overload(publish(3).await.unwrap()).await;
+
+    // Once the database catches up, the queued publishes are stored and answered, and
+    // publishing is accepted again.
+    slow_disk.rollback().await.unwrap();
+    for publish in [first, second, third] {
+        assert_eq!(publish.await.unwrap().status(), 200);
+    }
+    assert_eq!(publish(4).await.unwrap().status(), 200);
+    assert_eq!(
+        stored_events(&app).await,
+        [0, 1, 2, 4],
+        "the refused publish was stored"
+    );
 }
 
 async fn wait_until<F: std::future::Future<Output = bool>>(done: impl Fn() -> F) {
