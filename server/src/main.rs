@@ -14,8 +14,11 @@ use tracing_subscriber::EnvFilter;
 #[tokio::main]
 async fn main() -> ExitCode {
     // Logs go to stderr: stdout carries command output (`db start` prints a DATABASE_URL).
+    // Spans log their time when they close: `RUST_LOG=info,app::delivery=debug` shows each
+    // delivery step's (claim, send, record) and `app::events=debug` each group commit's.
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
         .with_env_filter(
             EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| EnvFilter::new("info,tower_http=info,sqlx=warn")),

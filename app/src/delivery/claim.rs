@@ -92,6 +92,7 @@ const CLAIM_LOCK: i64 = 0x706c_7567_626f_6172; // "plugboar"
 ///
 /// `answered` lists, per destination, this process's deliveries whose answers are in but not yet
 /// recorded: they are no longer in flight, though the table still shows them claimed.
+#[tracing::instrument(level = "debug", name = "claim", skip_all, fields(claimed))]
 pub async fn claim(
     pool: &PgPool,
     limits: ClaimLimits,
@@ -181,6 +182,7 @@ pub async fn claim(
     .fetch_all(&mut *tx)
     .await?;
     tx.commit().await?;
+    tracing::Span::current().record("claimed", rows.len());
     Ok(rows
         .into_iter()
         .filter_map(|row| row.claimed(claim_id))

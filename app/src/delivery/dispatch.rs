@@ -26,6 +26,7 @@ pub struct Targets {
 }
 
 impl Targets {
+    #[tracing::instrument(level = "debug", name = "load_destinations", skip_all)]
     pub async fn load(pool: &PgPool, claimed: &[Claimed]) -> Result<Self, sqlx::Error> {
         let ids_of = |kind: DestinationKind| -> Vec<Uuid> {
             claimed
@@ -63,6 +64,7 @@ pub async fn deliver(
 /// Sends one delivery through its destination kind's adapter and decides the outcome. A
 /// delivery whose destination was switched off since it was queued is parked, not sent; one
 /// whose destination is gone (deleted with its deliveries) is dropped (None).
+#[tracing::instrument(level = "debug", name = "send", skip_all, fields(delivery = %claimed.delivery_id))]
 pub async fn send(
     state: &AppState,
     targets: &Targets,

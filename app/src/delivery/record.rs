@@ -50,6 +50,7 @@ impl Recorded {
 /// A batch is one transaction. If it fails, each attempt is recorded on its own, so one row the
 /// database refuses cannot lose the others' outcomes (and send them again after the lease); a
 /// row refused even alone is recorded without the receiver's answer, with the reason.
+#[tracing::instrument(level = "debug", name = "record", skip_all, fields(attempts = results.len()))]
 pub async fn record(
     pool: &PgPool,
     config: &WebhookConfig,

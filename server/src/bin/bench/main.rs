@@ -162,7 +162,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let latency_endpoint = client
             .add_endpoints(&format!("{receiver_url}/latency"), 1)
             .await?;
-        for rate in [200, 500, 1_000, 2_000] {
+        for rate in [200, 500, 1_000, 2_000, 5_000] {
             latency(
                 &client,
                 &arrivals,

@@ -1,7 +1,7 @@
 //! Measuring: throughput of batched publishes, and latency of single publishes offered at a
 //! steady rate, as order statistics.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
@@ -83,9 +83,24 @@ pub async fn throughput(
     ))
 }
 
+/// What offering single publishes at a steady rate gave.
+pub struct Offered<T> {
+    /// For every acknowledged publish: its tag and when the response came.
+    pub acked: Vec<(String, T)>,
+    /// Response times of acknowledged publishes, in milliseconds.
+    pub acked_ms: Vec<f64>,
+    /// Response times of publishes refused as overload (503 or 429), in milliseconds.
+    pub refused_ms: Vec<f64>,
+    /// Publishes that failed otherwise (another status, or no answer).
+    pub failed: usize,
+    /// Publishes offered.
+    pub total: usize,
+    /// How long offering took.
+    pub offered_in: Duration,
+}
+
 /// Publishes `body(n)` as a single event `rate` times a second for `duration`, each request on
-/// its own task; returns, for every acknowledged publish, `tag(n, response)` and when the response
-/// came (`now()`), and how long offering took.
+/// its own task; `tag(n, response)` names each acknowledged publish, stamped with `now()`.
 pub async fn offer<T: Send + 'static>(
     api: &Api,
     rate: u32,
@@ -93,8 +108,12 @@ pub async fn offer<T: Send + 'static>(
     body: impl Fn(usize) -> Value,
     tag: impl Fn(usize, &Value) -> Option<String> + Send + Sync + Copy + 'static,
     now: fn() -> T,
-) -> (Vec<(String, T)>, usize, Duration) {
-    let acked: Arc<Mutex<Vec<(String, T)>>> = Arc::default();
+) -> Offered<T> {
+    enum Answer<T> {
+        Acked(Option<(String, T)>, f64),
+        Refused(f64),
+        Failed,
+    }
     let mut ticker = tokio::time::interval(Duration::from_secs(1) / rate);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
     let started = Instant::now();
@@ -103,29 +122,52 @@ pub async fn offer<T: Send + 'static>(
     let mut tasks = Vec::new();
     for n in 0..total {
         ticker.tick().await;
-        let (api, acked, body) = (api.clone(), acked.clone(), body(n));
+        let (api, body) = (api.clone(), body(n));
         tasks.push(tokio::spawn(async move {
-            if let Ok(res) = api.post("/api/v1/events/publish", body).await {
-                let at = now();
-                if let (Some(tag), Ok(mut acked)) = (tag(n, &res), acked.lock()) {
-                    acked.push((tag, at));
-                }
+            let sent = Instant::now();
+            let res = api
+                .http
+                .post(format!("{}/api/v1/events/publish", api.base))
+                .bearer_auth(&api.key)
+                .json(&body)
+                .send()
+                .await;
+            let Ok(res) = res else { return Answer::Failed };
+            let status = res.status().as_u16();
+            let answer = res.json::<Value>().await;
+            let took = sent.elapsed().as_secs_f64() * 1000.0;
+            match (status, answer) {
+                (200..=299, Ok(answer)) => Answer::Acked(tag(n, &answer).map(|t| (t, now())), took),
+                (503 | 429, _) => Answer::Refused(took),
+                _ => Answer::Failed,
             }
         }));
     }
+    let mut offered = Offered {
+        acked: Vec::new(),
+        acked_ms: Vec::new(),
+        refused_ms: Vec::new(),
+        failed: 0,
+        total,
+        offered_in: Duration::ZERO,
+    };
     for task in tasks {
-        let _ = task.await;
+        match task.await {
+            Ok(Answer::Acked(tagged, took)) => {
+                offered.acked.extend(tagged);
+                offered.acked_ms.push(took);
+            }
+            Ok(Answer::Refused(took)) => offered.refused_ms.push(took),
+            Ok(Answer::Failed) | Err(_) => offered.failed += 1,
+        }
     }
-    let offered_in = started.elapsed();
-    let acked = acked
-        .lock()
-        .map(|mut a| std::mem::take(&mut *a))
-        .unwrap_or_default();
-    (acked, total, offered_in)
+    offered.offered_in = started.elapsed();
+    offered
 }
 
 /// Single-event publishes at `rate` per second for `duration`; latency is from the publish
-/// response to the delivery's arrival at the receiver.
+/// response to the delivery's arrival at the receiver. Past capacity, publishes refused as
+/// overload are counted with their response times.
 pub async fn latency(
     api: &Api,
     arrivals: &Arrivals,
@@ -133,7 +175,7 @@ pub async fn latency(
     duration: Duration,
     label: &str,
 ) -> Result<Percentiles, Box<dyn std::error::Error>> {
-    let (acked, total, offered_in) = offer(
+    let offered = offer(
         api,
         rate,
         duration,
@@ -145,7 +187,8 @@ pub async fn latency(
     .await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let arrivals = arrivals.lock().map(|a| a.clone()).unwrap_or_default();
-    let latencies: Vec<f64> = acked
+    let latencies: Vec<f64> = offered
+        .acked
         .iter()
         .filter_map(|(id, at)| {
             arrivals
@@ -156,10 +199,22 @@ pub async fn latency(
     let p = Percentiles::of(latencies);
     println!(
         "latency, {label}, at {rate} events/s offered ({} published in {:.1} s, {} acknowledged, {} delivered): publish response -> first attempt {p}",
-        total,
-        offered_in.as_secs_f64(),
-        acked.len(),
+        offered.total,
+        offered.offered_in.as_secs_f64(),
+        offered.acked.len(),
         p.count,
     );
+    println!(
+        "  publish response times: acknowledged {}",
+        Percentiles::of(offered.acked_ms)
+    );
+    if !offered.refused_ms.is_empty() || offered.failed > 0 {
+        println!(
+            "  refused as overload (503/429): {}, answered in {}; failed otherwise: {}",
+            offered.refused_ms.len(),
+            Percentiles::of(offered.refused_ms),
+            offered.failed,
+        );
+    }
     Ok(p)
 }

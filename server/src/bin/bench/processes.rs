@@ -85,7 +85,11 @@ pub fn start_plugboard(
         // The prune scenario writes days 40 days back and prunes them itself; the server's own
         // maintenance (every 10 minutes) must not drop them first.
         .env("PLUGBOARD_WEBHOOK_LOG_RETENTION_DAYS", "90")
-        .env("RUST_LOG", "warn")
+        // PLUGBOARD_BENCH_SERVER_LOG=info,app::delivery=debug logs each delivery step's time.
+        .env(
+            "RUST_LOG",
+            std::env::var("PLUGBOARD_BENCH_SERVER_LOG").unwrap_or_else(|_| "warn".into()),
+        )
         .stdout(Stdio::null())
         .spawn()?)
 }

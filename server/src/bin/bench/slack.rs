@@ -228,7 +228,7 @@ pub async fn latency(
     rate: u32,
     duration: Duration,
 ) -> Result<(), Error> {
-    let (acked, total, _) = super::measure::offer(
+    let offered = super::measure::offer(
         api,
         rate,
         duration,
@@ -243,14 +243,16 @@ pub async fn latency(
     tokio::time::sleep(Duration::from_secs(2)).await;
     let arrivals: std::collections::HashMap<String, f64> =
         slack.arrivals(&api.http).await?.into_iter().collect();
-    let latencies: Vec<f64> = acked
+    let latencies: Vec<f64> = offered
+        .acked
         .iter()
         .filter_map(|(tag, at)| arrivals.get(tag).map(|arrived| (arrived - at).max(0.0)))
         .collect();
     let p = super::Percentiles::of(latencies);
     println!(
-        "Slack latency at {rate} events/s offered ({total} published, {} acknowledged, {} posted): publish response -> chat.postMessage {p}",
-        acked.len(),
+        "Slack latency at {rate} events/s offered ({} published, {} acknowledged, {} posted): publish response -> chat.postMessage {p}",
+        offered.total,
+        offered.acked.len(),
         p.count,
     );
     Ok(())
