@@ -1,77 +1,42 @@
 //! The delivery worker: per process, one loop claiming due deliveries fairly across
 //! destinations (`FOR UPDATE SKIP LOCKED`, under a lease) while it has free slots, each sent as
 //! its own task through its destination's adapter, and recorders storing outcomes as they
-//! arrive. Idle tasks wake on this process's publishes and,
-//! through LISTEN/NOTIFY, on other processes'; a one-second poll picks up retries as they fall
+//! arrive. Idle tasks wake on this process's publishes and, through LISTEN/NOTIFY
+//! (`notifications`), on other processes'; a one-second poll picks up retries as they fall
 //! due and the claims of crashed processes once their lease has run out. The queue's SQL lives
 //! in `app::delivery::queue`.
+
+mod notifications;
+mod switched_off;
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use app::delivery::dispatch::{self, Targets};
-use app::delivery::queue::{self, ClaimLimits, CHANNEL};
-use app::delivery::record::{self, Recorded, SwitchedOff};
+use app::delivery::queue::{self, ClaimLimits, Claimed};
+use app::delivery::record::{self, Recorded};
 use app::runtime::AppState;
-use sqlx::postgres::PgListener;
 use tokio::sync::{mpsc, watch, Mutex, Semaphore};
 use uuid::Uuid;
 
-const IDLE_POLL: Duration = Duration::from_secs(1);
+pub(crate) const IDLE_POLL: Duration = Duration::from_secs(1);
 
 pub async fn run(state: AppState, shutdown: watch::Receiver<bool>) {
-    let listener = tokio::spawn(listen(state.clone(), shutdown.clone()));
-    let announcer = tokio::spawn(announce(state.clone(), shutdown.clone()));
+    let announcer_pid = notifications::AnnouncerPid::default();
+    let listener = tokio::spawn(notifications::listen(
+        state.clone(),
+        announcer_pid.clone(),
+        shutdown.clone(),
+    ));
+    let announcer = tokio::spawn(notifications::announce(
+        state.clone(),
+        announcer_pid,
+        shutdown.clone(),
+    ));
     let _ = tokio::spawn(work(state.clone(), shutdown.clone())).await;
     let _ = listener.await;
     let _ = announcer.await;
-}
-
-/// NOTIFYs other processes that deliveries were queued here: one statement at a time, however
-/// many publishes asked for it meanwhile.
-async fn announce(state: AppState, mut shutdown: watch::Receiver<bool>) {
-    loop {
-        tokio::select! {
-            _ = state.announce_deliveries.notified() => {}
-            _ = shutdown.changed() => return,
-        }
-        let sent = sqlx::query("SELECT pg_notify($1, '')")
-            .bind(CHANNEL)
-            .execute(&state.pool)
-            .await;
-        if let Err(e) = sent {
-            tracing::warn!("NOTIFY {CHANNEL}: {e}");
-        }
-    }
-}
-
-/// Turns notifications from any process into a wake-up for an idle worker here.
-async fn listen(state: AppState, mut shutdown: watch::Receiver<bool>) {
-    loop {
-        match PgListener::connect_with(&state.pool).await {
-            Ok(mut listener) => match listener.listen(CHANNEL).await {
-                Ok(()) => loop {
-                    tokio::select! {
-                        received = listener.recv() => match received {
-                            Ok(_) => state.deliveries_ready.notify_one(),
-                            Err(e) => {
-                                tracing::warn!("delivery notifications: {e}");
-                                break;
-                            }
-                        },
-                        _ = shutdown.changed() => return,
-                    }
-                },
-                Err(e) => tracing::warn!("LISTEN {CHANNEL}: {e}"),
-            },
-            Err(e) => tracing::warn!("delivery notifications: {e}"),
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(IDLE_POLL) => {}
-            _ = shutdown.changed() => return,
-        }
-    }
 }
 
 /// Outcomes one recording transaction takes at most.
@@ -126,35 +91,30 @@ async fn work(state: AppState, mut shutdown: watch::Receiver<bool>) {
                 continue;
             }
         };
-        if claimed.is_empty() {
+        // A claim that took less than its room took everything due (or all its destinations'
+        // limits allow): claiming again before there is news (a publish, a recorded outcome,
+        // another process's notification) would find nothing.
+        let took_all_due = claimed.len() < room;
+        if !claimed.is_empty() {
+            match Targets::load(&state.pool, &claimed).await {
+                Ok(targets) => send_each(
+                    &state,
+                    Arc::new(targets),
+                    claimed,
+                    &slots,
+                    &outcomes,
+                    &answered,
+                ),
+                // The claims run out and the deliveries are attempted again.
+                Err(e) => tracing::warn!("loading destinations: {e}"),
+            }
+        }
+        if took_all_due {
             tokio::select! {
                 _ = state.deliveries_ready.notified() => {}
                 _ = tokio::time::sleep(IDLE_POLL) => {}
                 _ = shutdown.changed() => {}
             }
-            continue;
-        }
-        let targets = match Targets::load(&state.pool, &claimed).await {
-            Ok(targets) => Arc::new(targets),
-            // The claims run out and the deliveries are attempted again.
-            Err(e) => {
-                tracing::warn!("loading destinations: {e}");
-                continue;
-            }
-        };
-        for delivery in claimed {
-            let Ok(slot) = slots.clone().try_acquire_owned() else {
-                break; // cannot happen: the claim took no more than the free slots
-            };
-            let (state, targets, outcomes) = (state.clone(), targets.clone(), outcomes.clone());
-            let answered = answered.clone();
-            tokio::spawn(async move {
-                if let Some(outcome) = dispatch::send(&state, &targets, delivery, false).await {
-                    answered.add(outcome.claimed.destination.id, 1);
-                    let _ = outcomes.send(outcome).await;
-                }
-                drop(slot);
-            });
         }
     }
     // What is being sent is sent and recorded before the process stops.
@@ -162,6 +122,31 @@ async fn work(state: AppState, mut shutdown: watch::Receiver<bool>) {
     drop(outcomes);
     for recorder in recorders {
         let _ = recorder.await;
+    }
+}
+
+/// Sends each claimed delivery as its own task, holding one of the worker's slots.
+fn send_each(
+    state: &AppState,
+    targets: Arc<Targets>,
+    claimed: Vec<Claimed>,
+    slots: &Arc<Semaphore>,
+    outcomes: &mpsc::Sender<Recorded>,
+    answered: &Answered,
+) {
+    for delivery in claimed {
+        let Ok(slot) = slots.clone().try_acquire_owned() else {
+            return; // cannot happen: the claim took no more than the free slots
+        };
+        let (state, targets, outcomes) = (state.clone(), targets.clone(), outcomes.clone());
+        let answered = answered.clone();
+        tokio::spawn(async move {
+            if let Some(outcome) = dispatch::send(&state, &targets, delivery, false).await {
+                answered.add(outcome.claimed.destination.id, 1);
+                let _ = outcomes.send(outcome).await;
+            }
+            drop(slot);
+        });
     }
 }
 
@@ -196,7 +181,7 @@ async fn record_outcomes(
         // Recorded outcomes free their destinations' room: the claim loop may take more.
         state.deliveries_ready.notify_one();
         match recorded {
-            Ok(switched_off) => notify_switched_off(&state, switched_off).await,
+            Ok(switched_off) => switched_off::notify(&state, switched_off).await,
             // The claims run out and the deliveries are attempted again: at least once.
             Err(e) => tracing::error!("recording {} delivery attempts: {e}", batch.len()),
         }
@@ -225,69 +210,5 @@ impl Answered {
             .lock()
             .map(|counts| counts.iter().map(|(d, n)| (*d, *n)).collect())
             .unwrap_or_default()
-    }
-}
-
-async fn notify_switched_off(state: &AppState, switched_off: Vec<SwitchedOff>) {
-    for destination in switched_off {
-        let (company_id, kind, title, body, link) = match destination {
-            SwitchedOff::Endpoint(endpoint) => {
-                tracing::warn!(endpoint = %endpoint.endpoint_id, reason = %endpoint.reason, "webhook endpoint disabled");
-                let body = format!(
-                    "{} was disabled: {} Fix the endpoint, then enable it again on the API & Webhooks tab.",
-                    endpoint.url, endpoint.reason
-                );
-                (
-                    endpoint.company_id,
-                    "webhook_disabled",
-                    "Webhook endpoint disabled".to_string(),
-                    body,
-                    "/integrations/api",
-                )
-            }
-            SwitchedOff::HookGone(gone) => {
-                let removed = app::rest_hooks::service::remove_gone(
-                    state,
-                    gone.company_id,
-                    gone.connection_id,
-                )
-                .await;
-                if let Err(e) = removed {
-                    tracing::warn!(connection = %gone.connection_id, "removing a gone REST hook: {e}");
-                }
-                continue;
-            }
-            SwitchedOff::Connection(connection) => {
-                tracing::warn!(connection = %connection.connection_id, reason = %connection.reason, "connection suspended");
-                let name = state
-                    .catalogue
-                    .get(&connection.provider)
-                    .map(|p| p.def.name.clone())
-                    .unwrap_or(connection.provider);
-                let body = format!(
-                    "{name} stopped accepting our requests: {} Its notifications wait until you reconnect it on the Connected tab.",
-                    connection.reason
-                );
-                (
-                    connection.company_id,
-                    "integration.error",
-                    format!("{name} needs to be reconnected"),
-                    body,
-                    "/integrations/connected",
-                )
-            }
-        };
-        let posted = app::notifications::service::post(
-            &state.pool,
-            company_id,
-            kind,
-            &title,
-            &body,
-            Some(link),
-        )
-        .await;
-        if let Err(e) = posted {
-            tracing::warn!("notifying admins of a destination switched off: {e}");
-        }
     }
 }
