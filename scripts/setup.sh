@@ -117,9 +117,11 @@ build_release() { # [--force]
     say "release build is up to date (nothing changed since it was made)"
     return
   fi
-  say "cargo leptos build --release --precompress"
+  # --split: each page's code (app/src/routes.rs) goes into a wasm chunk of its own, fetched
+  # when the page is first shown, so a page loads the shell and its own code only.
+  say "cargo leptos build --release --precompress --split"
   mkdir -p "$(dirname "$stamp")"
   touch "$stamp.next"
-  (cd "$ROOT" && cargo leptos build --release --precompress)
+  (cd "$ROOT" && cargo leptos build --release --precompress --split)
   mv "$stamp.next" "$stamp"
 }

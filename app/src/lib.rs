@@ -23,6 +23,7 @@ pub mod notifications;
 pub mod openapi;
 pub mod openapi_reader;
 pub mod rest_hooks;
+mod routes;
 #[cfg(feature = "ssr")]
 pub mod runtime;
 pub mod validate;

@@ -126,10 +126,15 @@ test.describe("phone (390x844)", () => {
 test("the bundle is named by its content, sent precompressed and cached for a year", async ({ page }) => {
   await page.goto("/signin");
   await hydrated(page);
-  const wasm = await page.locator('link[rel="preload"][href$=".wasm"]').getAttribute("href");
+  // The shared bundle, and the page's own chunks where the server preloads them.
+  const wasm = await page
+    .locator('link[rel="preload"][href$=".wasm"]')
+    .evaluateAll((links) => links.map((link) => link.getAttribute("href")));
+  expect(wasm).toContainEqual(expect.stringMatching(/^\/pkg\/plugboard\.[A-Za-z0-9_-]{22}\.wasm$/));
   const css = await page.locator('link[rel="stylesheet"]').first().getAttribute("href");
-  for (const href of [wasm, css]) {
-    expect(href).toMatch(/^\/pkg\/plugboard\.[A-Za-z0-9_-]{22}\.(wasm|css)$/);
+  expect(css).toMatch(/^\/pkg\/plugboard\.[A-Za-z0-9_-]{22}\.css$/);
+  for (const href of [...wasm, css]) {
+    expect(href).toMatch(/^\/pkg\/[A-Za-z0-9_]+\.[A-Za-z0-9_-]{22}\.(wasm|css)$/);
     const res = await page.request.get(href!, { headers: { "Accept-Encoding": "br" } });
     expect(res.status()).toBe(200);
     expect(res.headers()["cache-control"]).toBe("public, max-age=31536000, immutable");
@@ -143,4 +148,26 @@ test("the bundle is named by its content, sent precompressed and cached for a ye
   // Pages carry private data: never stored.
   const signin = await page.request.get("/signin");
   expect(signin.headers()["cache-control"]).toBe("no-store");
+});
+
+test("the bundle is split by page: the sign-in page loads its own code, not the other pages'", async ({
+  page,
+}) => {
+  await page.goto("/signin");
+  await hydrated(page);
+  const loaded = await page.evaluate(() =>
+    performance.getEntriesByType("resource").map((entry) => new URL(entry.name).pathname),
+  );
+  expect(loaded).toContainEqual(expect.stringMatching(/^\/pkg\/split___sign_in_route_view_/));
+  for (const other of ["dashboard", "api", "api_docs", "settings", "connected", "available"]) {
+    expect(loaded).not.toContainEqual(expect.stringMatching(new RegExp(`^/pkg/split___${other}_route_view_`)));
+  }
+  // Another page's code comes when that page is first shown.
+  await signIn(page);
+  await page.goto("/settings");
+  await hydrated(page);
+  const settings = await page.evaluate(() =>
+    performance.getEntriesByType("resource").map((entry) => new URL(entry.name).pathname),
+  );
+  expect(settings).toContainEqual(expect.stringMatching(/^\/pkg\/split___settings_route_view_/));
 });

@@ -4,5 +4,16 @@
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    let Some(body) = leptos::prelude::document().body() else {
+        return;
+    };
+    wasm_bindgen_futures::spawn_local(async move {
+        // Loads the first page's code (its wasm chunk, app/src/routes.rs) and hydrates the page.
+        leptos::mount::hydrate_from_async(body.clone(), app::App)
+            .await
+            .forget();
+        // A marker for end-to-end tests and the page benchmark (and nothing else): the page,
+        // its lazily loaded route included, is interactive from here on.
+        let _ = body.set_attribute("data-hydrated", "true");
+    });
 }
