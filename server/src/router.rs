@@ -13,6 +13,7 @@ use axum::{middleware, Json, Router};
 use leptos::nonce::Nonce;
 use leptos::prelude::{provide_context, use_context};
 use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower_http::classify::ServerErrorsFailureClass;
 use tower_http::compression::CompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
@@ -97,8 +98,20 @@ pub fn build_router(state: AppState) -> Router {
         ))
         // For what has no precompressed file beside it (API answers, pages, debug builds).
         .layer(CompressionLayer::new())
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().on_failure(log_failure))
         .with_state(state)
+}
+
+/// Server errors are logged, except refusals as overload (503): past capacity they come by the
+/// thousand a second, each answered in microseconds, and logging each would cost the CPU the
+/// overloaded server is short of (the caller counts them; `Retry-After` tells it when to return).
+fn log_failure(class: ServerErrorsFailureClass, latency: std::time::Duration, _: &tracing::Span) {
+    match class {
+        ServerErrorsFailureClass::StatusCode(StatusCode::SERVICE_UNAVAILABLE) => {
+            tracing::debug!(?latency, "refused as overload (503)")
+        }
+        class => tracing::error!(classification = %class, ?latency, "response failed"),
+    }
 }
 
 /// Where Slack sends the Events API requests (the app's Request URL: `PUBLIC_URL` + this).
