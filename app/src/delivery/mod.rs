@@ -35,6 +35,8 @@ pub mod record;
 pub mod retry_policy;
 #[cfg(feature = "ssr")]
 pub mod sample;
+#[cfg(feature = "ssr")]
+pub mod statistics;
 
 pub use retry_policy::{BackoffStrategy, RetryPolicy};
 

@@ -15,6 +15,7 @@ use tokio::sync::{oneshot, Notify};
 use uuid::Uuid;
 
 use super::store::{self, Publish};
+use crate::delivery::statistics::QueueGrowth;
 use crate::error::AppError;
 use crate::runtime::config::PublishConfig;
 
@@ -82,6 +83,7 @@ struct Idle {
     pool: PgPool,
     committers: usize,
     wake: Vec<Arc<Notify>>,
+    growth: Arc<QueueGrowth>,
 }
 
 /// The queue publishes wait in, and its committers.
@@ -91,8 +93,13 @@ pub struct GroupCommit {
 }
 
 impl GroupCommit {
-    /// `wake` is notified after each commit that queued deliveries.
-    pub fn new(pool: PgPool, config: PublishConfig, wake: Vec<Arc<Notify>>) -> Self {
+    /// `wake` is notified after each commit that queued deliveries, and `growth` counts them.
+    pub fn new(
+        pool: PgPool,
+        config: PublishConfig,
+        wake: Vec<Arc<Notify>>,
+        growth: Arc<QueueGrowth>,
+    ) -> Self {
         let queue = Queue {
             waiting: Mutex::new(VecDeque::new()),
             arrived: Notify::new(),
@@ -104,6 +111,7 @@ impl GroupCommit {
             pool,
             committers: config.committers.max(1),
             wake,
+            growth,
         };
         Self {
             queue: Arc::new(queue),
@@ -149,11 +157,14 @@ impl GroupCommit {
         };
         for _ in 0..idle.committers {
             let (queue, pool, wake) = (self.queue.clone(), idle.pool.clone(), idle.wake.clone());
+            let growth = idle.growth.clone();
             tokio::spawn(async move {
                 // One committer gathers the next group while another commits.
                 while let Some(group) = queue.next_group().await {
-                    if commit(&pool, group).await > 0 {
+                    let queued = commit(&pool, group).await;
+                    if queued > 0 {
                         wake.iter().for_each(|w| w.notify_one());
+                        growth.add(queued);
                     }
                 }
             });

@@ -11,6 +11,7 @@ use crate::actions::email::Mailer;
 use crate::auth::key_cache::KeyCache;
 use crate::auth::key_usage::KeyUsage;
 use crate::auth::rate_limit::RateLimits;
+use crate::delivery::statistics::QueueGrowth;
 use crate::error::AppError;
 use crate::events::group_commit::GroupCommit;
 use crate::integrations::catalogue::Catalogue;
@@ -40,6 +41,8 @@ pub struct AppState {
     pub announce_deliveries: Arc<tokio::sync::Notify>,
     /// Where publishes wait to be stored, several to a transaction.
     pub publishing: Arc<GroupCommit>,
+    /// Deliveries queued by publishes, for keeping the queue's statistics current.
+    pub queue_growth: Arc<QueueGrowth>,
     /// The SMTP relay email forwards go through, when `PLUGBOARD_SMTP_URL` is set.
     pub mailer: Option<Arc<Mailer>>,
 }
@@ -92,14 +95,17 @@ impl AppState {
         });
         let deliveries_ready = Arc::new(tokio::sync::Notify::new());
         let announce_deliveries = Arc::new(tokio::sync::Notify::new());
+        let queue_growth = Arc::new(QueueGrowth::default());
         let publishing = GroupCommit::new(
             pool.clone(),
             config.publishing,
             vec![deliveries_ready.clone(), announce_deliveries.clone()],
+            queue_growth.clone(),
         );
         Ok(Self {
             mailer,
             publishing: Arc::new(publishing),
+            queue_growth,
             access: Arc::new(access),
             webhook_http,
             deliveries_ready,

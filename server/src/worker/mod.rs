@@ -16,6 +16,7 @@ use std::time::Duration;
 use app::delivery::dispatch::{self, Targets};
 use app::delivery::queue::{self, ClaimLimits, Claimed};
 use app::delivery::record::{self, Recorded};
+use app::delivery::statistics;
 use app::runtime::AppState;
 use tokio::sync::{mpsc, watch, Mutex, Semaphore};
 use uuid::Uuid;
@@ -34,9 +35,59 @@ pub async fn run(state: AppState, shutdown: watch::Receiver<bool>) {
         announcer_pid,
         shutdown.clone(),
     ));
+    // A process without a worker (a test claiming by hand) runs none of the statements whose
+    // plans the statistics are kept for.
+    let working = state.config.webhooks.workers * state.config.webhooks.batch_size > 0;
+    let statistics =
+        working.then(|| tokio::spawn(keep_statistics(state.clone(), shutdown.clone())));
     let _ = tokio::spawn(work(state.clone(), shutdown.clone())).await;
     let _ = listener.await;
     let _ = announcer.await;
+    if let Some(statistics) = statistics {
+        let _ = statistics.await;
+    }
+}
+
+/// How often the queue tables' growth is checked when no publish says so first.
+const STATISTICS_EVERY: Duration = Duration::from_secs(2);
+
+/// Analyses the queue's tables once they outgrow their statistics
+/// ([`statistics::refresh_outgrown`]), so the claim's and the recorder's plans follow a flood
+/// within a fraction of a second rather than at autovacuum's next round. Woken by this
+/// process's publishes as they queue deliveries, and every couple of seconds for everyone
+/// else's.
+async fn keep_statistics(state: AppState, mut shutdown: watch::Receiver<bool>) {
+    let growth = &state.queue_growth;
+    // This process's deliveries queued since the `deliveries` table was last analysed, and
+    // how many of them the last check had seen.
+    let (mut queued, mut checked): (u64, u64) = (0, 0);
+    loop {
+        let ticked = tokio::select! {
+            _ = tokio::time::sleep(STATISTICS_EVERY) => true,
+            _ = growth.grew.notified() => false,
+            _ = shutdown.changed() => return,
+        };
+        queued += growth.take();
+        // Between ticks, a check per publish would only cost: wait for a slack's worth more.
+        if !ticked && ((queued - checked) as f64) < statistics::SLACK_ROWS {
+            continue;
+        }
+        checked = queued;
+        match statistics::refresh_outgrown(&state.pool, queued).await {
+            Ok(analysed) => {
+                if analysed.contains(&"deliveries") {
+                    (queued, checked) = (0, 0);
+                }
+                if !analysed.is_empty() {
+                    tracing::info!(
+                        ?analysed,
+                        "queue tables analysed: they had outgrown their statistics"
+                    );
+                }
+            }
+            Err(e) => tracing::warn!("analysing the queue tables: {e}"),
+        }
+    }
 }
 
 /// Outcomes one recording transaction takes at most.

@@ -1,0 +1,94 @@
+//! The queue's statistics follow a burst: once the deliveries table holds well over what the
+//! planner last counted, it is analysed, so the claim's and the recorder's cached plans are
+//! made again for the table's real size (not a minute later, when autovacuum gets to it).
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use sqlx::PgPool;
+
+use crate::common::receiver::{Receiver, Reply};
+use crate::common::{without_worker, Browser, TestApp};
+
+async fn publish(admin: &Browser, n: usize) {
+    for start in (0..n).step_by(500) {
+        let events: Vec<Value> = (start..n.min(start + 500))
+            .map(|i| json!({"event_type": "message.sent", "data": {"n": i}}))
+            .collect();
+        admin
+            .post_ok("/api/v1/events/publish_batch", json!({ "events": events }))
+            .await;
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct TableStatistics {
+    /// Rows the planner assumes (-1 until the table is first analysed or vacuumed).
+    planned_rows: f32,
+    /// Set by an ANALYZE statement (autovacuum's own analyses set another column).
+    analysed: bool,
+}
+
+async fn statistics_of(pool: &PgPool, table: &str) -> TableStatistics {
+    sqlx::query_as(
+        "SELECT c.reltuples AS planned_rows, s.last_analyze IS NOT NULL AS analysed
+           FROM pg_class c JOIN pg_stat_user_tables s ON s.relid = c.oid
+          WHERE s.schemaname = current_schema() AND s.relname = $1",
+    )
+    .bind(table)
+    .fetch_one(pool)
+    .await
+    .expect("table statistics")
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_worker_analyses_the_deliveries_table_once_a_burst_outgrows_its_statistics(
+    pool: PgPool,
+) {
+    let app = TestApp::spawn(pool.clone()).await;
+    let receiver = Receiver::start().await;
+    receiver.set_default(Reply::status(200));
+    let admin = app.setup("Acme", "ada@acme.test").await;
+    admin.add_webhook(&receiver.url("/hook")).await;
+    assert!(!statistics_of(&pool, "deliveries").await.analysed);
+
+    publish(&admin, 2_500).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let stats = statistics_of(&pool, "deliveries").await;
+        if stats.analysed && stats.planned_rows >= 1_000.0 {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "15 s after 2,500 deliveries were queued, the planner still counts {} rows (analysed: {})",
+            stats.planned_rows,
+            stats.analysed
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_table_is_analysed_only_when_it_has_outgrown_what_the_planner_counts(pool: PgPool) {
+    use app::delivery::statistics::refresh_outgrown;
+    // No worker here, so nothing analyses the tables but the calls below.
+    let (_app, admin, _receiver) = without_worker(pool.clone()).await;
+    assert_eq!(
+        refresh_outgrown(&pool, 0).await.expect("check"),
+        Vec::<&str>::new()
+    );
+
+    publish(&admin, 1_500).await;
+    // The publisher's own count says the table grew past its slack: analysed at once, whatever
+    // PostgreSQL's statistics views have caught up with.
+    let analysed = refresh_outgrown(&pool, 1_500).await.expect("check");
+    assert!(analysed.contains(&"deliveries"), "analysed {analysed:?}");
+    let stats = statistics_of(&pool, "deliveries").await;
+    assert!(stats.analysed);
+    assert_eq!(stats.planned_rows, 1_500.0);
+
+    // Now the planner counts what is there: nothing more to do.
+    let again = refresh_outgrown(&pool, 0).await.expect("check");
+    assert!(!again.contains(&"deliveries"), "analysed again: {again:?}");
+}
