@@ -71,13 +71,38 @@ pub async fn refresh_outgrown(
     .await?;
     let mut analysed = Vec::new();
     for table in QUEUE_TABLES {
-        if outgrown.iter().any(|o| o.table_name == table) {
-            // The name is one of the constants above, never input.
-            sqlx::raw_sql(&format!("ANALYZE {table}"))
-                .execute(pool)
-                .await?;
+        if outgrown.iter().any(|o| o.table_name == table) && analyse(pool, table).await? {
             analysed.push(table);
         }
     }
     Ok(analysed)
 }
+
+/// Analyses `table` unless a vacuum holds it: waiting for the lock would make PostgreSQL cancel
+/// an autovacuum working on the table (and an anti-wraparound one would hold us for as long as
+/// it runs). Such a vacuum analyses the table itself, or the next check tries again.
+async fn analyse(pool: &PgPool, table: &'static str) -> Result<bool, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("SELECT set_config('lock_timeout', '200ms', true)")
+        .execute(&mut *tx)
+        .await?;
+    // The name is one of the constants above, never input.
+    let statement = format!("ANALYZE {table}");
+    let result = sqlx::query(&statement)
+        .persistent(false)
+        .execute(&mut *tx)
+        .await;
+    match result {
+        Ok(_) => {}
+        Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some(LOCK_NOT_AVAILABLE) => {
+            tracing::debug!("{table} not analysed: a vacuum holds it");
+            return Ok(false);
+        }
+        Err(e) => return Err(e),
+    }
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// PostgreSQL's SQLSTATE for a lock wait that ran past `lock_timeout`.
+const LOCK_NOT_AVAILABLE: &str = "55P03";

@@ -92,3 +92,27 @@ async fn a_table_is_analysed_only_when_it_has_outgrown_what_the_planner_counts(p
     let again = refresh_outgrown(&pool, 0).await.expect("check");
     assert!(!again.contains(&"deliveries"), "analysed again: {again:?}");
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_table_a_vacuum_holds_is_left_for_the_next_check(pool: PgPool) {
+    use app::delivery::statistics::refresh_outgrown;
+    let (_app, admin, _receiver) = without_worker(pool.clone()).await;
+    publish(&admin, 1_500).await;
+
+    // The lock a vacuum holds, which ANALYZE needs too: waiting for it would have PostgreSQL
+    // cancel an autovacuum, so the check gives up on the table for now, without an error.
+    let mut vacuum = pool.begin().await.expect("begin");
+    sqlx::query("LOCK TABLE deliveries IN SHARE UPDATE EXCLUSIVE MODE")
+        .execute(&mut *vacuum)
+        .await
+        .expect("lock");
+    let analysed = refresh_outgrown(&pool, 1_500)
+        .await
+        .expect("a table held by a vacuum is no error");
+    assert!(!analysed.contains(&"deliveries"), "analysed {analysed:?}");
+    assert!(!statistics_of(&pool, "deliveries").await.analysed);
+
+    vacuum.rollback().await.expect("rollback");
+    let analysed = refresh_outgrown(&pool, 1_500).await.expect("check");
+    assert!(analysed.contains(&"deliveries"), "analysed {analysed:?}");
+}
