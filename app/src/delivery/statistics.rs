@@ -50,8 +50,9 @@ struct Outgrown {
 /// [`SLACK_ROWS`]); returns the tables analysed. A table's rows are what the statistics views
 /// count or, for `deliveries`, what the statistics last counted plus `queued_deliveries` (this
 /// process's since its last analysis), whichever is more. Cheap when nothing has grown: one
-/// read of the statistics views. Processes sharing the database may analyse the same table at
-/// once; the second waits for the first and finds little to do.
+/// read of the statistics views. Of processes sharing the database, one analyses a table at a
+/// time: the others give way (see [`analyse`]) and find it no longer outgrown at their next
+/// check.
 pub async fn refresh_outgrown(
     pool: &PgPool,
     queued_deliveries: u64,
