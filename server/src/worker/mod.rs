@@ -37,7 +37,7 @@ pub async fn run(state: AppState, shutdown: watch::Receiver<bool>) {
     ));
     // A process without a worker (a test claiming by hand) runs none of the statements whose
     // plans the statistics are kept for.
-    let working = state.config.webhooks.workers * state.config.webhooks.batch_size > 0;
+    let working = slots_of(&state.config.webhooks) > 0;
     let statistics =
         working.then(|| tokio::spawn(keep_statistics(state.clone(), shutdown.clone())));
     let _ = tokio::spawn(work(state.clone(), shutdown.clone())).await;
@@ -90,6 +90,11 @@ async fn keep_statistics(state: AppState, mut shutdown: watch::Receiver<bool>) {
     }
 }
 
+/// Deliveries this process may have in flight at once: `workers` x `batch_size`.
+fn slots_of(config: &app::runtime::config::WebhookConfig) -> usize {
+    config.workers * config.batch_size
+}
+
 /// Outcomes one recording transaction takes at most.
 const RECORD_BATCH: usize = 500;
 /// Recording transactions at once.
@@ -101,7 +106,7 @@ const RECORDERS: usize = 2;
 /// Outcomes go to the recorders, which store whatever has arrived in one transaction.
 async fn work(state: AppState, mut shutdown: watch::Receiver<bool>) {
     let config = &state.config.webhooks;
-    let capacity = config.workers * config.batch_size;
+    let capacity = slots_of(config);
     if capacity == 0 {
         return; // no worker in this process (a test that claims by hand)
     }
