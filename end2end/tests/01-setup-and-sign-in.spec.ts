@@ -22,6 +22,29 @@ test("sign out, a wrong password is refused, the right one signs in", async ({ p
   await expect(page).toHaveURL(/\/dashboard$/);
 });
 
+test("after sign-in the page goes on to `next` only when it stays on the site", async ({ browser }) => {
+  const acc = account();
+  ensureCompany(acc);
+  // Resolved by the browser's own URL parser once the page has hydrated: dot segments go, and
+  // what a browser would read as another host (a backslash, a tab inside "//") falls back.
+  const cases: [string, RegExp][] = [
+    ["/a/../settings", /\/settings$/],
+    ["/\\evil.example", /\/dashboard$/],
+    ["/\t/evil.example/", /\/dashboard$/],
+  ];
+  for (const [next, landing] of cases) {
+    const context = await browser.newContext(test.info().project.use);
+    const page = await context.newPage();
+    await page.goto(`/signin?next=${encodeURIComponent(next)}`);
+    await hydrated(page);
+    await page.getByLabel("Email").fill(acc.email);
+    await page.getByLabel("Password", { exact: true }).fill(acc.password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page, next).toHaveURL(landing);
+    await context.close();
+  }
+});
+
 test("without JavaScript the sign-in form still works, and no password ever lands in a URL", async ({ browser }) => {
   const acc = account();
   ensureCompany(acc);

@@ -3,6 +3,16 @@
 
 use crate::error::AppError;
 
+// The same WHATWG URL parsing on both sides: the url crate on the server, the browser's own
+// parser in the browser (the url crate's IDNA and Unicode tables would add their weight to the
+// sign-in page's download).
+#[cfg(not(target_arch = "wasm32"))]
+#[path = "url_resolve_native.rs"]
+mod url_resolve;
+#[cfg(target_arch = "wasm32")]
+#[path = "url_resolve_browser.rs"]
+mod url_resolve;
+
 pub const MAX_EMAIL_LEN: usize = 254;
 
 /// A trimmed, plausible email address: one `@`, a non-empty local part, a dotted domain.
@@ -122,23 +132,12 @@ pub const DEFAULT_LANDING: &str = "/dashboard";
 /// browser is sent to is exactly what was checked.
 pub fn local_redirect(next: Option<&str>) -> String {
     const STAND_IN: &str = "http://plugboard.invalid/";
-    let resolved = next.filter(|n| n.starts_with('/')).and_then(|next| {
-        let base = url::Url::parse(STAND_IN).ok()?;
-        let url = base.join(next).ok()?;
-        (url.origin() == base.origin()).then_some(url)
-    });
-    let Some(url) = resolved else {
+    let resolved = next
+        .filter(|n| n.starts_with('/'))
+        .and_then(|next| url_resolve::same_origin_path(STAND_IN, next));
+    let Some(path) = resolved else {
         return DEFAULT_LANDING.to_string();
     };
-    let mut path = url.path().to_string();
-    if let Some(query) = url.query() {
-        path.push('?');
-        path.push_str(query);
-    }
-    if let Some(fragment) = url.fragment() {
-        path.push('#');
-        path.push_str(fragment);
-    }
     // "//host" would be protocol-relative; the sign-in page would loop.
     if path.starts_with("//") || path == "/signin" || path.starts_with("/signin?") {
         return DEFAULT_LANDING.to_string();
@@ -199,6 +198,8 @@ mod tests {
             "/webhooks?endpoint=1#log"
         );
         assert_eq!(local_redirect(Some("/a/../settings")), "/settings");
+        // An empty query or fragment goes, as the browser's URL reports it.
+        assert_eq!(local_redirect(Some("/settings?#")), "/settings");
         assert_eq!(local_redirect(None), DEFAULT_LANDING);
         // Known open-redirect forms: control characters a browser drops, backslashes it reads as
         // slashes, schemes, and protocol-relative paths however they are spelled.
