@@ -13,7 +13,7 @@ use super::{Api, Arrivals, Percentiles};
 /// Publishes `events` single events, `concurrency` requests in flight (spread over `apis`, one
 /// per server process), to a company with one endpoint, and waits for every delivery. Prints
 /// acknowledged publishes a second, the publish response times and deliveries a second end to
-/// end.
+/// end, and where the machine's CPU time went.
 pub async fn throughput(
     apis: &[Api],
     pool: &sqlx::PgPool,
@@ -26,6 +26,7 @@ pub async fn throughput(
     }
     let before = arrivals.lock().map(|a| a.len()).unwrap_or(0);
     let stats_before = DatabaseStats::read(pool).await?;
+    let cpu_before = super::cpu::CpuSnapshot::take();
     let next = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     let lanes = futures::stream::iter(0..concurrency)
@@ -62,6 +63,11 @@ pub async fn throughput(
     let expected = before + events;
     super::measure::wait_for_arrivals(arrivals, expected).await?;
     let delivered_in = started.elapsed();
+    let cpu = super::cpu::CpuSnapshot::take()
+        .zip(cpu_before)
+        .map(|(after, before)| {
+            after.report_since(&before, events, "event published and delivered")
+        });
     let p = Percentiles::of(took);
     println!(
         "1 endpoint, {events} single-event publishes, {concurrency} in flight, {} server process(es): {:.0} publishes/s acknowledged (publish response {p}); {:.0} deliveries/s end to end",
@@ -76,6 +82,9 @@ pub async fn throughput(
         stats.wal_syncs,
         events as f64 / stats.wal_syncs.max(1) as f64,
     );
+    if let Some(cpu) = cpu {
+        println!("  {cpu}");
+    }
     Ok(())
 }
 
