@@ -53,7 +53,7 @@ async fn serve() -> Result<(), ServerError> {
             settings.config,
             settings.leptos_options,
             catalogue,
-            cipher,
+            std::sync::Arc::new(cipher),
         )?;
         let public_url = state.config.public_url.clone();
         let listener = tokio::net::TcpListener::bind(addr).await?;

@@ -19,8 +19,21 @@ use crate::webhooks::url_guard::GuardedResolver;
 
 /// Everything a request or background task needs, built once at start-up (or per test) and
 /// handed to the router. There are no globals: each test builds its own over its own database.
+/// A handle: every request clones it several times (the router's extractors, the server
+/// functions' context), so a clone is one reference count, not one per part.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<SharedState>);
+
+impl std::ops::Deref for AppState {
+    type Target = SharedState;
+
+    fn deref(&self) -> &SharedState {
+        &self.0
+    }
+}
+
+/// What an [`AppState`] holds.
+pub struct SharedState {
     pub pool: PgPool,
     pub config: Arc<Config>,
     /// For provider APIs.
@@ -60,7 +73,7 @@ impl AppState {
         config: Config,
         leptos_options: LeptosOptions,
         catalogue: Catalogue,
-        cipher: Cipher,
+        cipher: Arc<Cipher>,
     ) -> Result<Self, reqwest::Error> {
         let user_agent = concat!("Plugboard/", env!("CARGO_PKG_VERSION"));
         let http = reqwest::Client::builder()
@@ -102,7 +115,7 @@ impl AppState {
             vec![deliveries_ready.clone(), announce_deliveries.clone()],
             queue_growth.clone(),
         );
-        Ok(Self {
+        Ok(Self(Arc::new(SharedState {
             mailer,
             publishing: Arc::new(publishing),
             queue_growth,
@@ -116,8 +129,8 @@ impl AppState {
             oauth_http,
             leptos_options,
             catalogue: Arc::new(catalogue),
-            cipher: Arc::new(cipher),
-        })
+            cipher,
+        })))
     }
 }
 

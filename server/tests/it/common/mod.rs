@@ -90,17 +90,11 @@ impl TestAppBuilder {
         let lookup = move |name: &str| env.get(name).cloned();
         let catalogue =
             Catalogue::load(catalogue::BUILTIN, &lookup, &config.public_url).expect("catalogue");
-        let mut state = AppState::new(
-            self.pool.clone(),
-            config,
-            options,
-            catalogue,
-            Cipher::new(&Cipher::random_key(), &[]),
-        )
-        .expect("state");
-        if let Some(shared) = self.cipher {
-            state.cipher = shared;
-        }
+        let cipher = self
+            .cipher
+            .unwrap_or_else(|| Arc::new(Cipher::new(&Cipher::random_key(), &[])));
+        let state =
+            AppState::new(self.pool.clone(), config, options, catalogue, cipher).expect("state");
         let served = state.clone();
         let (stop, stopped) = watch::channel(false);
         tokio::spawn(async move {
