@@ -1,4 +1,5 @@
-//! URL resolution on the server (and in native tests): the url crate, which follows the WHATWG URL standard.
+//! URL resolution on the server (and in native tests): the url crate, which follows the WHATWG
+//! URL standard.
 
 /// `next` resolved against `base`, as path, query and fragment, when it stays on `base`'s
 /// origin. An empty query or fragment is dropped, as the browser's `URL` reports them.
