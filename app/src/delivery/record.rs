@@ -123,7 +123,7 @@ async fn record_together(
         .iter()
         .map(|r| r.sent.as_ref().and_then(|s| s.error.as_deref()))
         .collect();
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::runtime::db::begin_on_generic_plans(pool).await?;
     // A retry of a destination switched off meanwhile is parked; a delivery that was never
     // sent gives its claim back (it was not an attempt). The destination's row is read with a
     // share lock: a switch-off being committed right now is waited for and seen (its own

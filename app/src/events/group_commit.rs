@@ -230,7 +230,7 @@ async fn store_in_transaction(
     pool: &PgPool,
     group: &[Publish],
 ) -> Result<store::Stored, sqlx::Error> {
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::runtime::db::begin_on_generic_plans(pool).await?;
     let stored = store::store(&mut tx, group).await?;
     tx.commit().await?;
     Ok(stored)
