@@ -243,3 +243,63 @@ async fn webhook_endpoints_and_deliveries_stay_with_their_company(pool: PgPool) 
     );
     assert_eq!(receiver.received().len(), 1);
 }
+
+/// Deleting a company takes its whole delivery log with it (events, deliveries, attempts) and
+/// leaves another company's alone. Deliveries reach their company through their event's key.
+#[sqlx::test(migrations = "../migrations")]
+async fn deleting_a_company_deletes_its_delivery_log_and_no_one_elses(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let acme = app.setup("Acme", "ada@acme.test").await;
+    let globex = app.other_company("Globex", "hank@globex.test").await;
+    let receiver = crate::common::receiver::Receiver::start().await;
+    for company in [&acme, &globex] {
+        company.add_webhook(&receiver.url("/hook")).await;
+        company.publish("message.sent", json!({"n": 1})).await;
+    }
+    receiver
+        .wait_for(2, std::time::Duration::from_secs(15))
+        .await;
+    let log_rows = |name: &'static str| {
+        let pool = app.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT (SELECT count(*) FROM events e JOIN companies c ON c.id = e.company_id
+                          WHERE c.name = $1)
+                      + (SELECT count(*) FROM deliveries d JOIN companies c ON c.id = d.company_id
+                          WHERE c.name = $1)
+                      + (SELECT count(*) FROM delivery_attempts a JOIN deliveries d ON d.id = a.delivery_id
+                           JOIN companies c ON c.id = d.company_id WHERE c.name = $1)",
+            )
+            .bind(name)
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    // Both attempts recorded: one event, one delivery and one attempt each.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while log_rows("Acme").await != 3 || log_rows("Globex").await != 3 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "attempts never recorded"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let total = |table: &'static str| {
+        let pool = app.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(&format!("SELECT count(*) FROM {table}"))
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    sqlx::query("DELETE FROM companies WHERE name = 'Acme'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(total("events").await, 1);
+    assert_eq!(total("deliveries").await, 1);
+    assert_eq!(total("delivery_attempts").await, 1);
+    assert_eq!(log_rows("Globex").await, 3);
+}
