@@ -101,14 +101,15 @@ pub async fn claim(
     let claim_id = Uuid::new_v4();
     let max_claims = limits.attempts + LOST_CLAIM_ALLOWANCE;
     let as_i64 = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
-    let mut tx = pool.begin().await?;
     // The claim commits without waiting for its WAL flush: sending waits on it, and a claim lost
     // in a database crash only means the delivery is due again, as a process that dies mid-send
     // already leaves it (at least once). An outcome's commit, which does wait, flushes the WAL
-    // up to it and so the claim before it.
-    sqlx::query("SELECT set_config('synchronous_commit', 'off', true), pg_advisory_xact_lock($1)")
-        .bind(CLAIM_LOCK)
-        .execute(&mut *tx)
+    // up to it and so the claim before it. Setting and lock go with `BEGIN`, one round trip
+    // fewer between a publish and its first attempt.
+    let mut tx = pool
+        .begin_with(format!(
+            "BEGIN; SET LOCAL synchronous_commit = off; SELECT pg_advisory_xact_lock({CLAIM_LOCK})"
+        ))
         .await?;
     let rows: Vec<ClaimRow> = sqlx::query_as(
         "WITH RECURSIVE destinations(dest) AS (
