@@ -84,6 +84,11 @@ pub fn build_router(state: AppState) -> Router {
             guards::reject_cross_site_posts,
         ))
         .layer(middleware::from_fn_with_state(csp, headers::protect))
+        // Past capacity, a publish is refused before anything else is done with it.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            app::events::admission::admit_publishes,
+        ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),

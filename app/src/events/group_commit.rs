@@ -43,6 +43,12 @@ struct Queue {
 }
 
 impl Queue {
+    fn is_behind(&self, waiting: &VecDeque<Waiting>) -> bool {
+        waiting
+            .front()
+            .is_some_and(|oldest| oldest.queued_at.elapsed() > self.max_wait)
+    }
+
     /// Everything waiting, up to [`GROUP_EVENTS`] events; None when nothing waits.
     fn take_group(&self) -> Option<Vec<Waiting>> {
         let mut waiting = self.waiting.lock().ok()?;
@@ -128,10 +134,7 @@ impl GroupCommit {
         let (answer, answered) = oneshot::channel();
         {
             let mut waiting = self.queue.waiting.lock().map_err(|_| AppError::Internal)?;
-            let behind = waiting
-                .front()
-                .is_some_and(|oldest| oldest.queued_at.elapsed() > self.queue.max_wait);
-            if waiting.len() >= self.queue.limit || behind {
+            if waiting.len() >= self.queue.limit || self.queue.is_behind(&waiting) {
                 return Err(AppError::Overloaded {
                     retry_after_secs: 1,
                 });
@@ -144,6 +147,15 @@ impl GroupCommit {
         }
         self.queue.arrived.notify_one();
         answered.await.map_err(|_| AppError::Internal)?
+    }
+
+    /// Whether the oldest waiting publish has waited longer than the configured maximum: the
+    /// database is not keeping up, and new publishes are refused until the queue catches up.
+    pub fn is_behind(&self) -> bool {
+        self.queue
+            .waiting
+            .lock()
+            .is_ok_and(|waiting| self.queue.is_behind(&waiting))
     }
 
     /// Publish requests waiting for a committer.

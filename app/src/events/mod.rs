@@ -9,6 +9,8 @@ use crate::client::ApiClient;
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
+pub mod admission;
+#[cfg(feature = "ssr")]
 pub mod group_commit;
 #[cfg(feature = "ssr")]
 pub mod publish;

@@ -116,6 +116,11 @@ pub struct PublishConfig {
     /// ordinary hiccups (a checkpoint, a first connection: 200-300 ms were seen at 200
     /// publishes a second), so a publisher well below capacity is never refused.
     pub max_wait: Duration,
+    /// `PLUGBOARD_PUBLISH_MAX_IN_FLIGHT`: publish requests this process works on at once, from
+    /// arrival to answer; past it a publish is refused before its body is read
+    /// ([`crate::events::admission`]). Bounds an admitted publish's wait at about this many
+    /// over the commit rate.
+    pub max_in_flight: usize,
 }
 
 impl Default for PublishConfig {
@@ -124,6 +129,7 @@ impl Default for PublishConfig {
             committers: 2,
             queue_limit: 4_096,
             max_wait: Duration::from_millis(500),
+            max_in_flight: 128,
         }
     }
 }

@@ -13,6 +13,7 @@ use crate::auth::key_usage::KeyUsage;
 use crate::auth::rate_limit::RateLimits;
 use crate::delivery::statistics::QueueGrowth;
 use crate::error::AppError;
+use crate::events::admission::Admission;
 use crate::events::group_commit::GroupCommit;
 use crate::integrations::catalogue::Catalogue;
 use crate::webhooks::url_guard::GuardedResolver;
@@ -54,6 +55,8 @@ pub struct SharedState {
     pub announce_deliveries: Arc<tokio::sync::Notify>,
     /// Where publishes wait to be stored, several to a transaction.
     pub publishing: Arc<GroupCommit>,
+    /// Bounds the publishes in flight; the rest are refused before anything is done with them.
+    pub publish_admission: Admission,
     /// Deliveries queued by publishes, for keeping the queue's statistics current.
     pub queue_growth: Arc<QueueGrowth>,
     /// The SMTP relay email forwards go through, when `PLUGBOARD_SMTP_URL` is set.
@@ -118,6 +121,7 @@ impl AppState {
         Ok(Self(Arc::new(SharedState {
             mailer,
             publishing: Arc::new(publishing),
+            publish_admission: Admission::new(config.publishing.max_in_flight),
             queue_growth,
             access: Arc::new(access),
             webhook_http,

@@ -30,6 +30,12 @@ pub fn publish_config() -> Result<PublishConfig, ServerError> {
             1,
             60_000,
         )?),
+        max_in_flight: number(
+            "PLUGBOARD_PUBLISH_MAX_IN_FLIGHT",
+            defaults.max_in_flight as u64,
+            1,
+            1_000_000,
+        )? as usize,
     })
 }
 

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use app::events::publish::{publish_for, NewEvent};
 use app::events::{EventInput, PublishedEvent};
+use app::runtime::config::PublishConfig;
 use app::runtime::AppState;
 use serde_json::{json, Value};
 use sqlx::PgPool;
@@ -58,11 +59,22 @@ async fn one_committer_waiting(
     queue_limit: usize,
     max_wait: Duration,
 ) -> (TestApp, Uuid) {
+    one_committer_with(pool, move |publishing| {
+        publishing.queue_limit = queue_limit;
+        publishing.max_wait = max_wait;
+    })
+    .await
+}
+
+/// An app storing publishes with one committer, `tweak`ed, and a company with an endpoint.
+pub(crate) async fn one_committer_with(
+    pool: PgPool,
+    tweak: impl FnOnce(&mut PublishConfig) + 'static,
+) -> (TestApp, Uuid) {
     let app = TestApp::builder(pool)
         .config(move |c| {
             c.publishing.committers = 1;
-            c.publishing.queue_limit = queue_limit;
-            c.publishing.max_wait = max_wait;
+            tweak(&mut c.publishing);
         })
         .await;
     let admin = app.setup("Acme", "ada@acme.test").await;
@@ -184,7 +196,9 @@ async fn a_failing_request_fails_alone_and_the_rest_of_its_group_is_stored(pool:
 }
 
 /// A company admin's key, and a publisher of `{"n": n}` events with it.
-async fn publisher(app: &TestApp) -> impl Fn(usize) -> tokio::task::JoinHandle<reqwest::Response> {
+pub(crate) async fn publisher(
+    app: &TestApp,
+) -> impl Fn(usize) -> tokio::task::JoinHandle<reqwest::Response> {
     let admin = app.browser();
     admin
         .sign_in("ada@acme.test", crate::common::PASSWORD)
@@ -206,7 +220,7 @@ async fn publisher(app: &TestApp) -> impl Fn(usize) -> tokio::task::JoinHandle<r
 
 /// The disk is "slow": a lock holds the committer's insert until the test lets it go. Returns
 /// once the committer waits on it.
-async fn slow_disk(app: &TestApp) -> sqlx::Transaction<'static, sqlx::Postgres> {
+pub(crate) async fn slow_disk(app: &TestApp) -> sqlx::Transaction<'static, sqlx::Postgres> {
     let mut slow_disk = app.pool.begin().await.unwrap();
     sqlx::query("LOCK TABLE events IN SHARE ROW EXCLUSIVE MODE")
         .execute(&mut *slow_disk)
@@ -215,7 +229,7 @@ async fn slow_disk(app: &TestApp) -> sqlx::Transaction<'static, sqlx::Postgres> 
     slow_disk
 }
 
-async fn committer_blocked(app: &TestApp) {
+pub(crate) async fn committer_blocked(app: &TestApp) {
     wait_until(|| async {
         sqlx::query_scalar::<_, bool>(
             "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE relation = 'events'::regclass AND NOT granted)",
@@ -236,14 +250,14 @@ async fn waiting_in_queue(app: &TestApp, n: usize) {
     .await;
 }
 
-async fn assert_refused_as_overload(refused: reqwest::Response) {
+pub(crate) async fn assert_refused_as_overload(refused: reqwest::Response) {
     assert_eq!(refused.status(), 503);
     assert_eq!(refused.headers()["retry-after"], "1");
     let body: Value = refused.json().await.unwrap();
     assert_eq!(body["error"]["code"], "overloaded");
 }
 
-async fn stored_events(app: &TestApp) -> Vec<i64> {
+pub(crate) async fn stored_events(app: &TestApp) -> Vec<i64> {
     sqlx::query_scalar("SELECT (data->>'n')::bigint FROM events ORDER BY 1")
         .fetch_all(&app.pool)
         .await

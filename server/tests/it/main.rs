@@ -31,6 +31,7 @@ mod integrations_slack;
 mod integrations_tokens;
 mod openapi;
 mod provider_apps;
+mod publish_admission;
 mod queue_statistics;
 mod rate_limits;
 mod readme_walkthrough;
