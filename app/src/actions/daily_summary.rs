@@ -81,7 +81,7 @@ async fn queue_one(
     now: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
     let mut tx = state.pool.begin().await?;
-    let event_id = Uuid::new_v4();
+    let event_id = Uuid::now_v7();
     // A concurrent process inserting the same day waits here, then finds it taken.
     let first = sqlx::query(
         "INSERT INTO daily_summaries (connection_id, company_id, local_date, event_id)

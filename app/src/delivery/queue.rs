@@ -36,7 +36,7 @@ pub async fn enqueue(tx: &mut PgConnection, events: &Published<'_>) -> Result<u6
     let queued = sqlx::query(
         "INSERT INTO deliveries (id, company_id, destination_kind, endpoint_id, connection_id, event_id, status,
                                  next_attempt_at, created_at)
-         SELECT gen_random_uuid(), ev.company, dest.kind, dest.endpoint_id, dest.connection_id, ev.id, 'pending', now(),
+         SELECT uuid_v7(), ev.company, dest.kind, dest.endpoint_id, dest.connection_id, ev.id, 'pending', now(),
                 clock_timestamp()
            FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::uuid[]) AS ev(id, company, type, channel, origin)
            JOIN LATERAL (
@@ -74,7 +74,7 @@ pub async fn enqueue_to(
     sqlx::query(
         "INSERT INTO deliveries (id, company_id, destination_kind, endpoint_id, connection_id, event_id, status,
                                  next_attempt_at, created_at)
-         VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, 'pending', now(), clock_timestamp())",
+         VALUES (uuid_v7(), $1, $2, $3, $4, $5, 'pending', now(), clock_timestamp())",
     )
     .bind(company_id)
     .bind(destination.kind.as_str())
@@ -135,7 +135,7 @@ pub async fn redeliver(
     kind: DestinationKind,
     delivery_id: Uuid,
 ) -> Result<Option<Uuid>, sqlx::Error> {
-    let id = Uuid::new_v4();
+    let id = Uuid::now_v7();
     let inserted = sqlx::query(&format!(
         "INSERT INTO deliveries (id, company_id, destination_kind, endpoint_id, connection_id, event_id, status,
                                  next_attempt_at)
@@ -183,7 +183,7 @@ pub async fn insert_claimed(
     destination: Destination,
     event: EventPayload,
 ) -> Result<Claimed, sqlx::Error> {
-    let (delivery_id, claim_id) = (Uuid::new_v4(), Uuid::new_v4());
+    let (delivery_id, claim_id) = (Uuid::now_v7(), Uuid::new_v4());
     sqlx::query(
         "INSERT INTO deliveries (id, company_id, destination_kind, endpoint_id, connection_id, event_id, status,
                                  attempts, next_attempt_at, claim_id)

@@ -20,7 +20,7 @@ pub async fn send_now(
     kind: EventTypeView,
 ) -> Result<DeliveryView, AppError> {
     let mut tx = state.pool.begin().await?;
-    let event_id = Uuid::new_v4();
+    let event_id = Uuid::now_v7();
     let created_at = sqlx::query_scalar(
         "INSERT INTO events (id, company_id, event_type, data, is_test) VALUES ($1, $2, $3, $4, true) RETURNING created_at",
     )

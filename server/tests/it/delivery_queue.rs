@@ -1,5 +1,6 @@
 //! The delivery queue's own rules: a switched-off destination parks its pending deliveries
-//! (kept, not sent, not re-read by every claim) and switching it on sends them.
+//! (kept, not sent, not re-read by every claim) and switching it on sends them; events and
+//! deliveries get time-ordered ids, so their index entries land together.
 
 use std::time::Duration;
 
@@ -7,6 +8,7 @@ use crate::common::receiver::{Receiver, Reply};
 use crate::common::TestApp;
 use serde_json::{json, Value};
 use sqlx::PgPool;
+use uuid::Uuid;
 
 async fn statuses(app: &TestApp) -> Vec<String> {
     sqlx::query_scalar("SELECT status FROM deliveries ORDER BY created_at")
@@ -113,4 +115,37 @@ async fn a_delivery_queued_for_an_endpoint_switched_off_since_is_parked_not_sent
             .await
             .unwrap();
     assert_eq!((status.as_str(), attempts), ("parked", 0));
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn events_and_their_deliveries_get_time_ordered_ids(pool: PgPool) {
+    let (app, admin, _receiver) = crate::common::without_worker(pool).await;
+    for n in 0..3 {
+        admin.publish("message.sent", json!({ "n": n })).await;
+        // A new millisecond: ids of one millisecond share their time bits.
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    #[derive(sqlx::FromRow)]
+    struct Ids {
+        event_id: Uuid,
+        delivery_id: Uuid,
+    }
+    let rows: Vec<Ids> = sqlx::query_as(
+        "SELECT e.id AS event_id, d.id AS delivery_id
+           FROM events e JOIN deliveries d ON d.event_id = e.id
+          ORDER BY (e.data->>'n')::int",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(rows.len(), 3);
+    for row in &rows {
+        assert_eq!(row.event_id.get_version_num(), 7, "{}", row.event_id);
+        assert_eq!(row.delivery_id.get_version_num(), 7, "{}", row.delivery_id);
+    }
+    let in_publish_order = |ids: Vec<Uuid>| ids.windows(2).all(|w| w[0] < w[1]);
+    assert!(in_publish_order(rows.iter().map(|r| r.event_id).collect()));
+    assert!(in_publish_order(
+        rows.iter().map(|r| r.delivery_id).collect()
+    ));
 }

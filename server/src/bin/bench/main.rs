@@ -15,6 +15,7 @@ use server::embedded_pg::EmbeddedPostgres;
 
 mod api;
 mod cpu;
+mod ids;
 mod measure;
 mod noisy;
 mod processes;
@@ -23,7 +24,7 @@ mod single;
 mod slack;
 
 /// The scenarios to run: those named on the command line (`single`, `processes`, `batches`,
-/// `latency`, `noisy`, `prune`, `slack`), or all of them.
+/// `latency`, `noisy`, `prune`, `ids`, `slack`), or all of them.
 fn runs(scenario: &str) -> bool {
     let named: Vec<String> = std::env::args().skip(1).collect();
     named.is_empty() || named.iter().any(|n| n == scenario)
@@ -193,6 +194,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         client.delete_endpoints(&endpoint).await?;
     }
 
+    if runs("ids") {
+        let rows = std::env::var("PLUGBOARD_BENCH_IDS_ROWS")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(2_000_000);
+        ids::run(&pool, rows).await?;
+    }
+
     if !runs("slack") {
         return finish(plugboard, pool, &server_url, &database, embedded).await;
     }
@@ -223,7 +232,9 @@ async fn finish(
     let _ = plugboard.kill();
     let _ = plugboard.wait();
     pool.close().await;
-    let admin = server::db::connect(server_url).await?;
+    // Not `server::db::connect`: that would run Plugboard's migrations on the server's own
+    // database (`postgres`), which is only where the benchmark's database is dropped from.
+    let admin = sqlx::PgPool::connect(server_url).await?;
     sqlx::query(&format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)"))
         .execute(&admin)
         .await?;
