@@ -90,3 +90,41 @@ pub struct Claimed {
     /// This attempt's number, from 1.
     pub attempt: i32,
 }
+
+/// A claimed delivery as the claim (or a hand-off) reads it, with its event.
+#[derive(sqlx::FromRow)]
+pub(super) struct ClaimRow {
+    pub(super) delivery_id: Uuid,
+    pub(super) company_id: Uuid,
+    pub(super) destination_kind: String,
+    pub(super) endpoint_id: Option<Uuid>,
+    pub(super) connection_id: Option<Uuid>,
+    pub(super) attempts: i32,
+    pub(super) event_id: Uuid,
+    pub(super) event_type: String,
+    pub(super) data: serde_json::Value,
+    pub(super) event_created_at: DateTime<Utc>,
+}
+
+impl ClaimRow {
+    pub(super) fn claimed(self, claim_id: Uuid) -> Option<Claimed> {
+        let kind = DestinationKind::parse(&self.destination_kind)?;
+        let id = match kind {
+            DestinationKind::Webhook => self.endpoint_id?,
+            DestinationKind::Connection => self.connection_id?,
+        };
+        Some(Claimed {
+            delivery_id: self.delivery_id,
+            claim_id,
+            company_id: self.company_id,
+            destination: Destination { kind, id },
+            event: EventPayload {
+                id: self.event_id,
+                event_type: self.event_type,
+                data: self.data,
+                created_at: self.event_created_at,
+            },
+            attempt: self.attempts,
+        })
+    }
+}

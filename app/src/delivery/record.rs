@@ -22,6 +22,17 @@ pub enum SwitchedOff {
     HookGone(Gone),
 }
 
+/// What recording a batch did.
+#[derive(Default)]
+pub struct Recording {
+    /// Destinations the attempts switched off.
+    pub switched_off: Vec<SwitchedOff>,
+    /// Whether a recorded delivery's destination has others due, held back by its in-flight
+    /// limit: the room this recording freed is for the claim to fill. Otherwise a claim now
+    /// would find nothing of theirs (and only contend with publishes handing off).
+    pub held_back: bool,
+}
+
 /// One attempt, sent or not, and what it means.
 #[derive(Debug, Clone)]
 pub struct Recorded {
@@ -45,7 +56,7 @@ impl Recorded {
 }
 
 /// Records attempts whose claims still hold (a claim that outlived its lease and was taken over
-/// records nothing), then updates the destinations' health; returns destinations it disabled.
+/// records nothing), then updates the destinations' health.
 ///
 /// A batch is one transaction. If it fails, each attempt is recorded on its own, so one row the
 /// database refuses cannot lose the others' outcomes (and send them again after the lease); a
@@ -55,16 +66,16 @@ pub async fn record(
     pool: &PgPool,
     config: &WebhookConfig,
     results: &[Recorded],
-) -> Result<Vec<SwitchedOff>, sqlx::Error> {
+) -> Result<Recording, sqlx::Error> {
     let batch_error = match record_together(pool, config, results).await {
-        Ok(disabled) => return Ok(disabled),
+        Ok(recording) => return Ok(recording),
         Err(e) => e,
     };
     tracing::warn!(
         "recording {} delivery attempts together failed ({batch_error}); recording them one by one",
         results.len()
     );
-    let mut disabled = Vec::new();
+    let mut recording = Recording::default();
     let mut last_error = None;
     for result in results {
         let recorded = match record_together(pool, config, std::slice::from_ref(result)).await {
@@ -79,7 +90,10 @@ pub async fn record(
             }
         };
         match recorded {
-            Ok(done) => disabled.extend(done),
+            Ok(done) => {
+                recording.switched_off.extend(done.switched_off);
+                recording.held_back |= done.held_back;
+            }
             Err(e) => {
                 tracing::error!(delivery = %result.claimed.delivery_id, "recording an attempt: {e}");
                 last_error = Some(e);
@@ -88,17 +102,24 @@ pub async fn record(
     }
     match last_error {
         Some(e) => Err(e),
-        None => Ok(disabled),
+        None => Ok(recording),
     }
+}
+
+/// A delivery whose outcome was recorded, and whether its destination has others due.
+#[derive(sqlx::FromRow)]
+struct RecordedRow {
+    id: Uuid,
+    held_back: bool,
 }
 
 async fn record_together(
     pool: &PgPool,
     config: &WebhookConfig,
     results: &[Recorded],
-) -> Result<Vec<SwitchedOff>, sqlx::Error> {
+) -> Result<Recording, sqlx::Error> {
     if results.is_empty() {
-        return Ok(Vec::new());
+        return Ok(Recording::default());
     }
     let ids: Vec<Uuid> = results.iter().map(|r| r.claimed.delivery_id).collect();
     let claims: Vec<Uuid> = results.iter().map(|r| r.claimed.claim_id).collect();
@@ -128,7 +149,7 @@ async fn record_together(
     // sent gives its claim back (it was not an attempt). The destination's row is read with a
     // share lock: a switch-off being committed right now is waited for and seen (its own
     // parking skips deliveries that are claimed, like these).
-    let held: Vec<Uuid> = sqlx::query_scalar(
+    let rows: Vec<RecordedRow> = sqlx::query_as(
         "UPDATE deliveries d
             SET status = CASE WHEN r.status = 'unsent' THEN 'parked'
                               WHEN r.status = 'pending' AND NOT (CASE d.destination_kind
@@ -145,7 +166,11 @@ async fn record_together(
            FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::timestamptz[], $5::int[], $6::text[])
                 AS r(id, claim, status, next_at, code, error)
           WHERE d.id = r.id AND d.claim_id = r.claim
-          RETURNING d.id",
+          RETURNING d.id,
+                    EXISTS (SELECT 1 FROM deliveries x
+                             WHERE x.status = 'pending' AND x.next_attempt_at <= now()
+                               AND coalesce(x.endpoint_id, x.connection_id) = coalesce(d.endpoint_id, d.connection_id))
+                      AS held_back",
     )
     .bind(&ids)
     .bind(&claims)
@@ -155,6 +180,8 @@ async fn record_together(
     .bind(&errors)
     .fetch_all(&mut *tx)
     .await?;
+    let held_back = rows.iter().any(|row| row.held_back);
+    let held: Vec<Uuid> = rows.into_iter().map(|row| row.id).collect();
     let kept: Vec<&Recorded> = results
         .iter()
         .filter(|r| r.sent.is_some() && held.contains(&r.claimed.delivery_id))
@@ -172,7 +199,10 @@ async fn record_together(
         .collect();
     switched_off.extend(connection_health::update(&mut tx, &kept).await?);
     tx.commit().await?;
-    Ok(switched_off)
+    Ok(Recording {
+        switched_off,
+        held_back,
+    })
 }
 
 async fn insert_attempts(
