@@ -117,16 +117,33 @@ async fn a_publish_claims_for_the_worker_only_what_each_destination_has_room_for
     assert!(!hand_off::try_lock(&mut publish).await.unwrap());
 }
 
+/// Waits until `n` deliveries are recorded as succeeded.
+async fn recorded(app: &TestApp, n: i64) {
+    for _ in 0..200 {
+        let done: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM deliveries WHERE status = 'succeeded'")
+                .fetch_one(&app.pool)
+                .await
+                .unwrap();
+        if done >= n {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("{n} deliveries were not recorded");
+}
+
 #[sqlx::test(migrations = "../migrations")]
 async fn a_publish_s_deliveries_go_to_its_own_worker_and_are_sent_once(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let admin = app.setup("Acme", "ada@acme.test").await;
     let receiver = Receiver::start().await;
     admin.add_webhook(&receiver.url("/hook")).await;
-    // The worker is idle: each publish finds room and hands its delivery over.
+    // The worker is idle (the previous delivery recorded): each publish hands its delivery over.
     for n in 0..3 {
         admin.publish("message.sent", json!({ "n": n })).await;
         receiver.wait_for(n + 1, Duration::from_secs(10)).await;
+        recorded(&app, n as i64 + 1).await;
     }
     assert_eq!(app.state.hand_off.handed(), 3);
     // Recorded as one attempt each, succeeded.
