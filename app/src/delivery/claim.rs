@@ -1,15 +1,53 @@
 //! Claiming due deliveries, fairly across destinations and under a lease: the part of the
 //! queue's SQL the worker runs in a loop ([`super::queue`] holds the rest of the table's life).
 
+use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::claimed::{ClaimRow, Claimed};
+use super::claimed::{Claimed, Destination, DestinationKind, EventPayload};
 use crate::runtime::config::WebhookConfig;
 
 /// Claims a delivery may take beyond its attempts, for attempts whose outcome was never
 /// recorded (a crash mid-send): enough to ride out a restart, never a retry loop.
 pub const LOST_CLAIM_ALLOWANCE: usize = 2;
+
+#[derive(sqlx::FromRow)]
+struct ClaimRow {
+    delivery_id: Uuid,
+    company_id: Uuid,
+    destination_kind: String,
+    endpoint_id: Option<Uuid>,
+    connection_id: Option<Uuid>,
+    attempts: i32,
+    event_id: Uuid,
+    event_type: String,
+    data: serde_json::Value,
+    event_created_at: DateTime<Utc>,
+}
+
+impl ClaimRow {
+    fn claimed(self, claim_id: Uuid) -> Option<Claimed> {
+        let kind = DestinationKind::parse(&self.destination_kind)?;
+        let id = match kind {
+            DestinationKind::Webhook => self.endpoint_id?,
+            DestinationKind::Connection => self.connection_id?,
+        };
+        Some(Claimed {
+            delivery_id: self.delivery_id,
+            claim_id,
+            company_id: self.company_id,
+            destination: Destination { kind, id },
+            event: EventPayload {
+                id: self.event_id,
+                event_type: self.event_type,
+                data: self.data,
+                created_at: self.event_created_at,
+            },
+            attempt: self.attempts,
+        })
+    }
+}
 
 /// How a claim is bounded.
 #[derive(Debug, Clone, Copy)]
@@ -42,7 +80,7 @@ impl ClaimLimits {
 
 /// Claims serialise on this advisory lock, so each sees the deliveries the previous one put in
 /// flight and no destination goes past its limits, however many processes claim.
-pub(super) const CLAIM_LOCK: i64 = 0x706c_7567_626f_6172; // "plugboar"
+const CLAIM_LOCK: i64 = 0x706c_7567_626f_6172; // "plugboar"
 
 /// Claims due deliveries fairly: it walks every destination with pending deliveries (a loose
 /// index scan) and takes from each, oldest first, only what its room allows (its in-flight

@@ -1,7 +1,6 @@
 //! The delivery pipeline: one queue for every destination kind. Publishing an event queues one
-//! delivery per subscribed destination in its own transaction ([`queue::enqueue`]), and claims
-//! for this process's worker those it has room for ([`hand_off`]); the worker claims the other
-//! due deliveries ([`queue::claim`]), hands each to its kind's adapter
+//! delivery per subscribed destination in its own transaction ([`queue::enqueue`]); the worker
+//! claims due deliveries ([`queue::claim`]), hands each to its kind's adapter
 //! ([`dispatch::deliver`]: a request built from the event, sent, its answer classified), decides
 //! the outcome on the retry schedule ([`outcome`]) and records it ([`record`]). The delivery
 //! log reads the same tables ([`log`]).
@@ -25,8 +24,6 @@ pub mod claim;
 pub mod claimed;
 #[cfg(feature = "ssr")]
 pub mod dispatch;
-#[cfg(feature = "ssr")]
-pub mod hand_off;
 #[cfg(feature = "ssr")]
 pub mod log;
 #[cfg(feature = "ssr")]

@@ -26,42 +26,32 @@ pub struct Published<'a> {
     pub origins: &'a [Option<Uuid>],
 }
 
-/// The destinations an event `ev` (`company`, `type`, `channel`, `origin`) is queued for, as
-/// SQL rows `(kind, endpoint_id, connection_id)`: every enabled webhook endpoint of its company
-/// subscribed to its type or to `*`, and every active connection whose settings subscribe to it
-/// (and, for a connection bound to one conversation channel, only that channel's events),
-/// except the connection the event came in through. [`enqueue`] and the hand-off share it.
-macro_rules! subscribed_destinations {
-    () => {
-        "SELECT 'webhook' AS kind, e.id AS endpoint_id, NULL::uuid AS connection_id
-           FROM webhook_endpoints e
-          WHERE e.company_id = ev.company AND e.enabled
-            AND (ev.type = ANY(e.event_types) OR '*' = ANY(e.event_types))
-         UNION ALL
-         SELECT 'connection', NULL, c.id
-           FROM connections c
-          WHERE c.company_id = ev.company AND c.status = 'active' AND c.event_types <> '{}'
-            AND ev.type = ANY(c.event_types)
-            AND (c.conversation_channel IS NULL OR c.conversation_channel = ev.channel)
-            AND c.id IS DISTINCT FROM ev.origin"
-    };
-}
-pub(super) use subscribed_destinations;
-
-/// Queues, in the publishing transaction, one delivery per subscribed destination of each
-/// event ([`subscribed_destinations`]). Each row gets its own `created_at` (the delivery log's
-/// paging cursor), even within one batch. [`super::hand_off`] does the same and claims some.
+/// Queues, in the publishing transaction, one delivery per destination of each event's company
+/// subscribed to its type: every enabled webhook endpoint subscribed to the type or to `*`,
+/// and every active connection whose settings subscribe to it (and, for a connection bound to
+/// one conversation channel, only that channel's events), except the connection the event came
+/// in through. Each row gets its own `created_at` (the delivery log's paging cursor), even
+/// within one batch.
 pub async fn enqueue(tx: &mut PgConnection, events: &Published<'_>) -> Result<u64, sqlx::Error> {
-    let queued = sqlx::query(concat!(
+    let queued = sqlx::query(
         "INSERT INTO deliveries (id, company_id, destination_kind, endpoint_id, connection_id, event_id, status,
                                  next_attempt_at, created_at)
          SELECT uuid_v7(), ev.company, dest.kind, dest.endpoint_id, dest.connection_id, ev.id, 'pending', now(),
                 clock_timestamp()
            FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::uuid[]) AS ev(id, company, type, channel, origin)
-           JOIN LATERAL (",
-        subscribed_destinations!(),
-        ") AS dest ON true"
-    ))
+           JOIN LATERAL (
+                SELECT 'webhook' AS kind, e.id AS endpoint_id, NULL::uuid AS connection_id
+                  FROM webhook_endpoints e
+                 WHERE e.company_id = ev.company AND e.enabled
+                   AND (ev.type = ANY(e.event_types) OR '*' = ANY(e.event_types))
+                UNION ALL
+                SELECT 'connection', NULL, c.id
+                  FROM connections c
+                 WHERE c.company_id = ev.company AND c.status = 'active' AND c.event_types <> '{}'
+                   AND ev.type = ANY(c.event_types)
+                   AND (c.conversation_channel IS NULL OR c.conversation_channel = ev.channel)
+                   AND c.id IS DISTINCT FROM ev.origin) AS dest ON true",
+    )
     .bind(events.ids)
     .bind(events.companies)
     .bind(events.types)

@@ -22,17 +22,6 @@ pub enum SwitchedOff {
     HookGone(Gone),
 }
 
-/// What recording a batch did.
-#[derive(Default)]
-pub struct Recording {
-    /// Destinations the attempts switched off.
-    pub switched_off: Vec<SwitchedOff>,
-    /// Whether a recorded delivery's destination has others due, held back by its in-flight
-    /// limit: the room this recording freed is for the claim to fill. Otherwise a claim now
-    /// would find nothing of theirs (and only contend with publishes handing off).
-    pub held_back: bool,
-}
-
 /// One attempt, sent or not, and what it means.
 #[derive(Debug, Clone)]
 pub struct Recorded {
@@ -56,7 +45,7 @@ impl Recorded {
 }
 
 /// Records attempts whose claims still hold (a claim that outlived its lease and was taken over
-/// records nothing), then updates the destinations' health.
+/// records nothing), then updates the destinations' health; returns destinations it disabled.
 ///
 /// A batch is one transaction. If it fails, each attempt is recorded on its own, so one row the
 /// database refuses cannot lose the others' outcomes (and send them again after the lease); a
@@ -66,16 +55,16 @@ pub async fn record(
     pool: &PgPool,
     config: &WebhookConfig,
     results: &[Recorded],
-) -> Result<Recording, sqlx::Error> {
+) -> Result<Vec<SwitchedOff>, sqlx::Error> {
     let batch_error = match record_together(pool, config, results).await {
-        Ok(recording) => return Ok(recording),
+        Ok(disabled) => return Ok(disabled),
         Err(e) => e,
     };
     tracing::warn!(
         "recording {} delivery attempts together failed ({batch_error}); recording them one by one",
         results.len()
     );
-    let mut recording = Recording::default();
+    let mut disabled = Vec::new();
     let mut last_error = None;
     for result in results {
         let recorded = match record_together(pool, config, std::slice::from_ref(result)).await {
@@ -90,10 +79,7 @@ pub async fn record(
             }
         };
         match recorded {
-            Ok(done) => {
-                recording.switched_off.extend(done.switched_off);
-                recording.held_back |= done.held_back;
-            }
+            Ok(done) => disabled.extend(done),
             Err(e) => {
                 tracing::error!(delivery = %result.claimed.delivery_id, "recording an attempt: {e}");
                 last_error = Some(e);
@@ -102,24 +88,17 @@ pub async fn record(
     }
     match last_error {
         Some(e) => Err(e),
-        None => Ok(recording),
+        None => Ok(disabled),
     }
-}
-
-/// A delivery whose outcome was recorded, and whether its destination has others due.
-#[derive(sqlx::FromRow)]
-struct RecordedRow {
-    id: Uuid,
-    held_back: bool,
 }
 
 async fn record_together(
     pool: &PgPool,
     config: &WebhookConfig,
     results: &[Recorded],
-) -> Result<Recording, sqlx::Error> {
+) -> Result<Vec<SwitchedOff>, sqlx::Error> {
     if results.is_empty() {
-        return Ok(Recording::default());
+        return Ok(Vec::new());
     }
     let ids: Vec<Uuid> = results.iter().map(|r| r.claimed.delivery_id).collect();
     let claims: Vec<Uuid> = results.iter().map(|r| r.claimed.claim_id).collect();
@@ -149,7 +128,7 @@ async fn record_together(
     // sent gives its claim back (it was not an attempt). The destination's row is read with a
     // share lock: a switch-off being committed right now is waited for and seen (its own
     // parking skips deliveries that are claimed, like these).
-    let rows: Vec<RecordedRow> = sqlx::query_as(
+    let held: Vec<Uuid> = sqlx::query_scalar(
         "UPDATE deliveries d
             SET status = CASE WHEN r.status = 'unsent' THEN 'parked'
                               WHEN r.status = 'pending' AND NOT (CASE d.destination_kind
@@ -166,11 +145,7 @@ async fn record_together(
            FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::timestamptz[], $5::int[], $6::text[])
                 AS r(id, claim, status, next_at, code, error)
           WHERE d.id = r.id AND d.claim_id = r.claim
-          RETURNING d.id,
-                    EXISTS (SELECT 1 FROM deliveries x
-                             WHERE x.status = 'pending' AND x.next_attempt_at <= now()
-                               AND coalesce(x.endpoint_id, x.connection_id) = coalesce(d.endpoint_id, d.connection_id))
-                      AS held_back",
+          RETURNING d.id",
     )
     .bind(&ids)
     .bind(&claims)
@@ -180,8 +155,6 @@ async fn record_together(
     .bind(&errors)
     .fetch_all(&mut *tx)
     .await?;
-    let held_back = rows.iter().any(|row| row.held_back);
-    let held: Vec<Uuid> = rows.into_iter().map(|row| row.id).collect();
     let kept: Vec<&Recorded> = results
         .iter()
         .filter(|r| r.sent.is_some() && held.contains(&r.claimed.delivery_id))
@@ -199,10 +172,7 @@ async fn record_together(
         .collect();
     switched_off.extend(connection_health::update(&mut tx, &kept).await?);
     tx.commit().await?;
-    Ok(Recording {
-        switched_off,
-        held_back,
-    })
+    Ok(switched_off)
 }
 
 async fn insert_attempts(

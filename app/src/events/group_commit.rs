@@ -15,7 +15,6 @@ use tokio::sync::{oneshot, Notify};
 use uuid::Uuid;
 
 use super::store::{self, Publish};
-use crate::delivery::hand_off::{self, HandOff, Reservation};
 use crate::delivery::statistics::QueueGrowth;
 use crate::error::AppError;
 use crate::runtime::config::PublishConfig;
@@ -91,7 +90,6 @@ struct Idle {
     committers: usize,
     wake: Vec<Arc<Notify>>,
     growth: Arc<QueueGrowth>,
-    hand_off: Arc<HandOff>,
 }
 
 /// The queue publishes wait in, and its committers.
@@ -101,14 +99,12 @@ pub struct GroupCommit {
 }
 
 impl GroupCommit {
-    /// `wake` is notified after each commit that queued deliveries for the claim, `growth`
-    /// counts them, and `hand_off` takes those claimed for this process's worker.
+    /// `wake` is notified after each commit that queued deliveries, and `growth` counts them.
     pub fn new(
         pool: PgPool,
         config: PublishConfig,
         wake: Vec<Arc<Notify>>,
         growth: Arc<QueueGrowth>,
-        hand_off: Arc<HandOff>,
     ) -> Self {
         let queue = Queue {
             waiting: Mutex::new(VecDeque::new()),
@@ -122,7 +118,6 @@ impl GroupCommit {
             committers: config.committers.max(1),
             wake,
             growth,
-            hand_off,
         };
         Self {
             queue: Arc::new(queue),
@@ -174,15 +169,15 @@ impl GroupCommit {
         };
         for _ in 0..idle.committers {
             let (queue, pool, wake) = (self.queue.clone(), idle.pool.clone(), idle.wake.clone());
-            let (growth, hand_off) = (idle.growth.clone(), idle.hand_off.clone());
+            let growth = idle.growth.clone();
             tokio::spawn(async move {
                 // One committer gathers the next group while another commits.
                 while let Some(group) = queue.next_group().await {
-                    let (queued, handed) = commit(&pool, &hand_off, group).await;
-                    if queued > handed {
+                    let queued = commit(&pool, group).await;
+                    if queued > 0 {
                         wake.iter().for_each(|w| w.notify_one());
+                        growth.add(queued);
                     }
-                    growth.add(queued);
                 }
             });
         }
@@ -196,32 +191,26 @@ impl Drop for GroupCommit {
     }
 }
 
-/// Commits the group and answers each request; returns how many deliveries were queued, and
-/// how many of them went to this process's worker ([`hand_off`]). If the group's transaction
-/// fails, each request is tried again alone, so one request's failure (a company deleted
-/// meanwhile) is its own.
+/// Commits the group and answers each request; returns how many deliveries were queued. If the
+/// group's transaction fails, each request is tried again alone, so one request's failure
+/// (a company deleted meanwhile) is its own.
 #[tracing::instrument(level = "debug", name = "publish_group", skip_all, fields(publishes = group.len()))]
-async fn commit(pool: &PgPool, hand_off: &HandOff, group: Vec<Waiting>) -> (u64, u64) {
+async fn commit(pool: &PgPool, group: Vec<Waiting>) -> u64 {
     let (publishes, answers): (Vec<Publish>, Vec<_>) =
         group.into_iter().map(|w| (w.publish, w.answer)).unzip();
-    let reservation = hand_off.reserve();
-    match store_in_transaction(pool, &publishes, reservation.as_ref()).await {
+    match store_in_transaction(pool, &publishes).await {
         Ok(stored) => {
-            let handed = stored.handed.len() as u64;
-            if let Some(reservation) = reservation {
-                reservation.hand(stored.handed);
-            }
             for (answer, ids) in answers.into_iter().zip(stored.ids) {
                 let _ = answer.send(Ok(ids));
             }
-            (stored.queued, handed)
+            stored.queued
         }
         Err(error) if publishes.len() == 1 => {
             tracing::error!("publishing failed: {error}");
             if let Some(answer) = answers.into_iter().next() {
                 let _ = answer.send(Err(AppError::from(error)));
             }
-            (0, 0)
+            0
         }
         Err(error) => {
             tracing::warn!(
@@ -231,7 +220,7 @@ async fn commit(pool: &PgPool, hand_off: &HandOff, group: Vec<Waiting>) -> (u64,
             let mut queued = 0;
             for (publish, answer) in publishes.into_iter().zip(answers) {
                 let alone = [publish];
-                let result = store_in_transaction(pool, &alone, None).await;
+                let result = store_in_transaction(pool, &alone).await;
                 let answer_with = match result {
                     Ok(stored) => {
                         queued += stored.queued;
@@ -244,24 +233,17 @@ async fn commit(pool: &PgPool, hand_off: &HandOff, group: Vec<Waiting>) -> (u64,
                 };
                 let _ = answer.send(answer_with);
             }
-            (queued, 0)
+            queued
         }
     }
 }
 
-/// Stores `group` in one transaction; with a `reservation`, claims for the worker what it
-/// has room for, if the claim's lock is free.
 async fn store_in_transaction(
     pool: &PgPool,
     group: &[Publish],
-    reservation: Option<&Reservation<'_>>,
 ) -> Result<store::Stored, sqlx::Error> {
     let mut tx = crate::runtime::db::begin_on_generic_plans(pool).await?;
-    let terms = match reservation {
-        Some(reservation) if hand_off::try_lock(&mut tx).await? => Some(&reservation.terms),
-        _ => None,
-    };
-    let stored = store::store(&mut tx, group, terms).await?;
+    let stored = store::store(&mut tx, group).await?;
     tx.commit().await?;
     Ok(stored)
 }

@@ -7,8 +7,7 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use super::publish::NewEvent;
-use crate::delivery::hand_off::{self, Terms};
-use crate::delivery::queue::{self, Claimed};
+use crate::delivery::queue;
 
 /// One publish request: its events, all of one company.
 pub struct Publish {
@@ -42,12 +41,11 @@ impl Publish {
     }
 }
 
-/// What storing a group did: each request's event ids, in order, how many deliveries it
-/// queued, and those of them claimed for this process's worker.
+/// What storing a group did: each request's event ids, in order, and how many deliveries it
+/// queued.
 pub struct Stored {
     pub ids: Vec<Vec<Uuid>>,
     pub queued: u64,
-    pub handed: Vec<Claimed>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -59,13 +57,8 @@ struct KeyRow {
 
 /// Stores `group` in the caller's transaction. An idempotency key names one event per
 /// company: repeated within the group, every request gets the first one's id; seen in the last
-/// 24 hours, the earlier event's id, and nothing new is stored. With `hand_off` terms (the
-/// claim's lock held), deliveries the worker has room for are claimed for it.
-pub async fn store(
-    tx: &mut PgConnection,
-    group: &[Publish],
-    hand_off: Option<&Terms>,
-) -> Result<Stored, sqlx::Error> {
+/// 24 hours, the earlier event's id, and nothing new is stored.
+pub async fn store(tx: &mut PgConnection, group: &[Publish]) -> Result<Stored, sqlx::Error> {
     let mut ids: Vec<Vec<Uuid>> = group.iter().map(|p| p.fresh_ids.clone()).collect();
     let mut is_new: Vec<Vec<bool>> = group.iter().map(|p| vec![true; p.events.len()]).collect();
     let mut first_with_key: HashMap<(Uuid, &str), (usize, usize)> = HashMap::new();
@@ -151,12 +144,8 @@ pub async fn store(
             }
         }
     }
-    let (queued, handed) = fresh.insert(tx, hand_off).await?;
-    Ok(Stored {
-        ids,
-        queued,
-        handed,
-    })
+    let queued = fresh.insert(tx).await?;
+    Ok(Stored { ids, queued })
 }
 
 /// The group's new events, as columns.
@@ -189,15 +178,10 @@ impl<'a> FreshEvents<'a> {
         self.origins.push(publish.origin);
     }
 
-    /// Inserts the events and queues their deliveries; returns how many were queued, and
-    /// those claimed for the worker.
-    async fn insert(
-        &self,
-        tx: &mut PgConnection,
-        hand_off: Option<&Terms>,
-    ) -> Result<(u64, Vec<Claimed>), sqlx::Error> {
+    /// Inserts the events and queues their deliveries; returns how many were queued.
+    async fn insert(&self, tx: &mut PgConnection) -> Result<u64, sqlx::Error> {
         if self.ids.is_empty() {
-            return Ok((0, Vec::new()));
+            return Ok(0);
         }
         sqlx::query(
             "INSERT INTO events (id, company_id, event_type, data, idempotency_key, api_key_id)
@@ -211,16 +195,16 @@ impl<'a> FreshEvents<'a> {
         .bind(&self.api_keys)
         .execute(&mut *tx)
         .await?;
-        let published = queue::Published {
-            ids: &self.ids,
-            companies: &self.companies,
-            types: &self.types,
-            channels: &self.channels,
-            origins: &self.origins,
-        };
-        match hand_off {
-            Some(terms) => hand_off::enqueue(tx, &published, terms).await,
-            None => Ok((queue::enqueue(tx, &published).await?, Vec::new())),
-        }
+        queue::enqueue(
+            tx,
+            &queue::Published {
+                ids: &self.ids,
+                companies: &self.companies,
+                types: &self.types,
+                channels: &self.channels,
+                origins: &self.origins,
+            },
+        )
+        .await
     }
 }

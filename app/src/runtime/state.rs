@@ -11,7 +11,6 @@ use crate::actions::email::Mailer;
 use crate::auth::key_cache::KeyCache;
 use crate::auth::key_usage::KeyUsage;
 use crate::auth::rate_limit::RateLimits;
-use crate::delivery::hand_off::HandOff;
 use crate::delivery::statistics::QueueGrowth;
 use crate::error::AppError;
 use crate::events::admission::Admission;
@@ -60,8 +59,6 @@ pub struct SharedState {
     pub publish_admission: Admission,
     /// Deliveries queued by publishes, for keeping the queue's statistics current.
     pub queue_growth: Arc<QueueGrowth>,
-    /// This process's worker slots, and its way in for deliveries claimed by publishes.
-    pub hand_off: Arc<HandOff>,
     /// The SMTP relay email forwards go through, when `PLUGBOARD_SMTP_URL` is set.
     pub mailer: Option<Arc<Mailer>>,
 }
@@ -115,20 +112,17 @@ impl AppState {
         let deliveries_ready = Arc::new(tokio::sync::Notify::new());
         let announce_deliveries = Arc::new(tokio::sync::Notify::new());
         let queue_growth = Arc::new(QueueGrowth::default());
-        let hand_off = Arc::new(HandOff::new(&config.webhooks));
         let publishing = GroupCommit::new(
             pool.clone(),
             config.publishing,
             vec![deliveries_ready.clone(), announce_deliveries.clone()],
             queue_growth.clone(),
-            hand_off.clone(),
         );
         Ok(Self(Arc::new(SharedState {
             mailer,
             publishing: Arc::new(publishing),
             publish_admission: Admission::new(config.publishing.max_in_flight),
             queue_growth,
-            hand_off,
             access: Arc::new(access),
             webhook_http,
             deliveries_ready,

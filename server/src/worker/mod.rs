@@ -14,12 +14,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use app::delivery::dispatch::{self, Targets};
-use app::delivery::hand_off::Handed;
 use app::delivery::queue::{self, ClaimLimits, Claimed};
 use app::delivery::record::{self, Recorded};
 use app::delivery::statistics;
 use app::runtime::AppState;
-use tokio::sync::{mpsc, watch, Mutex, OwnedSemaphorePermit};
+use tokio::sync::{mpsc, watch, Mutex, Semaphore};
 use uuid::Uuid;
 
 pub(crate) const IDLE_POLL: Duration = Duration::from_secs(1);
@@ -38,7 +37,7 @@ pub async fn run(state: AppState, shutdown: watch::Receiver<bool>) {
     ));
     // A process without a worker (a test claiming by hand) runs none of the statements whose
     // plans the statistics are kept for.
-    let working = state.hand_off.capacity() > 0;
+    let working = slots_of(&state.config.webhooks) > 0;
     let statistics =
         working.then(|| tokio::spawn(keep_statistics(state.clone(), shutdown.clone())));
     let _ = tokio::spawn(work(state.clone(), shutdown.clone())).await;
@@ -91,6 +90,11 @@ async fn keep_statistics(state: AppState, mut shutdown: watch::Receiver<bool>) {
     }
 }
 
+/// Deliveries this process may have in flight at once: `workers` x `batch_size`.
+fn slots_of(config: &app::runtime::config::WebhookConfig) -> usize {
+    config.workers * config.batch_size
+}
+
 /// Outcomes one recording transaction takes at most.
 const RECORD_BATCH: usize = 500;
 /// Recording transactions at once.
@@ -98,16 +102,15 @@ const RECORDERS: usize = 2;
 
 /// Claims due deliveries while there is room, and sends each as its own task: a slow answer
 /// holds its own slot only, never the others of its claim. `workers` x `batch_size` slots per
-/// process, shared with the deliveries publishes hand over ([`app::delivery::hand_off`]); each
-/// destination's share is bounded by the claim and the hand-off alike (its in-flight and rate
-/// limits). Outcomes go to the recorders, which store whatever has arrived in one transaction.
+/// process; each destination's share is bounded by the claim (its in-flight and rate limits).
+/// Outcomes go to the recorders, which store whatever has arrived in one transaction.
 async fn work(state: AppState, mut shutdown: watch::Receiver<bool>) {
     let config = &state.config.webhooks;
-    let capacity = state.hand_off.capacity();
+    let capacity = slots_of(config);
     if capacity == 0 {
         return; // no worker in this process (a test that claims by hand)
     }
-    let slots = state.hand_off.slots();
+    let slots = Arc::new(Semaphore::new(capacity));
     let (outcomes, received) = mpsc::channel::<Recorded>(capacity);
     let received = Arc::new(Mutex::new(received));
     let answered = Answered::default();
@@ -117,22 +120,11 @@ async fn work(state: AppState, mut shutdown: watch::Receiver<bool>) {
             tokio::spawn(record_outcomes(state, received, answered))
         })
         .collect();
-    let handed_in = state.hand_off.open().map(|receiver| {
-        let (state, outcomes, answered) = (state.clone(), outcomes.clone(), answered.clone());
-        tokio::spawn(take_handed(
-            state,
-            receiver,
-            outcomes,
-            answered,
-            shutdown.clone(),
-        ))
-    });
     // While busy, claims wait for a quarter batch of free slots: a claim per freed slot would
     // spend the database on claims of one.
     let worth_claiming = (config.batch_size / 4).clamp(1, capacity) as u32;
     loop {
-        // Wait for room, then claim as many as are free (publishes take free slots too, for
-        // the deliveries they hand over).
+        // Wait for room, then claim as many as are free (only this loop takes slots).
         let busy = slots.available_permits() < capacity;
         let wanted = if busy { worth_claiming } else { 1 };
         tokio::select! {
@@ -142,15 +134,7 @@ async fn work(state: AppState, mut shutdown: watch::Receiver<bool>) {
         if *shutdown.borrow() {
             break;
         }
-        // The slots are taken before the claim: a publish may reserve free ones meanwhile.
         let room = slots.available_permits().min(config.batch_size);
-        let Some(mut reserved) = u32::try_from(room)
-            .ok()
-            .filter(|room| *room > 0)
-            .and_then(|room| slots.clone().try_acquire_many_owned(room).ok())
-        else {
-            continue;
-        };
         let limits = ClaimLimits::of(config, room);
         let claimed = match queue::claim(&state.pool, limits, &answered.counts()).await {
             Ok(claimed) => claimed,
@@ -172,7 +156,8 @@ async fn work(state: AppState, mut shutdown: watch::Receiver<bool>) {
                 Ok(targets) => send_each(
                     &state,
                     Arc::new(targets),
-                    with_slots(claimed, &mut reserved),
+                    claimed,
+                    &slots,
                     &outcomes,
                     &answered,
                 ),
@@ -180,7 +165,6 @@ async fn work(state: AppState, mut shutdown: watch::Receiver<bool>) {
                 Err(e) => tracing::warn!("loading destinations: {e}"),
             }
         }
-        drop(reserved); // what the claim did not fill
         if took_all_due {
             tokio::select! {
                 _ = state.deliveries_ready.notified() => {}
@@ -189,11 +173,7 @@ async fn work(state: AppState, mut shutdown: watch::Receiver<bool>) {
             }
         }
     }
-    // What is being sent, or was handed over, is sent and recorded before the process stops.
-    state.hand_off.close();
-    if let Some(handed_in) = handed_in {
-        let _ = handed_in.await;
-    }
+    // What is being sent is sent and recorded before the process stops.
     let _ = slots.acquire_many(capacity as u32).await;
     drop(outcomes);
     for recorder in recorders {
@@ -201,65 +181,19 @@ async fn work(state: AppState, mut shutdown: watch::Receiver<bool>) {
     }
 }
 
-/// Claimed deliveries, each with one of the slots reserved for them.
-fn with_slots(
-    claimed: Vec<Claimed>,
-    reserved: &mut OwnedSemaphorePermit,
-) -> Vec<(Claimed, OwnedSemaphorePermit)> {
-    claimed
-        .into_iter()
-        // None cannot happen: a claim or a hand-off takes no more than its slots.
-        .map_while(|delivery| Some((delivery, reserved.split(1)?)))
-        .collect()
-}
-
-/// Sends the deliveries publishes hand this worker, each as its own task in a slot reserved
-/// for it. Once the process stops, it sends what was handed already and takes no more.
-async fn take_handed(
-    state: AppState,
-    mut receiver: mpsc::UnboundedReceiver<Handed>,
-    outcomes: mpsc::Sender<Recorded>,
-    answered: Answered,
-    mut shutdown: watch::Receiver<bool>,
-) {
-    let start = |handed: Handed| {
-        let (state, outcomes, answered) = (state.clone(), outcomes.clone(), answered.clone());
-        tokio::spawn(async move {
-            let Handed { claimed, mut slots } = handed;
-            match Targets::load(&state.pool, &claimed).await {
-                Ok(targets) => {
-                    let claimed = with_slots(claimed, &mut slots);
-                    send_each(&state, Arc::new(targets), claimed, &outcomes, &answered);
-                }
-                // The claims run out and the deliveries are attempted again.
-                Err(e) => tracing::warn!("loading destinations: {e}"),
-            }
-        });
-    };
-    loop {
-        tokio::select! {
-            handed = receiver.recv() => match handed {
-                Some(handed) => start(handed),
-                None => return,
-            },
-            _ = shutdown.changed() => break,
-        }
-    }
-    receiver.close();
-    while let Some(handed) = receiver.recv().await {
-        start(handed);
-    }
-}
-
-/// Sends each claimed delivery as its own task, holding its slot until its outcome is queued.
+/// Sends each claimed delivery as its own task, holding one of the worker's slots.
 fn send_each(
     state: &AppState,
     targets: Arc<Targets>,
-    claimed: Vec<(Claimed, OwnedSemaphorePermit)>,
+    claimed: Vec<Claimed>,
+    slots: &Arc<Semaphore>,
     outcomes: &mpsc::Sender<Recorded>,
     answered: &Answered,
 ) {
-    for (delivery, slot) in claimed {
+    for delivery in claimed {
+        let Ok(slot) = slots.clone().try_acquire_owned() else {
+            return; // cannot happen: the claim took no more than the free slots
+        };
         let (state, targets, outcomes) = (state.clone(), targets.clone(), outcomes.clone());
         let answered = answered.clone();
         tokio::spawn(async move {
@@ -299,14 +233,11 @@ async fn record_outcomes(
         for outcome in &batch {
             answered.add(outcome.claimed.destination.id, -1);
         }
-        match record::record(&state.pool, &state.config.webhooks, &batch).await {
-            Ok(recording) => {
-                // The room freed is for deliveries held back by their destination's limit.
-                if recording.held_back {
-                    state.deliveries_ready.notify_one();
-                }
-                switched_off::notify(&state, recording.switched_off).await
-            }
+        let recorded = record::record(&state.pool, &state.config.webhooks, &batch).await;
+        // Recorded outcomes free their destinations' room: the claim loop may take more.
+        state.deliveries_ready.notify_one();
+        match recorded {
+            Ok(switched_off) => switched_off::notify(&state, switched_off).await,
             // The claims run out and the deliveries are attempted again: at least once.
             Err(e) => tracing::error!("recording {} delivery attempts: {e}", batch.len()),
         }

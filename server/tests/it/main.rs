@@ -24,7 +24,6 @@ mod delivery_queue;
 mod embedded_db;
 mod events;
 mod group_commit;
-mod hand_off;
 mod inbound_email;
 mod integrations_connect;
 mod integrations_oauth;
