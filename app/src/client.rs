@@ -62,6 +62,10 @@ where
     }
 }
 
+/// The session's CSRF token, from its script-readable cookie. `document.cookie` gives the page's
+/// cookies as `name=value` pairs joined by "; ", never their attributes, so the browser has
+/// already done the parsing a cookie parser would (and the cookie crate would bring a date
+/// parser into the wasm for attributes that never appear here).
 fn csrf_token() -> Option<String> {
     let document = web_sys::window()?.document()?;
     let cookies = document
@@ -69,10 +73,13 @@ fn csrf_token() -> Option<String> {
         .ok()?
         .cookie()
         .ok()?;
-    cookie::Cookie::split_parse_encoded(cookies)
-        .filter_map(Result::ok)
-        .find(|c| c.name() == CSRF_COOKIE)
-        .map(|c| c.value().to_string())
+    let (_, value) = cookies
+        .split(';')
+        .filter_map(|pair| pair.trim_start().split_once('='))
+        .find(|(name, _)| *name == CSRF_COOKIE)?;
+    js_sys::decode_uri_component(value)
+        .ok()
+        .and_then(|decoded| decoded.as_string())
 }
 
 /// The session is gone (expired, signed out elsewhere, admin removed): go to sign-in and come
