@@ -4,6 +4,8 @@
 // reload, and prints what was transferred and when the page was painted and hydrated.
 // Run by scripts/bench-page, which starts the release build on a fresh database.
 // Usage: node bench/page-load.mjs <base url> <email> <password> [runs]
+// With PAGE_BENCH_DETAIL=1 it also lists each file of a page's last cold load: bytes on the wire
+// and decoded, and when its request started and its last byte arrived.
 import { chromium } from "@playwright/test";
 
 const [base, email, password, runsArg] = process.argv.slice(2);
@@ -59,6 +61,13 @@ async function measure(page) {
       wasmTransferred: wasm.reduce((sum, r) => sum + r.transferSize, 0),
       wasmDecoded: wasm.reduce((sum, r) => sum + r.decodedBodySize, 0),
       requests: 1 + resources.length,
+      files: [nav, ...resources].map((r) => ({
+        name: new URL(r.name).pathname,
+        transferred: r.transferSize,
+        decoded: r.decodedBodySize,
+        start: r.startTime,
+        end: r.responseEnd,
+      })),
       firstPaint: paint ? paint.startTime : NaN,
       hydrated: window.__hydratedAt,
     };
@@ -110,6 +119,15 @@ try {
             `first paint ${ms(median(loads.map((l) => l.firstPaint)))}, ` +
             `hydrated ${ms(median(loads.map((l) => l.hydrated)))}`,
         );
+      }
+      if (process.env.PAGE_BENCH_DETAIL === "1") {
+        const last = cold[cold.length - 1];
+        for (const file of last.files) {
+          console.log(
+            `      ${file.name.padEnd(60)} ${String(file.transferred).padStart(7)} B ` +
+              `(${String(file.decoded).padStart(7)} decoded) ${ms(file.start)} -> ${ms(file.end)}`,
+          );
+        }
       }
     }
   }
