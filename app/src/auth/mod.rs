@@ -35,19 +35,20 @@ pub struct CurrentUser {
 }
 
 impl CurrentUser {
-    /// Up to two initials for the avatar: from the name, else from the email.
+    /// Up to two initials for the avatar: from the name, else from the email. As written: the
+    /// avatar's style already shows them in capitals, and Rust's `to_uppercase` would bring
+    /// Unicode's case tables into every page's wasm.
     pub fn initials(&self) -> String {
         let source = if self.name.trim().is_empty() {
             &self.email
         } else {
             &self.name
         };
-        let initials: String = source
+        source
             .split(|c: char| c.is_whitespace() || c == '.' || c == '@')
             .filter_map(|w| w.chars().next())
             .take(2)
-            .collect();
-        initials.to_uppercase()
+            .collect()
     }
 }
 

@@ -1,6 +1,7 @@
 mod setup_form;
 mod sign_in_form;
 mod sign_in_page;
+mod submitted_form;
 
 pub use sign_in_page::SignInPage;
 

@@ -1,7 +1,9 @@
-use leptos::form::ActionForm;
+use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
+use server_fn::ServerFn;
 
 use super::go_to;
+use super::submitted_form::SubmittedForm;
 use crate::auth::CompleteSetup;
 use crate::components::ui::{field_error, form_error, FormField};
 
@@ -48,10 +50,21 @@ pub fn SetupForm(next: Signal<String>) -> impl IntoView {
             })
         })
     };
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let form = SubmittedForm::from_event(&ev);
+        action.dispatch(CompleteSetup {
+            company_name: form.text("company_name"),
+            name: form.text("name"),
+            email: form.text("email"),
+            password: form.text("password"),
+            confirm_password: Some(form.text("confirm_password")),
+        });
+    };
     view! {
         <h1>"Set up Plugboard"</h1>
         <p class="muted">"Welcome! Create your company and its first admin account. This form is shown only once."</p>
-        <ActionForm action attr:class="form" attr:novalidate=true attr:data-testid="setup-form">
+        <form action=CompleteSetup::url() method="post" class="form" novalidate data-testid="setup-form" on:submit=on_submit>
             <FormField id="company_name" label="Company name" value=company_name required=true autocomplete="organization" error=fe("company_name")/>
             <FormField id="name" label="Your name" value=name autocomplete="name" error=fe("name")/>
             <FormField id="email" label="Email" value=email input_type="email" autocomplete="username" required=true error=fe("email")/>
@@ -64,6 +77,6 @@ pub fn SetupForm(next: Signal<String>) -> impl IntoView {
             <button type="submit" class="button button-primary button-block" disabled=move || action.pending().get()>
                 {move || if action.pending().get() { "Creating..." } else { "Create company and sign in" }}
             </button>
-        </ActionForm>
+        </form>
     }
 }

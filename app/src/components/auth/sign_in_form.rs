@@ -1,7 +1,9 @@
-use leptos::form::ActionForm;
+use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
+use server_fn::ServerFn;
 
 use super::go_to;
+use super::submitted_form::SubmittedForm;
 use crate::auth::SignIn;
 use crate::components::ui::{field_error, form_error, FormField};
 
@@ -19,10 +21,18 @@ pub fn SignInForm(next: Signal<String>) -> impl IntoView {
             go_to(&next.get_untracked());
         }
     });
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let form = SubmittedForm::from_event(&ev);
+        action.dispatch(SignIn {
+            email: form.text("email"),
+            password: form.text("password"),
+        });
+    };
     view! {
         <h1>"Sign in"</h1>
         <p class="muted">"Manage your company's integrations, API keys and webhooks."</p>
-        <ActionForm action attr:class="form" attr:novalidate=true attr:data-testid="sign-in-form">
+        <form action=SignIn::url() method="post" class="form" novalidate data-testid="sign-in-form" on:submit=on_submit>
             <FormField id="email" label="Email" value=email input_type="email" autocomplete="username" required=true
                 error=Signal::derive(move || field_error(error.get(), "email"))/>
             <FormField id="password" label="Password" value=password input_type="password" autocomplete="current-password" required=true
@@ -33,6 +43,6 @@ pub fn SignInForm(next: Signal<String>) -> impl IntoView {
             <button type="submit" class="button button-primary button-block" disabled=move || action.pending().get()>
                 {move || if action.pending().get() { "Signing in..." } else { "Sign in" }}
             </button>
-        </ActionForm>
+        </form>
     }
 }
