@@ -45,6 +45,29 @@ test("after sign-in the page goes on to `next` only when it stays on the site", 
   }
 });
 
+test("what was typed before the page's script loaded is what the hydrated form sends", async ({ browser }) => {
+  const acc = account();
+  ensureCompany(acc);
+  const context = await browser.newContext(test.info().project.use);
+  const page = await context.newPage();
+  // The page's wasm is held back until the fields are filled, as on a slow connection.
+  let release: () => void = () => {};
+  const released = new Promise<void>((resolve) => (release = resolve));
+  await page.route(/\/pkg\/plugboard\.[^/]*\.wasm$/, async (route) => {
+    await released;
+    await route.continue();
+  });
+  await page.goto("/signin?next=%2Fsettings", { waitUntil: "domcontentloaded" });
+  await page.getByLabel("Email").fill(acc.email);
+  await page.getByLabel("Password", { exact: true }).fill(acc.password);
+  expect(await page.locator("body").getAttribute("data-hydrated")).toBeNull();
+  release();
+  await hydrated(page);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/settings$/);
+  await context.close();
+});
+
 test("without JavaScript the sign-in form still works, and no password ever lands in a URL", async ({ browser }) => {
   const acc = account();
   ensureCompany(acc);

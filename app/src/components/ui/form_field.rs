@@ -1,4 +1,5 @@
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
 use crate::error::AppError;
 
@@ -14,6 +15,9 @@ pub fn FormField(
     #[prop(optional)] required: bool,
     #[prop(optional, into)] hint: Option<String>,
 ) -> impl IntoView {
+    if let Some(typed) = typed_before_hydration(&id) {
+        value.set(typed);
+    }
     let error_id = format!("{id}-error");
     let hint_id = format!("{id}-hint");
     let described_by = {
@@ -48,6 +52,18 @@ pub fn FormField(
             <p class="field-error" id=error_id role="alert">{move || error.get()}</p>
         </div>
     }
+}
+
+/// What the page's input `id` holds while the page hydrates: what was typed before its script
+/// loaded, which hydration would otherwise replace with the signal's (empty) value.
+fn typed_before_hydration(id: &str) -> Option<String> {
+    let hydrating = Owner::current_shared_context()
+        .is_some_and(|context| context.is_browser() && context.during_hydration());
+    if !hydrating {
+        return None;
+    }
+    let input = document().get_element_by_id(id)?;
+    Some(input.dyn_into::<web_sys::HtmlInputElement>().ok()?.value())
 }
 
 /// The message for `field` if `error` is about it.

@@ -1,4 +1,4 @@
-use chrono::{DateTime, FixedOffset, Offset, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, Offset, Timelike, Utc};
 use leptos::prelude::*;
 
 /// How much of a moment to show.
@@ -44,13 +44,24 @@ fn browser_offset(at: DateTime<Utc>) -> Option<FixedOffset> {
 pub fn format_at(at: DateTime<Utc>, offset: Option<FixedOffset>, style: TimeStyle) -> String {
     let offset = offset.unwrap_or(Utc.fix());
     let local = at.with_timezone(&offset);
-    let pattern = match style {
-        TimeStyle::Seconds => "%b %-d, %Y, %H:%M:%S",
-        TimeStyle::Minutes => "%b %-d, %Y, %H:%M",
-        TimeStyle::Short => "%b %-d, %H:%M",
-    };
-    format!("{} {}", local.format(pattern), offset_label(offset))
+    // Written out rather than with chrono's `format`: its strftime parser and formatter would
+    // otherwise be in every page's wasm (this component is in the shell).
+    let month = MONTHS[local.month0() as usize % 12];
+    let (day, year, hour, minute) = (local.day(), local.year(), local.hour(), local.minute());
+    let zone = offset_label(offset);
+    match style {
+        TimeStyle::Seconds => {
+            let second = local.second();
+            format!("{month} {day}, {year}, {hour:02}:{minute:02}:{second:02} {zone}")
+        }
+        TimeStyle::Minutes => format!("{month} {day}, {year}, {hour:02}:{minute:02} {zone}"),
+        TimeStyle::Short => format!("{month} {day}, {hour:02}:{minute:02} {zone}"),
+    }
 }
+
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
 
 /// "UTC", "UTC+1", "UTC-8", "UTC+5:30".
 pub fn offset_label(offset: FixedOffset) -> String {
@@ -93,6 +104,15 @@ mod tests {
         assert_eq!(
             format_at(at, FixedOffset::west_opt(9000), TimeStyle::Short),
             "Mar 4, 20:35 UTC-2:30"
+        );
+        let new_year = Utc.with_ymd_and_hms(2025, 12, 31, 23, 0, 5).unwrap();
+        assert_eq!(
+            format_at(new_year, FixedOffset::east_opt(7200), TimeStyle::Seconds),
+            "Jan 1, 2026, 01:00:05 UTC+2"
+        );
+        assert_eq!(
+            format_at(new_year, FixedOffset::east_opt(0), TimeStyle::Seconds),
+            "Dec 31, 2025, 23:00:05 UTC"
         );
     }
 }
