@@ -95,8 +95,9 @@ TOML
     # measured 301 KB Brotli before, 269 KB after). It needs rayon 1.12.
     cargo update -p rayon --precise 1.12.0
     cargo update -p wasm_split_cli_support --precise 0.2.4
-    # Its release profile asks for fat LTO in one codegen unit: a single-threaded link of most of
-    # the build's 20 minutes. A build tool gains nothing from it, so it is built without.
+    # Its release profile asks for fat LTO in one codegen unit, which turns the end of a build
+    # of some 900 crates into one long single-threaded step. A build tool gains nothing from
+    # it, so it is built without (13 minutes on a fresh 2-core machine).
     CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
       cargo install --path . --locked --force
   )

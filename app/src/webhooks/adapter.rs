@@ -36,6 +36,9 @@ pub struct Target {
 
 /// The endpoints of a batch, by id, in one query.
 pub async fn load(pool: &PgPool, ids: &[Uuid]) -> Result<HashMap<Uuid, Target>, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
     let targets: Vec<Target> = sqlx::query_as(
         "SELECT id, url, enabled, sealed_headers, timeout_secs, secret, retry_policy,
                 CASE WHEN previous_secret_until > now() THEN previous_secret END AS previous_secret
