@@ -88,7 +88,8 @@ const CLAIM_LOCK: i64 = 0x706c_7567_626f_6172; // "plugboar"
 /// the oldest `limit` of those. Each gets a new claim id, its attempt count goes up, and its due
 /// time moves past the lease. A delivery claimed as often as it may be without an outcome (its
 /// attempts plus [`LOST_CLAIM_ALLOWANCE`]) is failed here instead, so nothing can be retried
-/// forever. Parked deliveries are not in the due index at all.
+/// forever. Parked deliveries are not in the due index at all. Every step names
+/// `finished_on = 'infinity'`, so it reads only the live partition, not the finished log.
 ///
 /// `answered` lists, per destination, this process's deliveries whose answers are in but not yet
 /// recorded: they are no longer in flight, though the table still shows them claimed.
@@ -113,18 +114,19 @@ pub async fn claim(
         .await?;
     let rows: Vec<ClaimRow> = sqlx::query_as(
         "WITH RECURSIVE destinations(dest) AS (
-            SELECT (SELECT coalesce(x.endpoint_id, x.connection_id) FROM deliveries x WHERE x.status = 'pending'
+            SELECT (SELECT coalesce(x.endpoint_id, x.connection_id) FROM deliveries x WHERE x.finished_on = 'infinity' AND x.status = 'pending'
                      ORDER BY coalesce(x.endpoint_id, x.connection_id) LIMIT 1)
           UNION ALL
             SELECT (SELECT coalesce(x.endpoint_id, x.connection_id) FROM deliveries x
-                     WHERE x.status = 'pending' AND coalesce(x.endpoint_id, x.connection_id) > d.dest
+                     WHERE x.finished_on = 'infinity' AND x.status = 'pending'
+                       AND coalesce(x.endpoint_id, x.connection_id) > d.dest
                      ORDER BY coalesce(x.endpoint_id, x.connection_id) LIMIT 1)
               FROM destinations d WHERE d.dest IS NOT NULL),
          room AS (
             SELECT d.dest,
                    least(coalesce(e.max_in_flight, $5)
                            - (SELECT count(*) FROM deliveries f
-                               WHERE f.status = 'pending' AND f.claim_id IS NOT NULL AND f.next_attempt_at > now()
+                               WHERE f.finished_on = 'infinity' AND f.status = 'pending' AND f.claim_id IS NOT NULL AND f.next_attempt_at > now()
                                  AND coalesce(f.endpoint_id, f.connection_id) = d.dest)
                            + coalesce((SELECT a.n FROM unnest($6::uuid[], $7::bigint[]) AS a(dest, n)
                                         WHERE a.dest = d.dest), 0),
@@ -138,26 +140,27 @@ pub async fn claim(
             SELECT c.id, c.next_attempt_at FROM room r
              CROSS JOIN LATERAL (
                 SELECT x.id, x.next_attempt_at FROM deliveries x
-                 WHERE x.status = 'pending' AND x.next_attempt_at <= now()
+                 WHERE x.finished_on = 'infinity' AND x.status = 'pending' AND x.next_attempt_at <= now()
                    AND coalesce(x.endpoint_id, x.connection_id) = r.dest
                  ORDER BY x.next_attempt_at LIMIT greatest(r.free, 0)) c
              ORDER BY c.next_attempt_at LIMIT $1),
          due AS (
             SELECT d.id FROM deliveries d
-             WHERE d.id = ANY(ARRAY(SELECT id FROM candidates))
+             WHERE d.finished_on = 'infinity' AND d.id = ANY(ARRAY(SELECT id FROM candidates))
                AND d.status = 'pending' AND d.next_attempt_at <= now()
              FOR UPDATE SKIP LOCKED),
          given_up AS (
             UPDATE deliveries d
                SET status = 'failed', claim_id = NULL, completed_at = now(),
+                   finished_on = (now() AT TIME ZONE 'UTC')::date,
                    last_error = format('Gave up after %s attempts whose outcome was never recorded.', d.attempts)
-             WHERE d.id = ANY(ARRAY(SELECT id FROM due)) AND d.attempts >= $4
+             WHERE d.finished_on = 'infinity' AND d.id = ANY(ARRAY(SELECT id FROM due)) AND d.attempts >= $4
             RETURNING d.id),
          claimed AS (
             UPDATE deliveries d
                SET claim_id = $2, attempts = d.attempts + 1, next_attempt_at = now() + make_interval(secs => $3)
               FROM events ev
-             WHERE d.id = ANY(ARRAY(SELECT id FROM due)) AND d.attempts < $4 AND ev.id = d.event_id
+             WHERE d.finished_on = 'infinity' AND d.id = ANY(ARRAY(SELECT id FROM due)) AND d.attempts < $4 AND ev.id = d.event_id
             RETURNING d.id AS delivery_id, d.company_id, d.destination_kind, d.endpoint_id, d.connection_id, d.attempts,
                       ev.id AS event_id, ev.event_type, ev.data, ev.created_at AS event_created_at),
          counted AS (

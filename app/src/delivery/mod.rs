@@ -17,8 +17,6 @@ use uuid::Uuid;
 #[cfg(feature = "ssr")]
 pub mod attempt;
 #[cfg(feature = "ssr")]
-pub mod attempt_partitions;
-#[cfg(feature = "ssr")]
 pub mod claim;
 #[cfg(feature = "ssr")]
 pub mod claimed;
@@ -28,6 +26,8 @@ pub mod dispatch;
 pub mod log;
 #[cfg(feature = "ssr")]
 pub mod outcome;
+#[cfg(feature = "ssr")]
+pub mod partitions;
 #[cfg(feature = "ssr")]
 pub mod queue;
 #[cfg(feature = "ssr")]

@@ -99,7 +99,7 @@ pub fn announce(state: &AppState) {
 pub async fn park(conn: &mut PgConnection, destination: Destination) -> Result<u64, sqlx::Error> {
     let parked = sqlx::query(&format!(
         "UPDATE deliveries SET status = 'parked'
-          WHERE {} = $1 AND status = 'pending' AND claim_id IS NULL",
+          WHERE finished_on = 'infinity' AND {} = $1 AND status = 'pending' AND claim_id IS NULL",
         destination.kind.column()
     ))
     .bind(destination.id)
@@ -112,7 +112,7 @@ pub async fn park(conn: &mut PgConnection, destination: Destination) -> Result<u
 pub async fn resume(conn: &mut PgConnection, destination: Destination) -> Result<u64, sqlx::Error> {
     let resumed = sqlx::query(&format!(
         "UPDATE deliveries SET status = 'pending', next_attempt_at = now()
-          WHERE {} = $1 AND status = 'parked'",
+          WHERE finished_on = 'infinity' AND {} = $1 AND status = 'parked'",
         destination.kind.column()
     ))
     .bind(destination.id)
@@ -164,7 +164,7 @@ pub async fn retry_failed(
     let retried = sqlx::query(&format!(
         "UPDATE deliveries d
             SET status = CASE WHEN {DESTINATION_ON} THEN 'pending' ELSE 'parked' END,
-                attempts = 0, next_attempt_at = now(), completed_at = NULL
+                attempts = 0, next_attempt_at = now(), completed_at = NULL, finished_on = 'infinity'
           WHERE d.company_id = $1 AND d.{} = $2 AND d.status = 'failed' AND d.created_at >= $3",
         destination.kind.column()
     ))
@@ -211,36 +211,21 @@ pub async fn insert_claimed(
 /// What one prune of the delivery log removed.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Pruned {
-    pub attempt_partitions: super::attempt_partitions::PartitionChanges,
-    pub deliveries: u64,
+    pub partitions: super::partitions::LogPartitionChanges,
     pub events: u64,
 }
 
-/// The delivery log past `retention` goes: the attempts by whole days
-/// ([`super::attempt_partitions`]), then finished deliveries and the events no delivery refers to.
+/// The delivery log past `retention` goes: the attempts and finished deliveries by whole days
+/// ([`super::partitions`]), then the events no delivery refers to any more.
 pub async fn prune(pool: &PgPool, retention: std::time::Duration) -> Result<Pruned, sqlx::Error> {
-    let attempt_partitions =
-        super::attempt_partitions::maintain(pool, chrono::Utc::now(), retention).await?;
-    let retention = retention.as_secs_f64();
-    let deliveries = sqlx::query(
-        "DELETE FROM deliveries WHERE status IN ('succeeded', 'failed')
-            AND completed_at < now() - make_interval(secs => $1)",
-    )
-    .bind(retention)
-    .execute(pool)
-    .await?
-    .rows_affected();
+    let partitions = super::partitions::maintain(pool, chrono::Utc::now(), retention).await?;
     let events = sqlx::query(
         "DELETE FROM events e WHERE e.created_at < now() - make_interval(secs => $1)
             AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id)",
     )
-    .bind(retention)
+    .bind(retention.as_secs_f64())
     .execute(pool)
     .await?
     .rows_affected();
-    Ok(Pruned {
-        attempt_partitions,
-        deliveries,
-        events,
-    })
+    Ok(Pruned { partitions, events })
 }

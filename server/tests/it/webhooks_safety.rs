@@ -253,7 +253,7 @@ async fn delivery_logs_are_pruned_after_the_retention(pool: PgPool) {
     .execute(&app.pool)
     .await
     .unwrap();
-    sqlx::query("UPDATE deliveries SET completed_at = now() - interval '2 days' WHERE id IN (SELECT delivery_id FROM delivery_attempts WHERE started_at < now() - interval '1 day')")
+    sqlx::query("UPDATE deliveries SET completed_at = now() - interval '2 days', finished_on = ((now() - interval '2 days') AT TIME ZONE 'UTC')::date WHERE id IN (SELECT delivery_id FROM delivery_attempts WHERE started_at < now() - interval '1 day')")
         .execute(&app.pool)
         .await
         .unwrap();
@@ -264,10 +264,13 @@ async fn delivery_logs_are_pruned_after_the_retention(pool: PgPool) {
     let pruned = server::maintenance::prune_delivery_logs(&app.state)
         .await
         .unwrap();
-    // The old attempt had no day of its own (the test database's days start today): it is
-    // deleted from the default partition.
-    assert_eq!(pruned.attempt_partitions.deleted, 1);
-    assert_eq!((pruned.deliveries, pruned.events), (1, 1));
+    // The old attempt and delivery had no day of their own (the test database's days start
+    // today): they are deleted from the default partitions.
+    assert_eq!(pruned.partitions.attempts.deleted, 1);
+    assert_eq!(
+        (pruned.partitions.deliveries.deleted, pruned.events),
+        (1, 1)
+    );
     let left: (i64, i64, i64) = sqlx::query_as(
         "SELECT (SELECT count(*) FROM delivery_attempts), (SELECT count(*) FROM deliveries), (SELECT count(*) FROM events)",
     )

@@ -1,11 +1,11 @@
 //! What retention costs: two old days of the delivery log, `rows` deliveries each (one event and
-//! one attempt apiece), the attempts of one deleted row by row and vacuumed (the way prune worked
-//! before the attempt log was partitioned), those of the other dropped as a partition (the way it
-//! works now); then the finished deliveries and their events, still deleted row by row.
+//! one attempt apiece), the attempts and finished deliveries of one deleted row by row and
+//! vacuumed (the way prune worked before they were partitioned), those of the other dropped as
+//! partitions (the way it works now); then their events, still deleted row by row.
 
 use std::time::{Duration, Instant};
 
-use app::delivery::attempt_partitions;
+use app::delivery::partitions;
 use chrono::{DateTime, Days, Utc};
 use sqlx::PgPool;
 
@@ -84,8 +84,9 @@ async fn old_day(
     .await?;
     sqlx::query(
         "INSERT INTO deliveries (id, company_id, endpoint_id, event_id, status, attempts,
-                                 next_attempt_at, last_status_code, created_at, completed_at)
-         SELECT o.delivery_id, e.company_id, e.id, o.event_id, 'succeeded', 1, $2, 200, $2, $2
+                                 next_attempt_at, last_status_code, created_at, completed_at, finished_on)
+         SELECT o.delivery_id, e.company_id, e.id, o.event_id, 'succeeded', 1, $2, 200, $2, $2,
+                ($2 AT TIME ZONE 'UTC')::date
            FROM old_ids o, webhook_endpoints e WHERE e.id = $1",
     )
     .bind(endpoint_id)
@@ -122,7 +123,7 @@ pub async fn run(
         return Err("no date 40 days back".into());
     };
     // The two old days get their partitions as they would have when they were today.
-    attempt_partitions::maintain(pool, first, MONTH).await?;
+    partitions::maintain(pool, first, MONTH).await?;
     let started = Instant::now();
     old_day(pool, endpoint_id, first, rows).await?;
     old_day(pool, endpoint_id, second, rows).await?;
@@ -135,36 +136,48 @@ pub async fn run(
     );
 
     let day = first.date_naive();
+    let (Some(from), Some(to)) = (
+        day.and_hms_opt(0, 0, 0).map(|t| t.and_utc()),
+        day.succ_opt()
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(|t| t.and_utc()),
+    ) else {
+        return Err("no such day".into());
+    };
     let row_by_row = cost(pool, async {
         sqlx::query("DELETE FROM delivery_attempts WHERE started_at >= $1 AND started_at < $2")
-            .bind(day.and_hms_opt(0, 0, 0).map(|t| t.and_utc()))
-            .bind(
-                day.succ_opt()
-                    .and_then(|d| d.and_hms_opt(0, 0, 0))
-                    .map(|t| t.and_utc()),
-            )
+            .bind(from)
+            .bind(to)
             .execute(pool)
             .await?;
-        sqlx::query(&format!(
-            "VACUUM delivery_attempts_p{}",
-            day.format("%Y%m%d")
-        ))
-        .execute(pool)
-        .await?;
-        Ok(())
-    })
-    .await?;
-    println!("prune: one day's attempts deleted row by row and vacuumed (as before): {row_by_row}");
-
-    let mut changes = attempt_partitions::PartitionChanges::default();
-    let dropped = cost(pool, async {
-        changes = attempt_partitions::maintain(pool, now, MONTH).await?;
+        sqlx::query("DELETE FROM deliveries WHERE finished_on = $1")
+            .bind(day)
+            .execute(pool)
+            .await?;
+        for table in [
+            partitions::LogTable::Attempts,
+            partitions::LogTable::Deliveries,
+        ] {
+            sqlx::query(&format!("VACUUM {}", table.partition(day)))
+                .execute(pool)
+                .await?;
+        }
         Ok(())
     })
     .await?;
     println!(
-        "prune: the next day's attempts dropped as a partition (as now; {} days dropped in all): {dropped}",
-        changes.dropped
+        "prune: one day's attempts and finished deliveries deleted row by row and vacuumed (as before): {row_by_row}"
+    );
+
+    let mut changes = partitions::LogPartitionChanges::default();
+    let dropped = cost(pool, async {
+        changes = partitions::maintain(pool, now, MONTH).await?;
+        Ok(())
+    })
+    .await?;
+    println!(
+        "prune: the next day's attempts and finished deliveries dropped as partitions (as now; {} + {} days dropped in all): {dropped}",
+        changes.attempts.dropped, changes.deliveries.dropped
     );
 
     let mut pruned = app::delivery::queue::Pruned::default();
@@ -174,8 +187,8 @@ pub async fn run(
     })
     .await?;
     println!(
-        "prune: {} finished deliveries and {} events, deleted row by row (not yet partitioned): {rest}",
-        pruned.deliveries, pruned.events
+        "prune: {} events no delivery refers to any more, deleted row by row (not partitioned): {rest}",
+        pruned.events
     );
     Ok(())
 }

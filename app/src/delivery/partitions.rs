@@ -1,0 +1,262 @@
+//! The delivery log's daily partitions: attempts by the day they started, finished deliveries by
+//! the day they finished (deliveries still to send live in `deliveries_live`). Days are made a
+//! week ahead and dropped whole once past the retention. Dropping a day is a catalogue change
+//! that takes milliseconds, where deleting its rows one by one wrote every row to the WAL again
+//! and left the table to vacuum (the benchmark's `prune` scenario measures both on the same rows).
+//!
+//! Partitions are named `<table>_pYYYYMMDD` and hold that UTC day. A row whose day has no
+//! partition lands in the table's `_default` partition; making its day moves it there.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use sqlx::{PgPool, Postgres, Transaction};
+
+/// Days made ahead of today, so a stopped maintenance loop has a week before rows start
+/// landing in the default partitions.
+pub const DAYS_AHEAD: u64 = 7;
+
+/// Partition changes never wait long for a lock: a drop waits for every query on the table to
+/// finish and holds new ones meanwhile, so it gives up and is tried again on the next run.
+const LOCK_TIMEOUT: &str = "5s";
+
+/// Taken by whoever changes the partitions, so two processes never make the same day at once.
+const PARTITIONS_LOCK: i64 = 0x706c_6267_7061_7274; // "plbgpart"
+
+/// A table of the delivery log kept in daily partitions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogTable {
+    /// `delivery_attempts`, by `started_at`.
+    Attempts,
+    /// `deliveries`, by `finished_on` (the UTC day of `completed_at`).
+    Deliveries,
+}
+
+impl LogTable {
+    pub fn parent(self) -> &'static str {
+        match self {
+            LogTable::Attempts => "delivery_attempts",
+            LogTable::Deliveries => "deliveries",
+        }
+    }
+
+    /// The partition holding `day`.
+    pub fn partition(self, day: NaiveDate) -> String {
+        format!("{}_p{}", self.parent(), day.format("%Y%m%d"))
+    }
+
+    fn default_partition(self) -> String {
+        format!("{}_default", self.parent())
+    }
+
+    /// The partition key.
+    fn key(self) -> &'static str {
+        match self {
+            LogTable::Attempts => "started_at",
+            LogTable::Deliveries => "finished_on",
+        }
+    }
+
+    /// The instant a row's retention runs from.
+    fn time(self) -> &'static str {
+        match self {
+            LogTable::Attempts => "started_at",
+            LogTable::Deliveries => "completed_at",
+        }
+    }
+
+    /// The key's value where `day` starts, as an SQL literal.
+    fn bound(self, day: NaiveDate) -> Option<String> {
+        match self {
+            LogTable::Attempts => day
+                .and_hms_opt(0, 0, 0)
+                .map(|start| format!("'{}'", start.and_utc().to_rfc3339())),
+            LogTable::Deliveries => Some(format!("'{}'", day.format("%Y-%m-%d"))),
+        }
+    }
+}
+
+/// What one run changed in one table.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct PartitionChanges {
+    pub created: u32,
+    pub dropped: u32,
+    /// Rows moved out of the default partition into a day made for them.
+    pub moved: u64,
+    /// Expired rows deleted from the default partition.
+    pub deleted: u64,
+}
+
+/// What one run changed in each table.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct LogPartitionChanges {
+    pub attempts: PartitionChanges,
+    pub deliveries: PartitionChanges,
+}
+
+#[derive(sqlx::FromRow)]
+struct PartitionName {
+    name: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct DefaultDay {
+    day: NaiveDate,
+}
+
+/// [`maintain_table`] for the attempts, then the finished deliveries.
+pub async fn maintain(
+    pool: &PgPool,
+    now: DateTime<Utc>,
+    retention: Duration,
+) -> Result<LogPartitionChanges, sqlx::Error> {
+    Ok(LogPartitionChanges {
+        attempts: maintain_table(pool, LogTable::Attempts, now, retention).await?,
+        deliveries: maintain_table(pool, LogTable::Deliveries, now, retention).await?,
+    })
+}
+
+/// Makes the days from today to [`DAYS_AHEAD`] (and any day the default partition holds rows
+/// of), drops the days wholly older than `retention` and deletes expired rows from the default
+/// partition. Rows are kept at least `retention` and at most a day longer.
+pub async fn maintain_table(
+    pool: &PgPool,
+    table: LogTable,
+    now: DateTime<Utc>,
+    retention: Duration,
+) -> Result<PartitionChanges, sqlx::Error> {
+    let cutoff = now - chrono::Duration::from_std(retention).unwrap_or(chrono::Duration::MAX);
+    let mut changes = PartitionChanges::default();
+    let existing = days(pool, table).await?;
+    let today = now.date_naive();
+    let mut wanted: Vec<NaiveDate> = (0..=DAYS_AHEAD)
+        .filter_map(|ahead| today.checked_add_days(Days::new(ahead)))
+        .collect();
+    let stray: Vec<DefaultDay> = sqlx::query_as(&format!(
+        "SELECT DISTINCT ({time} AT TIME ZONE 'UTC')::date AS day FROM {default} WHERE {time} >= $1",
+        time = table.time(),
+        default = table.default_partition(),
+    ))
+    .bind(cutoff)
+    .fetch_all(pool)
+    .await?;
+    wanted.extend(stray.into_iter().map(|d| d.day));
+    for day in wanted {
+        if !existing.contains(&day) {
+            if let Some(moved) = create(pool, table, day).await? {
+                changes.created += 1;
+                changes.moved += moved;
+            }
+        }
+    }
+    for day in existing {
+        let ends = day.succ_opt().and_then(|next| next.and_hms_opt(0, 0, 0));
+        if ends.is_some_and(|ends| ends.and_utc() <= cutoff) && drop(pool, table, day).await? {
+            changes.dropped += 1;
+        }
+    }
+    changes.deleted = sqlx::query(&format!(
+        "DELETE FROM {} WHERE {} < $1",
+        table.default_partition(),
+        table.time()
+    ))
+    .bind(cutoff)
+    .execute(pool)
+    .await?
+    .rows_affected();
+    Ok(changes)
+}
+
+/// The days that have a partition, oldest first.
+pub async fn days(pool: &PgPool, table: LogTable) -> Result<Vec<NaiveDate>, sqlx::Error> {
+    let names: Vec<PartitionName> = sqlx::query_as(
+        "SELECT c.relname::text AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+          WHERE i.inhparent = $1::regclass",
+    )
+    .bind(table.parent())
+    .fetch_all(pool)
+    .await?;
+    let prefix = format!("{}_p", table.parent());
+    let mut days: Vec<NaiveDate> = names
+        .iter()
+        .filter_map(|p| p.name.strip_prefix(&prefix))
+        .filter_map(|day| NaiveDate::parse_from_str(day, "%Y%m%d").ok())
+        .collect();
+    days.sort();
+    Ok(days)
+}
+
+async fn locked(pool: &PgPool) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    sqlx::query(&format!("SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(PARTITIONS_LOCK)
+        .execute(&mut *tx)
+        .await?;
+    Ok(tx)
+}
+
+async fn exists(tx: &mut Transaction<'static, Postgres>, table: &str) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar("SELECT to_regclass($1) IS NOT NULL")
+        .bind(table)
+        .fetch_one(&mut **tx)
+        .await
+}
+
+/// Makes a day's partition, moving in whatever the default partition holds of that day; returns
+/// how many rows moved, or None when another process made it first.
+async fn create(
+    pool: &PgPool,
+    table: LogTable,
+    day: NaiveDate,
+) -> Result<Option<u64>, sqlx::Error> {
+    let (Some(from), Some(to)) = (
+        table.bound(day),
+        day.succ_opt().and_then(|next| table.bound(next)),
+    ) else {
+        return Ok(None);
+    };
+    let (parent, key, default) = (table.parent(), table.key(), table.default_partition());
+    let partition = table.partition(day);
+    let mut tx = locked(pool).await?;
+    if exists(&mut tx, &partition).await? {
+        return Ok(None);
+    }
+    // Made apart and attached, because attaching beside a default partition that still holds
+    // rows of the day would fail; the rows move first, in the same transaction.
+    sqlx::query(&format!(
+        "CREATE TABLE {partition} (LIKE {parent} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)"
+    ))
+    .execute(&mut *tx)
+    .await?;
+    let moved = sqlx::query(&format!(
+        "WITH moved AS (DELETE FROM {default} WHERE {key} >= {from} AND {key} < {to} RETURNING *)
+         INSERT INTO {partition} SELECT * FROM moved"
+    ))
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    sqlx::query(&format!(
+        "ALTER TABLE {parent} ATTACH PARTITION {partition} FOR VALUES FROM ({from}) TO ({to})"
+    ))
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(Some(moved))
+}
+
+/// Drops a day's partition; false when another process dropped it first.
+async fn drop(pool: &PgPool, table: LogTable, day: NaiveDate) -> Result<bool, sqlx::Error> {
+    let partition = table.partition(day);
+    let mut tx = locked(pool).await?;
+    if !exists(&mut tx, &partition).await? {
+        return Ok(false);
+    }
+    sqlx::query(&format!("DROP TABLE {partition}"))
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(true)
+}

@@ -1,0 +1,358 @@
+//! The delivery log's daily partitions: attempts by the day they started, finished deliveries by
+//! the day they finished, made ahead, made for rows that arrive without one, dropped whole past
+//! the retention, with what is kept (and what is still to send) still read by the delivery log.
+
+use std::time::Duration;
+
+use app::delivery::partitions::{self, LogTable, PartitionChanges, DAYS_AHEAD};
+use chrono::{Days, NaiveDate, Utc};
+use serde_json::json;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::common::receiver::{Receiver, Reply};
+use crate::common::{Browser, TestApp};
+
+const WAIT: Duration = Duration::from_secs(30);
+const MONTH: Duration = Duration::from_secs(30 * 24 * 3600);
+
+#[derive(sqlx::FromRow)]
+struct AttemptHome {
+    delivery_id: Uuid,
+    partition: String,
+}
+
+fn partition_of(day: NaiveDate) -> String {
+    LogTable::Attempts.partition(day)
+}
+
+fn days_from(first: NaiveDate, last: NaiveDate) -> Vec<NaiveDate> {
+    first.iter_days().take_while(|d| *d <= last).collect()
+}
+
+async fn homes(pool: &PgPool) -> Vec<AttemptHome> {
+    sqlx::query_as(
+        "SELECT delivery_id, tableoid::regclass::text AS partition FROM delivery_attempts ORDER BY started_at",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
+
+/// One of the attempts is moved ten days back (it lands in whatever partition holds that day).
+async fn ten_days_back(pool: &PgPool) {
+    sqlx::query(
+        "UPDATE delivery_attempts SET started_at = started_at - interval '10 days'
+          WHERE delivery_id = (SELECT delivery_id FROM delivery_attempts LIMIT 1)",
+    )
+    .execute(pool)
+    .await
+    .unwrap();
+}
+
+/// A maintenance run now; what it changed in the attempts.
+async fn maintain_now(pool: &PgPool) -> PartitionChanges {
+    partitions::maintain(pool, Utc::now(), MONTH)
+        .await
+        .unwrap()
+        .attempts
+}
+
+/// Two events delivered to a receiver's endpoint (its id returned), their attempts recorded.
+async fn two_attempts(app: &TestApp) -> (Browser, String) {
+    let admin = app.setup("Acme", "ada@acme.test").await;
+    let receiver = Receiver::start().await;
+    let endpoint = admin.add_webhook(&receiver.url("/hook")).await;
+    for _ in 0..2 {
+        admin.publish("message.sent", json!({})).await;
+    }
+    receiver.wait_for(2, WAIT).await;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while homes(&app.pool).await.len() < 2 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "attempts not recorded"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let endpoint = endpoint["endpoint"]["id"].as_str().unwrap().to_string();
+    (admin, endpoint)
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn attempts_are_kept_in_days_made_a_week_ahead(pool: PgPool) {
+    let app = TestApp::builder(pool).await;
+    two_attempts(&app).await;
+    let today = Utc::now().date_naive();
+    let week_ahead = today + Days::new(DAYS_AHEAD);
+    for table in [LogTable::Attempts, LogTable::Deliveries] {
+        assert_eq!(
+            partitions::days(&app.pool, table).await.unwrap(),
+            days_from(today, week_ahead),
+            "the migration makes today and a week ahead ({table:?})"
+        );
+    }
+    for home in homes(&app.pool).await {
+        assert_eq!(home.partition, partition_of(today));
+    }
+
+    // Three days on, two maintenance runs at once (two server processes) make the three new days
+    // once between them.
+    let later = Utc::now() + chrono::Duration::days(3);
+    let (first, second) = tokio::join!(
+        partitions::maintain(&app.pool, later, MONTH),
+        partitions::maintain(&app.pool, later, MONTH)
+    );
+    let (first, second) = (first.unwrap(), second.unwrap());
+    for (first, second) in [
+        (first.attempts, second.attempts),
+        (first.deliveries, second.deliveries),
+    ] {
+        assert_eq!(first.created + second.created, 3);
+        assert_eq!(first.dropped + second.dropped, 0);
+    }
+    for table in [LogTable::Attempts, LogTable::Deliveries] {
+        assert_eq!(
+            partitions::days(&app.pool, table).await.unwrap(),
+            days_from(today, week_ahead + Days::new(3))
+        );
+    }
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn attempts_without_a_day_are_moved_into_one_made_for_them(pool: PgPool) {
+    let app = TestApp::builder(pool).await;
+    two_attempts(&app).await;
+    // An attempt ten days old (restored from a backup, say) has no partition to go to.
+    ten_days_back(&app.pool).await;
+    let old = homes(&app.pool).await.remove(0);
+    assert_eq!(old.partition, "delivery_attempts_default");
+    let old_day = sqlx::query_scalar::<_, NaiveDate>(
+        "SELECT (started_at AT TIME ZONE 'UTC')::date FROM delivery_attempts WHERE delivery_id = $1",
+    )
+    .bind(old.delivery_id)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+
+    let changes = maintain_now(&app.pool).await;
+    assert_eq!((changes.created, changes.moved), (1, 1));
+    assert_eq!(homes(&app.pool).await[0].partition, partition_of(old_day));
+    let in_default: i64 = sqlx::query_scalar("SELECT count(*) FROM delivery_attempts_default")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(in_default, 0);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn retention_drops_whole_days_and_keeps_the_rest_readable(pool: PgPool) {
+    let app = TestApp::builder(pool).await;
+    let (admin, endpoint) = two_attempts(&app).await;
+    ten_days_back(&app.pool).await;
+    maintain_now(&app.pool).await;
+    let [old, kept] = <[AttemptHome; 2]>::try_from(homes(&app.pool).await)
+        .ok()
+        .unwrap();
+
+    // Twenty-one days on, the day ten days back is wholly older than the 30-day retention; today
+    // is not, however near its end the attempt was made.
+    let later = Utc::now() + chrono::Duration::days(21);
+    let changes = partitions::maintain(&app.pool, later, MONTH)
+        .await
+        .unwrap()
+        .attempts;
+    assert_eq!(changes.dropped, 1);
+    let left = homes(&app.pool).await;
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].delivery_id, kept.delivery_id);
+    assert!(!partitions::days(&app.pool, LogTable::Attempts)
+        .await
+        .unwrap()
+        .contains(&(Utc::now().date_naive() - Days::new(10))));
+
+    // The delivery log still reads: the kept attempt in full, the dropped one's delivery without
+    // its attempts.
+    let page = admin
+        .get_json(&format!(
+            "/api/v1/webhooks/deliveries?endpoint_id={endpoint}"
+        ))
+        .await;
+    let deliveries = page["deliveries"].as_array().unwrap();
+    let log_of = |id: Uuid| {
+        deliveries
+            .iter()
+            .find(|d| d["id"] == json!(id))
+            .map(|d| d["attempt_log"].as_array().unwrap().len())
+    };
+    assert_eq!(log_of(kept.delivery_id), Some(1));
+    assert_eq!(log_of(old.delivery_id), Some(0));
+
+    // An expired attempt in the default partition is deleted there, row by row.
+    sqlx::query(
+        "UPDATE delivery_attempts SET started_at = now() - interval '40 days' WHERE delivery_id = $1",
+    )
+    .bind(kept.delivery_id)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let changes = maintain_now(&app.pool).await;
+    assert_eq!((changes.created, changes.deleted), (0, 1));
+    assert!(homes(&app.pool).await.is_empty());
+}
+
+#[derive(sqlx::FromRow)]
+struct DeliveryHome {
+    endpoint_id: Uuid,
+    status: String,
+    partition: String,
+}
+
+async fn delivery_homes(pool: &PgPool) -> Vec<DeliveryHome> {
+    sqlx::query_as(
+        "SELECT endpoint_id, status, tableoid::regclass::text AS partition FROM deliveries ORDER BY created_at",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
+
+async fn count(pool: &PgPool, sql: &str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
+}
+
+/// Waits until `n` attempts are recorded.
+async fn recorded(pool: &PgPool, n: i64) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while count(pool, "SELECT count(*) FROM delivery_attempts").await < n {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "attempts not recorded"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn finished_deliveries_are_kept_by_day_and_dropped_whole_past_the_retention(pool: PgPool) {
+    let app = TestApp::builder(pool).await;
+    let admin = app.setup("Acme", "ada@acme.test").await;
+    let answering = Receiver::start().await;
+    let failing = Receiver::start().await;
+    failing.set_default(Reply::status(500));
+    let delivered = admin.add_webhook(&answering.url("/hook")).await["endpoint"]["id"]
+        .as_str()
+        .unwrap()
+        .parse::<Uuid>()
+        .unwrap();
+    let retrying = admin.add_webhook(&failing.url("/hook")).await["endpoint"]["id"]
+        .as_str()
+        .unwrap()
+        .parse::<Uuid>()
+        .unwrap();
+    admin.publish("message.sent", json!({})).await;
+    answering.wait_for(1, WAIT).await;
+    failing.wait_for(1, WAIT).await;
+    recorded(&app.pool, 2).await;
+
+    // The delivered one moved into today's day; the one to retry is still live.
+    let today = Utc::now().date_naive();
+    let homes = delivery_homes(&app.pool).await;
+    let home_of = |endpoint: Uuid| {
+        homes
+            .iter()
+            .find(|h| h.endpoint_id == endpoint)
+            .map(|h| (h.status.as_str(), h.partition.as_str()))
+    };
+    let today_partition = LogTable::Deliveries.partition(today);
+    assert_eq!(
+        home_of(delivered),
+        Some(("succeeded", today_partition.as_str()))
+    );
+    assert_eq!(home_of(retrying), Some(("pending", "deliveries_live")));
+
+    // Forty days on, today's finished deliveries go with their day; the delivery still to send
+    // stays, and the log still lists it.
+    let later = Utc::now() + chrono::Duration::days(40);
+    let changes = partitions::maintain(&app.pool, later, MONTH).await.unwrap();
+    assert!(changes.deliveries.dropped >= 1);
+    assert!(!partitions::days(&app.pool, LogTable::Deliveries)
+        .await
+        .unwrap()
+        .contains(&today));
+    let homes = delivery_homes(&app.pool).await;
+    assert_eq!(homes.len(), 1);
+    assert_eq!(homes[0].endpoint_id, retrying);
+    assert_eq!(homes[0].partition, "deliveries_live");
+    let page = admin
+        .get_json(&format!(
+            "/api/v1/webhooks/deliveries?endpoint_id={retrying}"
+        ))
+        .await;
+    assert_eq!(page["deliveries"].as_array().unwrap().len(), 1);
+
+    // A delivery that finishes on a day without a partition lands in the default one, and
+    // retention deletes it there once it is old enough.
+    sqlx::query(
+        "UPDATE deliveries SET status = 'failed', completed_at = now() - interval '40 days',
+                finished_on = ((now() - interval '40 days') AT TIME ZONE 'UTC')::date
+          WHERE endpoint_id = $1",
+    )
+    .bind(retrying)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        delivery_homes(&app.pool).await[0].partition,
+        "deliveries_default"
+    );
+    let changes = partitions::maintain(&app.pool, Utc::now(), MONTH)
+        .await
+        .unwrap();
+    assert_eq!(changes.deliveries.deleted, 1);
+    assert!(delivery_homes(&app.pool).await.is_empty());
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_delivery_finishes_only_with_its_day_written_beside_it(pool: PgPool) {
+    let app = TestApp::builder(pool).await;
+    let (_admin, endpoint) = two_attempts(&app).await;
+    // The partition key follows `completed_at`; a write that forgets it is refused, not filed
+    // under the wrong day.
+    let forgot = sqlx::query(
+        "UPDATE deliveries SET completed_at = now() - interval '3 days' WHERE endpoint_id = $1",
+    )
+    .bind(endpoint.parse::<Uuid>().unwrap())
+    .execute(&app.pool)
+    .await;
+    let error = forgot.unwrap_err().to_string();
+    assert!(error.contains("deliveries_finished_on_check"), "{error}");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn deleting_an_endpoint_deletes_its_deliveries_and_their_attempts(pool: PgPool) {
+    let app = TestApp::builder(pool).await;
+    let (admin, endpoint) = two_attempts(&app).await;
+    // Another endpoint's log stays.
+    let other = Receiver::start().await;
+    admin.add_webhook(&other.url("/other")).await;
+    admin.publish("message.sent", json!({})).await;
+    other.wait_for(1, WAIT).await;
+    recorded(&app.pool, 4).await;
+
+    admin
+        .post_ok("/api/v1/webhooks/delete", json!({"id": endpoint}))
+        .await;
+    let left = count(
+        &app.pool,
+        "SELECT count(*) FROM delivery_attempts a
+          WHERE NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.id = a.delivery_id)",
+    )
+    .await;
+    assert_eq!(left, 0, "attempts of deleted deliveries are left behind");
+    assert_eq!(count(&app.pool, "SELECT count(*) FROM deliveries").await, 1);
+    assert_eq!(
+        count(&app.pool, "SELECT count(*) FROM delivery_attempts").await,
+        1
+    );
+}
