@@ -35,12 +35,17 @@ pub async fn record_key_usage(state: AppState, mut shutdown: watch::Receiver<boo
     }
 }
 
-/// Attempts, finished deliveries and their events older than the retention are deleted (the
-/// attempts a whole day at a time), and the attempt log's days ahead are made.
+/// Attempts, finished deliveries and events older than the retention are deleted, a whole day
+/// at a time, and the delivery log's days ahead are made.
 pub async fn prune_delivery_logs(
     state: &AppState,
-) -> Result<app::delivery::queue::Pruned, sqlx::Error> {
-    app::delivery::queue::prune(&state.pool, state.config.webhooks.retention).await
+) -> Result<app::delivery::partitions::LogPartitionChanges, sqlx::Error> {
+    app::delivery::partitions::maintain(
+        &state.pool,
+        chrono::Utc::now(),
+        state.config.webhooks.retention,
+    )
+    .await
 }
 
 pub async fn prune(state: &AppState) -> Result<(), sqlx::Error> {

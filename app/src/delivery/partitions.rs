@@ -1,16 +1,20 @@
 //! The delivery log's daily partitions: attempts by the day they started, finished deliveries by
-//! the day they finished (deliveries still to send live in `deliveries_live`). Days are made a
-//! week ahead and dropped whole once past the retention. Dropping a day is a catalogue change
-//! that takes milliseconds, where deleting its rows one by one wrote every row to the WAL again
-//! and left the table to vacuum (the benchmark's `prune` scenario measures both on the same rows).
+//! the day they finished (deliveries still to send live in `deliveries_live`), events by the day
+//! in their time-ordered id. Days are made a week ahead and dropped whole once past the
+//! retention. Dropping a day is a catalogue change that takes milliseconds, where deleting its
+//! rows one by one wrote every row to the WAL again and left the table to vacuum (the
+//! benchmark's `prune` scenario measures both on the same rows).
 //!
 //! Partitions are named `<table>_pYYYYMMDD` and hold that UTC day. A row whose day has no
-//! partition lands in the table's `_default` partition; making its day moves it there.
+//! partition lands in the table's `_default` partition; making its day moves it there. Events a
+//! delivery still refers to outlive their day: they move into `events_default` as it is dropped,
+//! and are deleted there once nothing refers to them.
 
 use std::time::Duration;
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use sqlx::{PgPool, Postgres, Transaction};
+use uuid::Uuid;
 
 /// Days made ahead of today, so a stopped maintenance loop has a week before rows start
 /// landing in the default partitions.
@@ -30,6 +34,8 @@ pub enum LogTable {
     Attempts,
     /// `deliveries`, by `finished_on` (the UTC day of `completed_at`).
     Deliveries,
+    /// `events`, by `id` (its first 48 bits are the Unix milliseconds it was made at).
+    Events,
 }
 
 impl LogTable {
@@ -37,6 +43,7 @@ impl LogTable {
         match self {
             LogTable::Attempts => "delivery_attempts",
             LogTable::Deliveries => "deliveries",
+            LogTable::Events => "events",
         }
     }
 
@@ -54,14 +61,35 @@ impl LogTable {
         match self {
             LogTable::Attempts => "started_at",
             LogTable::Deliveries => "finished_on",
+            LogTable::Events => "id",
         }
     }
 
-    /// The instant a row's retention runs from.
-    fn time(self) -> &'static str {
+    /// The days of rows in the default partition that are not yet expired at `$1`, so their days
+    /// are made for them. None for events: the day of an event's id is not its `created_at`'s
+    /// (older events have random ids), so they stay and are deleted there when expired.
+    fn stray_days(self) -> Option<&'static str> {
         match self {
-            LogTable::Attempts => "started_at",
-            LogTable::Deliveries => "completed_at",
+            LogTable::Attempts => Some(
+                "SELECT DISTINCT (started_at AT TIME ZONE 'UTC')::date AS day
+                   FROM delivery_attempts_default WHERE started_at >= $1",
+            ),
+            LogTable::Deliveries => Some(
+                "SELECT DISTINCT finished_on AS day FROM deliveries_default WHERE completed_at >= $1",
+            ),
+            LogTable::Events => None,
+        }
+    }
+
+    /// Deletes the default partition's rows expired at `$1`.
+    fn delete_expired(self) -> &'static str {
+        match self {
+            LogTable::Attempts => "DELETE FROM delivery_attempts_default WHERE started_at < $1",
+            LogTable::Deliveries => "DELETE FROM deliveries_default WHERE completed_at < $1",
+            LogTable::Events => {
+                "DELETE FROM events_default e WHERE e.created_at < $1
+                    AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id)"
+            }
         }
     }
 
@@ -72,6 +100,10 @@ impl LogTable {
                 .and_hms_opt(0, 0, 0)
                 .map(|start| format!("'{}'", start.and_utc().to_rfc3339())),
             LogTable::Deliveries => Some(format!("'{}'", day.format("%Y-%m-%d"))),
+            LogTable::Events => day
+                .and_hms_opt(0, 0, 0)
+                .and_then(|start| u128::try_from(start.and_utc().timestamp_millis()).ok())
+                .map(|millis| format!("'{}'", Uuid::from_u128(millis << 80))),
         }
     }
 }
@@ -85,6 +117,8 @@ pub struct PartitionChanges {
     pub moved: u64,
     /// Expired rows deleted from the default partition.
     pub deleted: u64,
+    /// Rows of dropped days kept in the default partition (events deliveries still refer to).
+    pub kept: u64,
 }
 
 /// What one run changed in each table.
@@ -92,6 +126,7 @@ pub struct PartitionChanges {
 pub struct LogPartitionChanges {
     pub attempts: PartitionChanges,
     pub deliveries: PartitionChanges,
+    pub events: PartitionChanges,
 }
 
 #[derive(sqlx::FromRow)]
@@ -104,7 +139,8 @@ struct DefaultDay {
     day: NaiveDate,
 }
 
-/// [`maintain_table`] for the attempts, then the finished deliveries.
+/// [`maintain_table`] for the attempts, the finished deliveries, then the events (whose drops
+/// keep what the deliveries left still refer to).
 pub async fn maintain(
     pool: &PgPool,
     now: DateTime<Utc>,
@@ -113,6 +149,7 @@ pub async fn maintain(
     Ok(LogPartitionChanges {
         attempts: maintain_table(pool, LogTable::Attempts, now, retention).await?,
         deliveries: maintain_table(pool, LogTable::Deliveries, now, retention).await?,
+        events: maintain_table(pool, LogTable::Events, now, retention).await?,
     })
 }
 
@@ -132,15 +169,13 @@ pub async fn maintain_table(
     let mut wanted: Vec<NaiveDate> = (0..=DAYS_AHEAD)
         .filter_map(|ahead| today.checked_add_days(Days::new(ahead)))
         .collect();
-    let stray: Vec<DefaultDay> = sqlx::query_as(&format!(
-        "SELECT DISTINCT ({time} AT TIME ZONE 'UTC')::date AS day FROM {default} WHERE {time} >= $1",
-        time = table.time(),
-        default = table.default_partition(),
-    ))
-    .bind(cutoff)
-    .fetch_all(pool)
-    .await?;
-    wanted.extend(stray.into_iter().map(|d| d.day));
+    if let Some(stray_days) = table.stray_days() {
+        let stray: Vec<DefaultDay> = sqlx::query_as(stray_days)
+            .bind(cutoff)
+            .fetch_all(pool)
+            .await?;
+        wanted.extend(stray.into_iter().map(|d| d.day));
+    }
     for day in wanted {
         if !existing.contains(&day) {
             if let Some(moved) = create(pool, table, day).await? {
@@ -151,19 +186,19 @@ pub async fn maintain_table(
     }
     for day in existing {
         let ends = day.succ_opt().and_then(|next| next.and_hms_opt(0, 0, 0));
-        if ends.is_some_and(|ends| ends.and_utc() <= cutoff) && drop(pool, table, day).await? {
+        if ends.is_none_or(|ends| ends.and_utc() > cutoff) {
+            continue;
+        }
+        if let Some(kept) = drop(pool, table, day).await? {
             changes.dropped += 1;
+            changes.kept += kept;
         }
     }
-    changes.deleted = sqlx::query(&format!(
-        "DELETE FROM {} WHERE {} < $1",
-        table.default_partition(),
-        table.time()
-    ))
-    .bind(cutoff)
-    .execute(pool)
-    .await?
-    .rows_affected();
+    changes.deleted = sqlx::query(table.delete_expired())
+        .bind(cutoff)
+        .execute(pool)
+        .await?
+        .rows_affected();
     Ok(changes)
 }
 
@@ -247,16 +282,50 @@ async fn create(
     Ok(Some(moved))
 }
 
-/// Drops a day's partition; false when another process dropped it first.
-async fn drop(pool: &PgPool, table: LogTable, day: NaiveDate) -> Result<bool, sqlx::Error> {
+/// Drops a day's partition; returns how many of its rows were kept (in the default partition),
+/// or None when another process dropped it first.
+async fn drop(pool: &PgPool, table: LogTable, day: NaiveDate) -> Result<Option<u64>, sqlx::Error> {
     let partition = table.partition(day);
     let mut tx = locked(pool).await?;
     if !exists(&mut tx, &partition).await? {
-        return Ok(false);
+        return Ok(None);
     }
-    sqlx::query(&format!("DROP TABLE {partition}"))
-        .execute(&mut *tx)
-        .await?;
+    let kept = match table {
+        LogTable::Events => {
+            // The events of the day that deliveries still refer to are copied out, then put back
+            // once the day is gone (so into the default partition). The table is locked first:
+            // no delivery can be queued from an event (which reads it) until this commits.
+            let (Some(from), Some(to)) = (
+                table.bound(day),
+                day.succ_opt().and_then(|next| table.bound(next)),
+            ) else {
+                return Ok(None);
+            };
+            sqlx::query("LOCK TABLE events IN ACCESS EXCLUSIVE MODE")
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(&format!(
+                "CREATE TEMP TABLE kept_events ON COMMIT DROP AS
+                 SELECT * FROM {partition} WHERE id IN (
+                     SELECT d.event_id FROM deliveries d WHERE d.event_id >= {from} AND d.event_id < {to})"
+            ))
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(&format!("DROP TABLE {partition}"))
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("INSERT INTO events SELECT * FROM kept_events")
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+        }
+        LogTable::Attempts | LogTable::Deliveries => {
+            sqlx::query(&format!("DROP TABLE {partition}"))
+                .execute(&mut *tx)
+                .await?;
+            0
+        }
+    };
     tx.commit().await?;
-    Ok(true)
+    Ok(Some(kept))
 }

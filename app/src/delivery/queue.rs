@@ -128,7 +128,8 @@ const DESTINATION_ON: &str = "CASE d.destination_kind
         ELSE (SELECT c.status = 'active' FROM connections c WHERE c.id = d.connection_id) END";
 
 /// A new delivery of the same event to the same destination, due now (parked if the
-/// destination is off); None when the company has no such delivery to a `kind` destination.
+/// destination is off); None when the company has no such delivery to a `kind` destination, or
+/// its event is gone. Reading the event holds off its day's drop until this commits.
 pub async fn redeliver(
     pool: &PgPool,
     company_id: Uuid,
@@ -141,7 +142,7 @@ pub async fn redeliver(
                                  next_attempt_at)
          SELECT $3, d.company_id, d.destination_kind, d.endpoint_id, d.connection_id, d.event_id,
                 CASE WHEN {DESTINATION_ON} THEN 'pending' ELSE 'parked' END, now()
-           FROM deliveries d
+           FROM deliveries d JOIN events ev ON ev.id = d.event_id
           WHERE d.company_id = $1 AND d.id = $2 AND d.destination_kind = $4"
     ))
     .bind(company_id)
@@ -206,26 +207,4 @@ pub async fn insert_claimed(
         event,
         attempt: 1,
     })
-}
-
-/// What one prune of the delivery log removed.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct Pruned {
-    pub partitions: super::partitions::LogPartitionChanges,
-    pub events: u64,
-}
-
-/// The delivery log past `retention` goes: the attempts and finished deliveries by whole days
-/// ([`super::partitions`]), then the events no delivery refers to any more.
-pub async fn prune(pool: &PgPool, retention: std::time::Duration) -> Result<Pruned, sqlx::Error> {
-    let partitions = super::partitions::maintain(pool, chrono::Utc::now(), retention).await?;
-    let events = sqlx::query(
-        "DELETE FROM events e WHERE e.created_at < now() - make_interval(secs => $1)
-            AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id)",
-    )
-    .bind(retention.as_secs_f64())
-    .execute(pool)
-    .await?
-    .rows_affected();
-    Ok(Pruned { partitions, events })
 }

@@ -85,7 +85,7 @@ async fn attempts_are_kept_in_days_made_a_week_ahead(pool: PgPool) {
     two_attempts(&app).await;
     let today = Utc::now().date_naive();
     let week_ahead = today + Days::new(DAYS_AHEAD);
-    for table in [LogTable::Attempts, LogTable::Deliveries] {
+    for table in [LogTable::Attempts, LogTable::Deliveries, LogTable::Events] {
         assert_eq!(
             partitions::days(&app.pool, table).await.unwrap(),
             days_from(today, week_ahead),
@@ -107,11 +107,12 @@ async fn attempts_are_kept_in_days_made_a_week_ahead(pool: PgPool) {
     for (first, second) in [
         (first.attempts, second.attempts),
         (first.deliveries, second.deliveries),
+        (first.events, second.events),
     ] {
         assert_eq!(first.created + second.created, 3);
         assert_eq!(first.dropped + second.dropped, 0);
     }
-    for table in [LogTable::Attempts, LogTable::Deliveries] {
+    for table in [LogTable::Attempts, LogTable::Deliveries, LogTable::Events] {
         assert_eq!(
             partitions::days(&app.pool, table).await.unwrap(),
             days_from(today, week_ahead + Days::new(3))
@@ -234,7 +235,7 @@ async fn recorded(pool: &PgPool, n: i64) {
 }
 
 #[sqlx::test(migrations = "../migrations")]
-async fn finished_deliveries_are_kept_by_day_and_dropped_whole_past_the_retention(pool: PgPool) {
+async fn finished_deliveries_and_events_are_dropped_by_whole_days_past_the_retention(pool: PgPool) {
     let app = TestApp::builder(pool).await;
     let admin = app.setup("Acme", "ada@acme.test").await;
     let answering = Receiver::start().await;
@@ -245,18 +246,38 @@ async fn finished_deliveries_are_kept_by_day_and_dropped_whole_past_the_retentio
         .unwrap()
         .parse::<Uuid>()
         .unwrap();
+    // The first event goes only to the endpoint that answers, the second to both.
+    let first = admin.publish("message.sent", json!({"n": 1})).await;
+    answering.wait_for(1, WAIT).await;
     let retrying = admin.add_webhook(&failing.url("/hook")).await["endpoint"]["id"]
         .as_str()
         .unwrap()
         .parse::<Uuid>()
         .unwrap();
-    admin.publish("message.sent", json!({})).await;
-    answering.wait_for(1, WAIT).await;
+    let second = admin.publish("message.sent", json!({"n": 2})).await;
+    answering.wait_for(2, WAIT).await;
     failing.wait_for(1, WAIT).await;
-    recorded(&app.pool, 2).await;
-
-    // The delivered one moved into today's day; the one to retry is still live.
+    recorded(&app.pool, 3).await;
+    let event_homes = || async {
+        sqlx::query_as::<_, (String, String)>(
+            "SELECT data->>'n', tableoid::regclass::text FROM events ORDER BY id",
+        )
+        .fetch_all(&app.pool)
+        .await
+        .unwrap()
+    };
     let today = Utc::now().date_naive();
+    let today_events = LogTable::Events.partition(today);
+    assert_eq!(
+        event_homes().await,
+        [
+            ("1".to_string(), today_events.clone()),
+            ("2".to_string(), today_events.clone())
+        ],
+        "events {first} and {second} are in today's partition"
+    );
+
+    // The delivered ones moved into today's day; the one to retry is still live.
     let homes = delivery_homes(&app.pool).await;
     let home_of = |endpoint: Uuid| {
         homes
@@ -271,11 +292,17 @@ async fn finished_deliveries_are_kept_by_day_and_dropped_whole_past_the_retentio
     );
     assert_eq!(home_of(retrying), Some(("pending", "deliveries_live")));
 
-    // Forty days on, today's finished deliveries go with their day; the delivery still to send
-    // stays, and the log still lists it.
+    // Forty days on, today's finished deliveries and events go with their days; the delivery
+    // still to send stays, and so does its event, and the log still lists it.
     let later = Utc::now() + chrono::Duration::days(40);
     let changes = partitions::maintain(&app.pool, later, MONTH).await.unwrap();
     assert!(changes.deliveries.dropped >= 1);
+    assert!(changes.events.dropped >= 1);
+    assert_eq!(changes.events.kept, 1);
+    assert_eq!(
+        event_homes().await,
+        [("2".to_string(), "events_default".to_string())]
+    );
     assert!(!partitions::days(&app.pool, LogTable::Deliveries)
         .await
         .unwrap()
@@ -289,7 +316,9 @@ async fn finished_deliveries_are_kept_by_day_and_dropped_whole_past_the_retentio
             "/api/v1/webhooks/deliveries?endpoint_id={retrying}"
         ))
         .await;
-    assert_eq!(page["deliveries"].as_array().unwrap().len(), 1);
+    let listed = page["deliveries"].as_array().unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0]["event_type"], "message.sent", "{page}");
 
     // A delivery that finishes on a day without a partition lands in the default one, and
     // retention deletes it there once it is old enough.
@@ -311,6 +340,11 @@ async fn finished_deliveries_are_kept_by_day_and_dropped_whole_past_the_retentio
         .unwrap();
     assert_eq!(changes.deliveries.deleted, 1);
     assert!(delivery_homes(&app.pool).await.is_empty());
+    // Its event, now referred to by nothing, goes too once it is past the retention (the run
+    // above made today's days again, so it went back into its day, which goes whole).
+    let changes = partitions::maintain(&app.pool, later, MONTH).await.unwrap();
+    assert_eq!(changes.events.kept, 0);
+    assert!(event_homes().await.is_empty());
 }
 
 #[sqlx::test(migrations = "../migrations")]

@@ -245,7 +245,8 @@ async fn webhook_endpoints_and_deliveries_stay_with_their_company(pool: PgPool) 
 }
 
 /// Deleting a company takes its whole delivery log with it (events, deliveries, attempts) and
-/// leaves another company's alone. Deliveries reach their company through their event's key.
+/// leaves another company's alone. Deliveries go with their company's endpoints, attempts with
+/// their deliveries' endpoints.
 #[sqlx::test(migrations = "../migrations")]
 async fn deleting_a_company_deletes_its_delivery_log_and_no_one_elses(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
