@@ -34,8 +34,11 @@ impl QueueGrowth {
     }
 }
 
-/// The tables the queue's hot statements read, and so whose size their plans depend on.
-const QUEUE_TABLES: [&str; 2] = ["deliveries", "events"];
+/// The tables the queue's hot statements read, and so whose size their plans depend on: the
+/// deliveries still to send (the claim and the recorder read only this partition). Events are
+/// read by id alone, a plan no size changes; and analysing a partitioned table would read a
+/// sample of every day of the log.
+const QUEUE_TABLES: [&str; 1] = ["deliveries_live"];
 
 /// Rows a table may have beyond twice what its statistics say before it is analysed: small
 /// tables are cheap to read whichever plan is used.
@@ -48,7 +51,7 @@ struct Outgrown {
 
 /// Analyses each queue table holding more than twice the rows its statistics count (plus
 /// [`SLACK_ROWS`]); returns the tables analysed. A table's rows are what the statistics views
-/// count or, for `deliveries`, what the statistics last counted plus `queued_deliveries` (this
+/// count or, for `deliveries_live`, what the statistics last counted plus `queued_deliveries` (this
 /// process's since its last analysis), whichever is more. Cheap when nothing has grown: one
 /// read of the statistics views. Of processes sharing the database, one analyses a table at a
 /// time: the others give way (see [`analyse`]) and find it no longer outgrown at their next
@@ -62,7 +65,7 @@ pub async fn refresh_outgrown(
            FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
           WHERE s.schemaname = current_schema() AND s.relname = ANY($1)
             AND greatest(s.n_live_tup::float8,
-                         greatest(c.reltuples, 0) + CASE WHEN s.relname = 'deliveries' THEN $3 ELSE 0 END)
+                         greatest(c.reltuples, 0) + CASE WHEN s.relname = 'deliveries_live' THEN $3 ELSE 0 END)
                 > 2 * greatest(c.reltuples, 0) + $2",
     )
     .bind(QUEUE_TABLES.as_slice())

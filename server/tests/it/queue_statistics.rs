@@ -1,5 +1,5 @@
-//! The queue's statistics follow a burst: once the deliveries table holds well over what the
-//! planner last counted, it is analysed, so the claim's and the recorder's cached plans are
+//! The queue's statistics follow a burst: once the deliveries still to send (`deliveries_live`)
+//! are well over what the planner last counted, it is analysed, so the claim's and the recorder's cached plans are
 //! made again for the table's real size (not a minute later, when autovacuum gets to it).
 
 use std::time::Duration;
@@ -47,15 +47,16 @@ async fn the_worker_analyses_the_deliveries_table_once_a_burst_outgrows_its_stat
 ) {
     let app = TestApp::spawn(pool.clone()).await;
     let receiver = Receiver::start().await;
-    receiver.set_default(Reply::status(200));
+    // A slow receiver keeps the burst waiting in the live partition while it is counted.
+    receiver.set_default(Reply::status(200).delay(Duration::from_millis(200)));
     let admin = app.setup("Acme", "ada@acme.test").await;
     admin.add_webhook(&receiver.url("/hook")).await;
-    assert!(!statistics_of(&pool, "deliveries").await.analysed);
+    assert!(!statistics_of(&pool, "deliveries_live").await.analysed);
 
     publish(&admin, 2_500).await;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
     loop {
-        let stats = statistics_of(&pool, "deliveries").await;
+        let stats = statistics_of(&pool, "deliveries_live").await;
         if stats.analysed && stats.planned_rows >= 1_000.0 {
             break;
         }
@@ -83,14 +84,20 @@ async fn a_table_is_analysed_only_when_it_has_outgrown_what_the_planner_counts(p
     // The publisher's own count says the table grew past its slack: analysed at once, whatever
     // PostgreSQL's statistics views have caught up with.
     let analysed = refresh_outgrown(&pool, 1_500).await.expect("check");
-    assert!(analysed.contains(&"deliveries"), "analysed {analysed:?}");
-    let stats = statistics_of(&pool, "deliveries").await;
+    assert!(
+        analysed.contains(&"deliveries_live"),
+        "analysed {analysed:?}"
+    );
+    let stats = statistics_of(&pool, "deliveries_live").await;
     assert!(stats.analysed);
     assert_eq!(stats.planned_rows, 1_500.0);
 
     // Now the planner counts what is there: nothing more to do.
     let again = refresh_outgrown(&pool, 0).await.expect("check");
-    assert!(!again.contains(&"deliveries"), "analysed again: {again:?}");
+    assert!(
+        !again.contains(&"deliveries_live"),
+        "analysed again: {again:?}"
+    );
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -102,17 +109,23 @@ async fn a_table_a_vacuum_holds_is_left_for_the_next_check(pool: PgPool) {
     // The lock a vacuum holds, which ANALYZE needs too: waiting for it would have PostgreSQL
     // cancel an autovacuum, so the check gives up on the table for now, without an error.
     let mut vacuum = pool.begin().await.expect("begin");
-    sqlx::query("LOCK TABLE deliveries IN SHARE UPDATE EXCLUSIVE MODE")
+    sqlx::query("LOCK TABLE deliveries_live IN SHARE UPDATE EXCLUSIVE MODE")
         .execute(&mut *vacuum)
         .await
         .expect("lock");
     let analysed = refresh_outgrown(&pool, 1_500)
         .await
         .expect("a table held by a vacuum is no error");
-    assert!(!analysed.contains(&"deliveries"), "analysed {analysed:?}");
-    assert!(!statistics_of(&pool, "deliveries").await.analysed);
+    assert!(
+        !analysed.contains(&"deliveries_live"),
+        "analysed {analysed:?}"
+    );
+    assert!(!statistics_of(&pool, "deliveries_live").await.analysed);
 
     vacuum.rollback().await.expect("rollback");
     let analysed = refresh_outgrown(&pool, 1_500).await.expect("check");
-    assert!(analysed.contains(&"deliveries"), "analysed {analysed:?}");
+    assert!(
+        analysed.contains(&"deliveries_live"),
+        "analysed {analysed:?}"
+    );
 }
