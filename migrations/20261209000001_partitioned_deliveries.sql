@@ -4,11 +4,15 @@
 -- table to vacuum. Now a day past the retention is dropped whole (app/src/delivery/partitions.rs,
 -- as for the attempts). The deliveries being sent live in `deliveries_live`, so claiming and
 -- recording (which name `finished_on = 'infinity'`) read only it and its small indexes, however
--- long the log grows; finishing a delivery moves its row into its day.
+-- long the log grows. A delivery finishes in place, and is filed into its day shortly after, in
+-- batches, off the path from publish to first attempt (moving a row between partitions is a
+-- delete, an insert and its key checks: done as each outcome was recorded, it made first
+-- attempts at 1,000-2,000 events a second 1-2 ms slower).
 --
 -- `finished_on` is the partition key: a range partition cannot hold NULL, and a partitioned
--- table's primary key must hold its key, so it is a date ('infinity' until the delivery
--- finishes) kept equal to `completed_at`'s day by a check. The key becomes (id, finished_on).
+-- table's primary key must hold its key, so it is a date: 'infinity' while the delivery is live,
+-- then the UTC day of `completed_at` (a check allows nothing else). The key becomes
+-- (id, finished_on).
 --
 -- Attempts no longer have a foreign key to their delivery (it would need the delivery's
 -- `finished_on`, which changes). Their delivery is only ever deleted with its endpoint or
@@ -22,7 +26,8 @@ CREATE TABLE deliveries_partitioned (
     finished_on date NOT NULL DEFAULT 'infinity'
 ) PARTITION BY RANGE (finished_on);
 ALTER TABLE deliveries_partitioned ADD CONSTRAINT deliveries_finished_on_check
-    CHECK (finished_on = coalesce((completed_at AT TIME ZONE 'UTC')::date, 'infinity'::date));
+    CHECK (finished_on = 'infinity'
+           OR (completed_at IS NOT NULL AND finished_on = (completed_at AT TIME ZONE 'UTC')::date));
 CREATE TABLE deliveries_live PARTITION OF deliveries_partitioned
     FOR VALUES FROM ('infinity') TO (MAXVALUE);
 CREATE TABLE deliveries_default PARTITION OF deliveries_partitioned DEFAULT;

@@ -152,7 +152,6 @@ pub async fn claim(
          given_up AS (
             UPDATE deliveries d
                SET status = 'failed', claim_id = NULL, completed_at = now(),
-                   finished_on = (now() AT TIME ZONE 'UTC')::date,
                    last_error = format('Gave up after %s attempts whose outcome was never recorded.', d.attempts)
              WHERE d.finished_on = 'infinity' AND d.id = ANY(ARRAY(SELECT id FROM due)) AND d.attempts >= $4
             RETURNING d.id),

@@ -127,28 +127,10 @@ async fn record_together(
     // A retry of a destination switched off meanwhile is parked; a delivery that was never
     // sent gives its claim back (it was not an attempt). The destination's row is read with a
     // share lock: a switch-off being committed right now is waited for and seen (its own
-    // parking skips deliveries that are claimed, like these).
-    //
-    // A finished delivery moves from the live partition into its day's, and moving checks its
-    // keys again, which locks its endpoint or connection (key share). Those locks are taken
-    // first, before any delivery row (the one-time filter below): a destination being deleted
-    // locks its row before its deliveries, so taking them the other way round could deadlock.
-    let (endpoints, connections): (Vec<Uuid>, Vec<Uuid>) = (
-        results
-            .iter()
-            .filter_map(|r| r.claimed.destination.endpoint_id())
-            .collect(),
-        results
-            .iter()
-            .filter_map(|r| r.claimed.destination.connection_id())
-            .collect(),
-    );
+    // parking skips deliveries that are claimed, like these). A finished delivery stays in the
+    // live partition until it is filed into its day ([`super::partitions::file_finished`]).
     let held: Vec<Uuid> = sqlx::query_scalar(
-        "WITH endpoints_held AS (SELECT e.id FROM webhook_endpoints e WHERE e.id = ANY($7)
-                                  ORDER BY e.id FOR KEY SHARE),
-              connections_held AS (SELECT c.id FROM connections c WHERE c.id = ANY($8)
-                                    ORDER BY c.id FOR KEY SHARE)
-         UPDATE deliveries d
+        "UPDATE deliveries d
             SET status = CASE WHEN r.status = 'unsent' THEN 'parked'
                               WHEN r.status = 'pending' AND NOT (CASE d.destination_kind
                                   WHEN 'webhook' THEN (SELECT e.enabled FROM webhook_endpoints e
@@ -160,13 +142,10 @@ async fn record_together(
                 next_attempt_at = COALESCE(r.next_at, now()), claim_id = NULL,
                 last_status_code = CASE WHEN r.status = 'unsent' THEN d.last_status_code ELSE r.code END,
                 last_error = CASE WHEN r.status = 'unsent' THEN d.last_error ELSE r.error END,
-                completed_at = CASE WHEN r.status IN ('succeeded', 'failed') THEN now() END,
-                finished_on = CASE WHEN r.status IN ('succeeded', 'failed')
-                                   THEN (now() AT TIME ZONE 'UTC')::date ELSE 'infinity' END
+                completed_at = CASE WHEN r.status IN ('succeeded', 'failed') THEN now() END
            FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::timestamptz[], $5::int[], $6::text[])
                 AS r(id, claim, status, next_at, code, error)
           WHERE d.finished_on = 'infinity' AND d.id = r.id AND d.claim_id = r.claim
-            AND (SELECT count(*) FROM endpoints_held) + (SELECT count(*) FROM connections_held) >= 0
           RETURNING d.id",
     )
     .bind(&ids)
@@ -175,8 +154,6 @@ async fn record_together(
     .bind(&next_at)
     .bind(&codes)
     .bind(&errors)
-    .bind(&endpoints)
-    .bind(&connections)
     .fetch_all(&mut *tx)
     .await?;
     let kept: Vec<&Recorded> = results

@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use app::delivery::dispatch::{self, Targets};
+use app::delivery::partitions;
 use app::delivery::queue::{self, ClaimLimits, Claimed};
 use app::delivery::record::{self, Recorded};
 use app::delivery::statistics;
@@ -40,11 +41,32 @@ pub async fn run(state: AppState, shutdown: watch::Receiver<bool>) {
     let working = slots_of(&state.config.webhooks) > 0;
     let statistics =
         working.then(|| tokio::spawn(keep_statistics(state.clone(), shutdown.clone())));
+    let filing = working.then(|| tokio::spawn(file_finished(state.clone(), shutdown.clone())));
     let _ = tokio::spawn(work(state.clone(), shutdown.clone())).await;
     let _ = listener.await;
     let _ = announcer.await;
     if let Some(statistics) = statistics {
         let _ = statistics.await;
+    }
+    if let Some(filing) = filing {
+        let _ = filing.await;
+    }
+}
+
+/// How often finished deliveries are filed into their days.
+const FILING_EVERY: Duration = Duration::from_secs(1);
+
+/// Files finished deliveries out of the live partition into their days
+/// ([`partitions::file_finished`]), in batches, so recording an outcome stays an update in place.
+async fn file_finished(state: AppState, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(FILING_EVERY) => {}
+            _ = shutdown.changed() => return,
+        }
+        if let Err(e) = partitions::file_all_finished(&state.pool).await {
+            tracing::warn!("filing finished deliveries: {e}");
+        }
     }
 }
 
@@ -75,7 +97,7 @@ async fn keep_statistics(state: AppState, mut shutdown: watch::Receiver<bool>) {
         checked = queued;
         match statistics::refresh_outgrown(&state.pool, queued).await {
             Ok(analysed) => {
-                if analysed.contains(&"deliveries") {
+                if analysed.contains(&"deliveries_live") {
                     (queued, checked) = (0, 0);
                 }
                 if !analysed.is_empty() {

@@ -277,7 +277,9 @@ async fn finished_deliveries_and_events_are_dropped_by_whole_days_past_the_reten
         "events {first} and {second} are in today's partition"
     );
 
-    // The delivered ones moved into today's day; the one to retry is still live.
+    // Once filed (the worker does it every second), the delivered ones are in today's day; the
+    // one to retry is still live.
+    partitions::file_all_finished(&app.pool).await.unwrap();
     let homes = delivery_homes(&app.pool).await;
     let home_of = |endpoint: Uuid| {
         homes
@@ -348,19 +350,46 @@ async fn finished_deliveries_and_events_are_dropped_by_whole_days_past_the_reten
 }
 
 #[sqlx::test(migrations = "../migrations")]
-async fn a_delivery_finishes_only_with_its_day_written_beside_it(pool: PgPool) {
+async fn a_finished_delivery_is_filed_only_under_the_day_it_finished(pool: PgPool) {
     let app = TestApp::builder(pool).await;
     let (_admin, endpoint) = two_attempts(&app).await;
-    // The partition key follows `completed_at`; a write that forgets it is refused, not filed
-    // under the wrong day.
-    let forgot = sqlx::query(
-        "UPDATE deliveries SET completed_at = now() - interval '3 days' WHERE endpoint_id = $1",
+    let endpoint = endpoint.parse::<Uuid>().unwrap();
+    // The partition key follows `completed_at`: a write that files a delivery under another
+    // day is refused, not kept where retention would drop it too early or too late.
+    let misfiled = sqlx::query(
+        "UPDATE deliveries SET finished_on = (completed_at AT TIME ZONE 'UTC')::date - 3
+          WHERE endpoint_id = $1",
     )
-    .bind(endpoint.parse::<Uuid>().unwrap())
+    .bind(endpoint)
     .execute(&app.pool)
     .await;
-    let error = forgot.unwrap_err().to_string();
+    let error = misfiled.unwrap_err().to_string();
     assert!(error.contains("deliveries_finished_on_check"), "{error}");
+    // Nor can a delivery still to send leave the live partition.
+    let unfinished = sqlx::query(
+        "UPDATE deliveries SET status = 'pending', completed_at = NULL, finished_on = current_date
+          WHERE endpoint_id = $1",
+    )
+    .bind(endpoint)
+    .execute(&app.pool)
+    .await;
+    let error = unfinished.unwrap_err().to_string();
+    assert!(error.contains("deliveries_finished_on_check"), "{error}");
+    // The worker files each into the day it finished, within a second or two.
+    let today = LogTable::Deliveries.partition(Utc::now().date_naive());
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let homes = delivery_homes(&app.pool).await;
+        if homes.iter().all(|h| h.partition == today) {
+            assert!(homes.iter().all(|h| h.status == "succeeded"));
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "finished deliveries not filed"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 #[sqlx::test(migrations = "../migrations")]
