@@ -6,7 +6,7 @@
 //! benchmark's `prune` scenario measures both on the same rows).
 //!
 //! A delivery finishes in the live partition and is filed into its day shortly after
-//! ([`file_finished`], run by the worker every second and by maintenance), in batches and off the
+//! ([`file_finished`], run by the worker four times a second and by maintenance), in batches and off the
 //! path from a publish to its first attempt.
 //!
 //! Partitions are named `<table>_pYYYYMMDD` and hold that UTC day. A row whose day has no

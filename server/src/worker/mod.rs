@@ -53,8 +53,9 @@ pub async fn run(state: AppState, shutdown: watch::Receiver<bool>) {
     }
 }
 
-/// How often finished deliveries are filed into their days.
-const FILING_EVERY: Duration = Duration::from_secs(1);
+/// How often finished deliveries are filed into their days: often, so each batch is small and
+/// holds the CPU briefly (measured against once a second: a lower p99 at 500-5,000/s).
+const FILING_EVERY: Duration = Duration::from_millis(250);
 
 /// Files finished deliveries out of the live partition into their days
 /// ([`partitions::file_finished`]), in batches, so recording an outcome stays an update in place.

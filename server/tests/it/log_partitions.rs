@@ -277,7 +277,7 @@ async fn finished_deliveries_and_events_are_dropped_by_whole_days_past_the_reten
         "events {first} and {second} are in today's partition"
     );
 
-    // Once filed (the worker does it every second), the delivered ones are in today's day; the
+    // Once filed (the worker does it four times a second), the delivered ones are in today's day; the
     // one to retry is still live.
     partitions::file_all_finished(&app.pool).await.unwrap();
     let homes = delivery_homes(&app.pool).await;
@@ -375,7 +375,7 @@ async fn a_finished_delivery_is_filed_only_under_the_day_it_finished(pool: PgPoo
     .await;
     let error = unfinished.unwrap_err().to_string();
     assert!(error.contains("deliveries_finished_on_check"), "{error}");
-    // The worker files each into the day it finished, within a second or two.
+    // The worker files each into the day it finished, within a second.
     let today = LogTable::Deliveries.partition(Utc::now().date_naive());
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
