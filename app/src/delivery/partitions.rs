@@ -188,6 +188,17 @@ pub async fn file_finished(pool: &PgPool, limit: i64) -> Result<u64, sqlx::Error
     Ok(filed)
 }
 
+/// Holds filing off until `tx` ends. A statement that updates finished deliveries where they are
+/// takes it first: a row the filer moved to another partition meanwhile would otherwise fail it
+/// ("already moved to another partition due to concurrent update").
+pub async fn hold_filing(tx: &mut sqlx::PgConnection) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(FILING_LOCK)
+        .execute(tx)
+        .await?;
+    Ok(())
+}
+
 /// Files every finished delivery, a batch at a time; returns how many.
 pub async fn file_all_finished(pool: &PgPool) -> Result<u64, sqlx::Error> {
     let mut filed = 0;

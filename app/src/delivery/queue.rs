@@ -162,6 +162,8 @@ pub async fn retry_failed(
     destination: Destination,
     since: DateTime<Utc>,
 ) -> Result<u64, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    super::partitions::hold_filing(&mut tx).await?;
     let retried = sqlx::query(&format!(
         "UPDATE deliveries d
             SET status = CASE WHEN {DESTINATION_ON} THEN 'pending' ELSE 'parked' END,
@@ -172,8 +174,9 @@ pub async fn retry_failed(
     .bind(company_id)
     .bind(destination.id)
     .bind(since)
-    .execute(pool)
+    .execute(&mut *tx)
     .await?;
+    tx.commit().await?;
     Ok(retried.rows_affected())
 }
 

@@ -419,3 +419,43 @@ async fn deleting_an_endpoint_deletes_its_deliveries_and_their_attempts(pool: Pg
         1
     );
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn filing_gives_way_to_a_bulk_retry_and_files_only_what_finished(pool: PgPool) {
+    // No worker: nothing files or sends but what the test does.
+    let (app, admin, _receiver) = crate::common::without_worker(pool).await;
+    for n in 0..3 {
+        admin.publish("message.sent", json!({ "n": n })).await;
+    }
+    // Two of the three fail; the third is still to send.
+    sqlx::query(
+        "UPDATE deliveries SET status = 'failed', completed_at = now()
+          WHERE id IN (SELECT id FROM deliveries ORDER BY created_at LIMIT 2)",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+
+    // While a bulk retry holds filing off, the filer files nothing (and does not wait).
+    let mut retry = app.pool.begin().await.unwrap();
+    partitions::hold_filing(&mut retry).await.unwrap();
+    assert_eq!(partitions::file_finished(&app.pool, 10).await.unwrap(), 0);
+    retry.rollback().await.unwrap();
+
+    assert_eq!(partitions::file_finished(&app.pool, 10).await.unwrap(), 2);
+    let today = LogTable::Deliveries.partition(Utc::now().date_naive());
+    let mut homes: Vec<(String, String)> = delivery_homes(&app.pool)
+        .await
+        .into_iter()
+        .map(|h| (h.status, h.partition))
+        .collect();
+    homes.sort();
+    assert_eq!(
+        homes,
+        [
+            ("failed".to_string(), today.clone()),
+            ("failed".to_string(), today),
+            ("pending".to_string(), "deliveries_live".to_string())
+        ]
+    );
+}
