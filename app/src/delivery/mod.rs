@@ -23,6 +23,8 @@ pub mod claimed;
 #[cfg(feature = "ssr")]
 pub mod dispatch;
 #[cfg(feature = "ssr")]
+pub mod filing;
+#[cfg(feature = "ssr")]
 pub mod log;
 #[cfg(feature = "ssr")]
 pub mod outcome;

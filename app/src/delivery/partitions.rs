@@ -6,8 +6,8 @@
 //! benchmark's `prune` scenario measures both on the same rows).
 //!
 //! A delivery finishes in the live partition and is filed into its day shortly after
-//! ([`file_finished`], run by the worker four times a second and by maintenance), in batches and off the
-//! path from a publish to its first attempt.
+//! ([`super::filing`], run by the worker four times a second and by maintenance), in batches and
+//! off the path from a publish to its first attempt.
 //!
 //! Partitions are named `<table>_pYYYYMMDD` and hold that UTC day. A row whose day has no
 //! partition lands in the table's `_default` partition; making its day moves it there. Events a
@@ -30,10 +30,6 @@ const LOCK_TIMEOUT: &str = "5s";
 
 /// Taken by whoever changes the partitions, so two processes never make the same day at once.
 const PARTITIONS_LOCK: i64 = 0x706c_6267_7061_7274; // "plbgpart"
-
-/// Taken by whoever files finished deliveries: two processes filing the same rows would have
-/// the second fail on rows the first moved.
-const FILING_LOCK: i64 = 0x706c_6267_6669_6c65; // "plbgfile"
 
 /// A table of the delivery log kept in daily partitions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -147,70 +143,6 @@ struct DefaultDay {
     day: NaiveDate,
 }
 
-/// Finished deliveries filed at most by one statement.
-pub const FILING_BATCH: i64 = 5_000;
-
-/// Files up to `limit` finished deliveries from the live partition into the days they finished
-/// (oldest first); returns how many, 0 when another process is filing. Moving a row checks its
-/// keys again, which takes a key-share lock on its endpoint or connection: those are taken
-/// first, before any delivery row, as a destination being deleted locks its own row before its
-/// deliveries'. The commit does not wait for its WAL flush: filing lost in a crash is done again.
-pub async fn file_finished(pool: &PgPool, limit: i64) -> Result<u64, sqlx::Error> {
-    let mut tx = pool
-        .begin_with("BEGIN; SET LOCAL synchronous_commit = off")
-        .await?;
-    let ours: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)")
-        .bind(FILING_LOCK)
-        .fetch_one(&mut *tx)
-        .await?;
-    if !ours {
-        return Ok(0);
-    }
-    let filed = sqlx::query(
-        "WITH batch AS MATERIALIZED (
-            SELECT id, endpoint_id, connection_id FROM deliveries
-             WHERE finished_on = 'infinity' AND status IN ('succeeded', 'failed')
-             ORDER BY completed_at LIMIT $1),
-         endpoints_held AS (SELECT e.id FROM webhook_endpoints e
-                             WHERE e.id IN (SELECT endpoint_id FROM batch) ORDER BY e.id FOR KEY SHARE),
-         connections_held AS (SELECT c.id FROM connections c
-                               WHERE c.id IN (SELECT connection_id FROM batch) ORDER BY c.id FOR KEY SHARE)
-         UPDATE deliveries d SET finished_on = (d.completed_at AT TIME ZONE 'UTC')::date
-          WHERE d.finished_on = 'infinity' AND d.id IN (SELECT id FROM batch)
-            AND d.status IN ('succeeded', 'failed') AND d.completed_at IS NOT NULL
-            AND (SELECT count(*) FROM endpoints_held) + (SELECT count(*) FROM connections_held) >= 0",
-    )
-    .bind(limit)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    tx.commit().await?;
-    Ok(filed)
-}
-
-/// Holds filing off until `tx` ends. A statement that updates finished deliveries where they are
-/// takes it first: a row the filer moved to another partition meanwhile would otherwise fail it
-/// ("already moved to another partition due to concurrent update").
-pub async fn hold_filing(tx: &mut sqlx::PgConnection) -> Result<(), sqlx::Error> {
-    sqlx::query("SELECT pg_advisory_xact_lock($1)")
-        .bind(FILING_LOCK)
-        .execute(tx)
-        .await?;
-    Ok(())
-}
-
-/// Files every finished delivery, a batch at a time; returns how many.
-pub async fn file_all_finished(pool: &PgPool) -> Result<u64, sqlx::Error> {
-    let mut filed = 0;
-    loop {
-        let batch = file_finished(pool, FILING_BATCH).await?;
-        filed += batch;
-        if batch < FILING_BATCH as u64 {
-            return Ok(filed);
-        }
-    }
-}
-
 /// Files the finished deliveries, then [`maintain_table`] for the attempts, the finished
 /// deliveries and the events (whose drops keep what the deliveries left still refer to).
 pub async fn maintain(
@@ -218,7 +150,7 @@ pub async fn maintain(
     now: DateTime<Utc>,
     retention: Duration,
 ) -> Result<LogPartitionChanges, sqlx::Error> {
-    file_all_finished(pool).await?;
+    super::filing::file_all_finished(pool).await?;
     Ok(LogPartitionChanges {
         attempts: maintain_table(pool, LogTable::Attempts, now, retention).await?,
         deliveries: maintain_table(pool, LogTable::Deliveries, now, retention).await?,

@@ -163,7 +163,7 @@ pub async fn retry_failed(
     since: DateTime<Utc>,
 ) -> Result<u64, sqlx::Error> {
     let mut tx = pool.begin().await?;
-    super::partitions::hold_filing(&mut tx).await?;
+    super::filing::hold_filing(&mut tx).await?;
     let retried = sqlx::query(&format!(
         "UPDATE deliveries d
             SET status = CASE WHEN {DESTINATION_ON} THEN 'pending' ELSE 'parked' END,

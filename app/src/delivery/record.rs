@@ -128,7 +128,7 @@ async fn record_together(
     // sent gives its claim back (it was not an attempt). The destination's row is read with a
     // share lock: a switch-off being committed right now is waited for and seen (its own
     // parking skips deliveries that are claimed, like these). A finished delivery stays in the
-    // live partition until it is filed into its day ([`super::partitions::file_finished`]).
+    // live partition until it is filed into its day ([`super::filing::file_finished`]).
     let held: Vec<Uuid> = sqlx::query_scalar(
         "UPDATE deliveries d
             SET status = CASE WHEN r.status = 'unsent' THEN 'parked'

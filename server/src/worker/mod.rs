@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use app::delivery::dispatch::{self, Targets};
-use app::delivery::partitions;
+use app::delivery::filing;
 use app::delivery::queue::{self, ClaimLimits, Claimed};
 use app::delivery::record::{self, Recorded};
 use app::delivery::statistics;
@@ -41,15 +41,15 @@ pub async fn run(state: AppState, shutdown: watch::Receiver<bool>) {
     let working = slots_of(&state.config.webhooks) > 0;
     let statistics =
         working.then(|| tokio::spawn(keep_statistics(state.clone(), shutdown.clone())));
-    let filing = working.then(|| tokio::spawn(file_finished(state.clone(), shutdown.clone())));
+    let filer = working.then(|| tokio::spawn(file_finished(state.clone(), shutdown.clone())));
     let _ = tokio::spawn(work(state.clone(), shutdown.clone())).await;
     let _ = listener.await;
     let _ = announcer.await;
     if let Some(statistics) = statistics {
         let _ = statistics.await;
     }
-    if let Some(filing) = filing {
-        let _ = filing.await;
+    if let Some(filer) = filer {
+        let _ = filer.await;
     }
 }
 
@@ -58,14 +58,14 @@ pub async fn run(state: AppState, shutdown: watch::Receiver<bool>) {
 const FILING_EVERY: Duration = Duration::from_millis(250);
 
 /// Files finished deliveries out of the live partition into their days
-/// ([`partitions::file_finished`]), in batches, so recording an outcome stays an update in place.
+/// ([`filing::file_finished`]), in batches, so recording an outcome stays an update in place.
 async fn file_finished(state: AppState, mut shutdown: watch::Receiver<bool>) {
     loop {
         tokio::select! {
             _ = tokio::time::sleep(FILING_EVERY) => {}
             _ = shutdown.changed() => return,
         }
-        if let Err(e) = partitions::file_all_finished(&state.pool).await {
+        if let Err(e) = filing::file_all_finished(&state.pool).await {
             tracing::warn!("filing finished deliveries: {e}");
         }
     }

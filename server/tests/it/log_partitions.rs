@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use app::delivery::filing;
 use app::delivery::partitions::{self, LogTable, PartitionChanges, DAYS_AHEAD};
 use chrono::{Days, NaiveDate, Utc};
 use serde_json::json;
@@ -279,7 +280,7 @@ async fn finished_deliveries_and_events_are_dropped_by_whole_days_past_the_reten
 
     // Once filed (the worker does it four times a second), the delivered ones are in today's day; the
     // one to retry is still live.
-    partitions::file_all_finished(&app.pool).await.unwrap();
+    filing::file_all_finished(&app.pool).await.unwrap();
     let homes = delivery_homes(&app.pool).await;
     let home_of = |endpoint: Uuid| {
         homes
@@ -355,26 +356,42 @@ async fn a_finished_delivery_is_filed_only_under_the_day_it_finished(pool: PgPoo
     let (_admin, endpoint) = two_attempts(&app).await;
     let endpoint = endpoint.parse::<Uuid>().unwrap();
     // The partition key follows `completed_at`: a write that files a delivery under another
-    // day is refused, not kept where retention would drop it too early or too late.
-    let misfiled = sqlx::query(
+    // day is refused, not kept where retention would drop it too early or too late. (Each write
+    // holds the worker's filing off, as writes to finished deliveries must.)
+    let refusal = |sql: &'static str| {
+        let pool = app.pool.clone();
+        async move {
+            let mut tx = pool.begin().await.unwrap();
+            filing::hold_filing(&mut tx).await.unwrap();
+            let error = sqlx::query(sql)
+                .bind(endpoint)
+                .execute(&mut *tx)
+                .await
+                .unwrap_err()
+                .to_string();
+            tx.rollback().await.unwrap();
+            error
+        }
+    };
+    let misfiled = refusal(
         "UPDATE deliveries SET finished_on = (completed_at AT TIME ZONE 'UTC')::date - 3
           WHERE endpoint_id = $1",
     )
-    .bind(endpoint)
-    .execute(&app.pool)
     .await;
-    let error = misfiled.unwrap_err().to_string();
-    assert!(error.contains("deliveries_finished_on_check"), "{error}");
+    assert!(
+        misfiled.contains("deliveries_finished_on_check"),
+        "{misfiled}"
+    );
     // Nor can a delivery still to send leave the live partition.
-    let unfinished = sqlx::query(
+    let unfinished = refusal(
         "UPDATE deliveries SET status = 'pending', completed_at = NULL, finished_on = current_date
           WHERE endpoint_id = $1",
     )
-    .bind(endpoint)
-    .execute(&app.pool)
     .await;
-    let error = unfinished.unwrap_err().to_string();
-    assert!(error.contains("deliveries_finished_on_check"), "{error}");
+    assert!(
+        unfinished.contains("deliveries_finished_on_check"),
+        "{unfinished}"
+    );
     // The worker files each into the day it finished, within a second.
     let today = LogTable::Deliveries.partition(Utc::now().date_naive());
     let deadline = tokio::time::Instant::now() + WAIT;
@@ -438,11 +455,11 @@ async fn filing_gives_way_to_a_bulk_retry_and_files_only_what_finished(pool: PgP
 
     // While a bulk retry holds filing off, the filer files nothing (and does not wait).
     let mut retry = app.pool.begin().await.unwrap();
-    partitions::hold_filing(&mut retry).await.unwrap();
-    assert_eq!(partitions::file_finished(&app.pool, 10).await.unwrap(), 0);
+    filing::hold_filing(&mut retry).await.unwrap();
+    assert_eq!(filing::file_finished(&app.pool, 10).await.unwrap(), 0);
     retry.rollback().await.unwrap();
 
-    assert_eq!(partitions::file_finished(&app.pool, 10).await.unwrap(), 2);
+    assert_eq!(filing::file_finished(&app.pool, 10).await.unwrap(), 2);
     let today = LogTable::Deliveries.partition(Utc::now().date_naive());
     let mut homes: Vec<(String, String)> = delivery_homes(&app.pool)
         .await

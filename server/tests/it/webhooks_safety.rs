@@ -253,8 +253,11 @@ async fn delivery_logs_are_pruned_after_the_retention(pool: PgPool) {
     .execute(&app.pool)
     .await
     .unwrap();
+    // Finished deliveries are written to holding the worker's filing off, as such writes must.
+    let mut tx = app.pool.begin().await.unwrap();
+    app::delivery::filing::hold_filing(&mut tx).await.unwrap();
     sqlx::query("UPDATE deliveries SET completed_at = now() - interval '2 days', finished_on = ((now() - interval '2 days') AT TIME ZONE 'UTC')::date WHERE id IN (SELECT delivery_id FROM delivery_attempts WHERE started_at < now() - interval '1 day')")
-        .execute(&app.pool)
+        .execute(&mut *tx)
         .await
         .unwrap();
     // Its event is given an id from outside every day (as events made before ids were
@@ -268,9 +271,10 @@ async fn delivery_logs_are_pruned_after_the_retention(pool: PgPool) {
          UPDATE deliveries SET event_id = ('00000000' || substr(event_id::text, 9))::uuid
           WHERE event_id IN (SELECT event_id FROM old)",
     )
-    .execute(&app.pool)
+    .execute(&mut *tx)
     .await
     .unwrap();
+    tx.commit().await.unwrap();
     let pruned = server::maintenance::prune_delivery_logs(&app.state)
         .await
         .unwrap();
