@@ -289,3 +289,42 @@ test.describe("phone (390x844)", () => {
     await expect(page.getByText("No API keys yet")).toBeVisible();
   });
 });
+
+test("the dialogs' code comes after the page: a dialog opened before it arrives waits for it", async ({ page }) => {
+  // When the page hydrated, by the page's clock (the app marks <body data-hydrated>).
+  await page.addInitScript(() => {
+    new MutationObserver((_, observer) => {
+      if (document.body?.dataset.hydrated === "true") {
+        (window as unknown as { hydratedAt: number }).hydratedAt = performance.now();
+        observer.disconnect();
+      }
+    }).observe(document, { attributes: true, subtree: true, attributeFilter: ["data-hydrated"] });
+  });
+  await signIn(page);
+  // Each area's dialogs are one lazily loaded function, a wasm file of its own: held back here.
+  let release = () => {};
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const held: string[] = [];
+  await page.route(/\/pkg\/split_dialog_view_[^/]*\.wasm$/, async (route) => {
+    held.push(route.request().url());
+    await released;
+    await route.continue();
+  });
+  await openApiTab(page);
+  await page.getByRole("button", { name: "+ Create API key" }).click();
+  await expect.poll(() => held.length).toBeGreaterThan(0);
+  const form = page.getByRole("dialog", { name: "Create API key" });
+  await expect(form).toHaveCount(0);
+  release();
+  await expect(form.getByLabel("Name", { exact: true })).toBeVisible();
+  await form.getByRole("button", { name: "Cancel" }).click();
+  await expect(form).toHaveCount(0);
+  // None of them was asked for before the page was interactive.
+  const starts = await page.evaluate(() => {
+    const hydratedAt = (window as unknown as { hydratedAt?: number }).hydratedAt ?? Infinity;
+    const dialogs = performance.getEntriesByType("resource").filter((r) => /\/split_dialog_view_/.test(r.name));
+    return { hydratedAt, dialogs: dialogs.map((r) => r.startTime) };
+  });
+  expect(starts.dialogs.length).toBeGreaterThan(0);
+  for (const start of starts.dialogs) expect(start).toBeGreaterThan(starts.hydratedAt);
+});

@@ -2,15 +2,12 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use uuid::Uuid;
 
-use super::create_key_modal::CreateKeyModal;
-use super::delete_key_modal::DeleteKeyModal;
+use super::dialogs::{dialog_view, Dialog};
 use super::key_row::{KeyRow, SHOWN_ONCE};
-use super::regenerate_modal::RegenerateModal;
-use super::secret_modal::SecretModal;
 use crate::api_keys::{list_api_keys, set_api_key_enabled, ApiKeyView, IssuedApiKey};
 use crate::components::ui::icons::IconKey;
 use crate::components::ui::CopyButton;
-use crate::components::ui::{use_toasts, EmptyState, SectionCard};
+use crate::components::ui::{preload_after_hydration, use_toasts, EmptyState, SectionCard};
 
 /// Where the API documentation lives.
 pub const DOCS_PATH: &str = "/developers/api";
@@ -51,6 +48,20 @@ pub fn ApiAccess() -> impl IntoView {
         issued.set(Some((key, regenerated)));
         keys.refetch();
     };
+    let showing_secret = Memo::new(move |_| issued.with(Option::is_some));
+    // Made here, not in the dialogs' views: a dialog calls them as it closes itself.
+    let on_created = Callback::new(move |key| show_secret(key, false));
+    let close_regenerate = Callback::new(move |_| regenerating.set(None));
+    let on_regenerated = Callback::new(move |key| {
+        regenerating.set(None);
+        show_secret(key, true);
+    });
+    let close_delete = Callback::new(move |_| deleting.set(None));
+    let on_deleted = Callback::new(move |_| {
+        deleting.set(None);
+        keys.refetch();
+    });
+    preload_after_hydration(|| dialog_view(None));
 
     view! {
         <SectionCard id="api-access-title" title="API Access" testid="api-access" extra_class="api-access"
@@ -86,16 +97,18 @@ pub fn ApiAccess() -> impl IntoView {
                 })}
             </Transition>
         </SectionCard>
-        <CreateKeyModal open=creating on_created=Callback::new(move |key| show_secret(key, false))/>
-        <SecretModal issued/>
-        {move || regenerating.get().map(|key| view! {
-            <RegenerateModal key on_close=Callback::new(move |_| regenerating.set(None))
-                on_regenerated=Callback::new(move |key| { regenerating.set(None); show_secret(key, true); })/>
-        })}
-        {move || deleting.get().map(|key| view! {
-            <DeleteKeyModal key on_close=Callback::new(move |_| deleting.set(None))
-                on_deleted=Callback::new(move |_| { deleting.set(None); keys.refetch(); })/>
-        })}
+        {move || creating.get().then(|| Suspend::new(dialog_view(Some(Dialog::CreateKey { open: creating, on_created }))))}
+        {move || showing_secret.get().then(|| Suspend::new(dialog_view(Some(Dialog::Secret { issued }))))}
+        {move || regenerating.get().map(|key| Suspend::new(dialog_view(Some(Dialog::Regenerate {
+            key,
+            on_close: close_regenerate,
+            on_regenerated,
+        }))))}
+        {move || deleting.get().map(|key| Suspend::new(dialog_view(Some(Dialog::DeleteKey {
+            key,
+            on_close: close_delete,
+            on_deleted,
+        }))))}
     }
 }
 

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 
-use super::add_event_type_modal::AddEventTypeModal;
-use crate::components::ui::{use_toasts, Modal, SectionCard};
+use super::dialogs::{dialog_view, Dialog};
+use crate::components::ui::{preload_after_hydration, use_toasts, Modal, SectionCard};
 use crate::events::{delete_event_type, list_event_types, EventTypeView};
 
 /// "Available Events": the event registry, built-in types and the company's own.
@@ -17,6 +17,8 @@ pub fn EventTypes() -> impl IntoView {
         types.refetch();
         Some("Event type deleted.".into())
     });
+    preload_after_hydration(|| dialog_view(None));
+    let on_added = Callback::new(move |_| types.refetch());
     view! {
         <SectionCard id="event-types-title" title="Available Events" testid="event-types"
             actions=ViewFn::from(move || view! {
@@ -37,7 +39,7 @@ pub fn EventTypes() -> impl IntoView {
                 })}
             </Transition>
         </SectionCard>
-        <AddEventTypeModal open=adding on_added=Callback::new(move |_| types.refetch())/>
+        {move || adding.get().then(|| Suspend::new(dialog_view(Some(Dialog::AddEventType { open: adding, on_added }))))}
         <Modal
             open=Signal::derive(move || deleting.get().is_some())
             title=Signal::derive(move || deleting.get().map(|n| format!("Delete {n}")).unwrap_or_default())

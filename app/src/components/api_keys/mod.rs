@@ -4,6 +4,7 @@ mod add_event_type_modal;
 mod api_access;
 mod create_key_modal;
 mod delete_key_modal;
+mod dialogs;
 mod event_types;
 mod key_row;
 mod regenerate_modal;

@@ -5,16 +5,12 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
 use uuid::Uuid;
 
-use super::configure_modal::ConfigureModal;
 use super::connection_card::ConnectionCard;
-use super::disconnect_modal::DisconnectModal;
+use super::connection_dialogs::{dialog_view, Dialog};
 use super::integrations_page::use_integrations;
-use super::renew_modal::RenewModal;
 use super::zaps_card::ZapsCard;
-use crate::components::deliveries::{DeliveryLog, LogSource};
 use crate::components::ui::icons::IconPlug;
-use crate::components::ui::{EmptyState, Modal};
-use crate::events::EventTypeView;
+use crate::components::ui::{preload_after_hydration, EmptyState, Modal};
 use crate::integrations::ConnectionView;
 
 /// How often open cards refresh their last action.
@@ -64,6 +60,19 @@ pub fn ConnectedTab() -> impl IntoView {
             },
         )
     });
+    preload_after_hydration(|| dialog_view(None));
+    // Made here, not in the dialogs' views: a dialog calls them as it closes itself.
+    let close_configure = Callback::new(move |_| {
+        configuring.set(None);
+        clear_query.run(());
+    });
+    let configure_to_disconnect = Callback::new(move |c| {
+        configuring.set(None);
+        disconnecting.set(Some(c));
+    });
+    let close_activity = Callback::new(move |_| watching.set(None));
+    let close_renew = Callback::new(move |_| renewing.set(None));
+    let close_disconnect = Callback::new(move |_| disconnecting.set(None));
 
     view! {
         <Title text="Connected integrations"/>
@@ -120,32 +129,24 @@ pub fn ConnectedTab() -> impl IntoView {
                 <p class="muted">"Review its settings now, or later from its card."</p>
             </div>
         </Modal>
-        {move || configure_open.get().and_then(|id| untrack(move || find(id))).map(|connection| view! {
-            <ConfigureModal connection
-                on_close=Callback::new(move |_| { configuring.set(None); clear_query.run(()); })
-                on_disconnect=Callback::new(move |c| { configuring.set(None); disconnecting.set(Some(c)); })/>
+        {move || configure_open.get().and_then(|id| untrack(move || find(id))).map(|connection| {
+            Suspend::new(dialog_view(Some(Dialog::Configure {
+                connection,
+                on_close: close_configure,
+                on_disconnect: configure_to_disconnect,
+            })))
         })}
-        {move || watching.get().map(|c| {
-            let subject = match c.connection_info.is_empty() {
-                true => c.provider_name.clone(),
-                false => format!("{} ({})", c.provider_name, c.connection_info),
-            };
-            let types: Vec<EventTypeView> = c.event_types.iter().map(|name| EventTypeView {
-                name: name.clone(),
-                description: String::new(),
-                example: serde_json::Value::Null,
-                builtin: true,
-            }).collect();
-            view! {
-                <DeliveryLog source=LogSource::Connection(c.id) title=format!("{} activity", c.provider_name) subject
-                    event_types=Signal::from(types) on_close=Callback::new(move |_| watching.set(None))/>
-            }
-        })}
-        {move || renewing.get().map(|connection| view! {
-            <RenewModal connection on_close=Callback::new(move |_| renewing.set(None))/>
-        })}
-        {move || disconnecting.get().map(|connection| view! {
-            <DisconnectModal connection on_close=Callback::new(move |_| disconnecting.set(None))/>
-        })}
+        {move || watching.get().map(|connection| Suspend::new(dialog_view(Some(Dialog::Activity {
+            connection,
+            on_close: close_activity,
+        }))))}
+        {move || renewing.get().map(|connection| Suspend::new(dialog_view(Some(Dialog::Renew {
+            connection,
+            on_close: close_renew,
+        }))))}
+        {move || disconnecting.get().map(|connection| Suspend::new(dialog_view(Some(Dialog::Disconnect {
+            connection,
+            on_close: close_disconnect,
+        }))))}
     }
 }

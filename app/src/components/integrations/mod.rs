@@ -4,6 +4,7 @@ mod configure_modal;
 mod connect_form;
 mod connected_tab;
 mod connection_card;
+mod connection_dialogs;
 mod disconnect_modal;
 mod integrations_page;
 mod oauth_error_modal;

@@ -9,6 +9,7 @@ mod local_time;
 mod modal;
 mod number_field;
 mod page_header;
+mod preload;
 mod section_card;
 mod toast;
 
@@ -21,5 +22,6 @@ pub use local_time::{browser_zone_label, LocalTime, TimeStyle};
 pub use modal::Modal;
 pub use number_field::NumberField;
 pub use page_header::PageHeader;
+pub use preload::preload_after_hydration;
 pub use section_card::SectionCard;
 pub use toast::{provide_toasts, use_toasts, ToastKind, ToastRegion, Toasts};

@@ -2,6 +2,7 @@
 //! secret, test sends, the delivery log and deletion.
 
 mod delete_modal;
+mod dialogs;
 mod endpoint_fields;
 mod endpoint_modal;
 mod endpoint_row;

@@ -2,28 +2,15 @@ use leptos::prelude::*;
 use send_wrapper::SendWrapper;
 use uuid::Uuid;
 
-use super::delete_modal::DeleteEndpointModal;
-use super::endpoint_modal::EndpointModal;
+use super::dialogs::{dialog_view, Dialog, DialogContext};
 use super::endpoint_row::{EndpointRow, RowAction};
-use super::test_modal::TestModal;
-use crate::components::deliveries::{DeliveryLog, LogSource};
 use crate::components::ui::icons::IconWebhook;
-use crate::components::ui::{use_toasts, EmptyState, SectionCard};
+use crate::components::ui::{preload_after_hydration, use_toasts, EmptyState, SectionCard};
 use crate::events::list_event_types;
 use crate::webhooks::{list_webhooks, set_webhook_enabled, WebhookEndpointView};
 
 /// How often the list refreshes itself (status, last delivery, failures).
 const POLL_MS: u32 = 10_000;
-
-/// Which dialog is open.
-#[derive(Clone)]
-enum Dialog {
-    Add,
-    Edit(WebhookEndpointView),
-    Test(WebhookEndpointView),
-    Logs(WebhookEndpointView),
-    Delete(WebhookEndpointView),
-}
 
 /// The "Webhooks" block of the API & Webhooks tab.
 #[component]
@@ -76,6 +63,12 @@ pub fn WebhooksSection() -> impl IntoView {
         endpoints.refetch();
     });
     let changed = Callback::new(move |_| endpoints.refetch());
+    let context = DialogContext {
+        event_types,
+        on_close: close,
+        on_changed: changed,
+    };
+    preload_after_hydration(move || dialog_view(None, context));
     let add = move |_| {
         types.refetch();
         dialog.set(Some(Dialog::Add));
@@ -116,17 +109,6 @@ pub fn WebhooksSection() -> impl IntoView {
                 }}
             </Transition>
         </SectionCard>
-        {move || dialog.get().map(|d| match d {
-            Dialog::Add => view! { <EndpointModal endpoint=None event_types on_close=close on_saved=changed/> }.into_any(),
-            Dialog::Edit(e) => view! { <EndpointModal endpoint=Some(e) event_types on_close=close on_saved=changed/> }.into_any(),
-            Dialog::Test(e) => view! { <TestModal endpoint=e event_types on_close=close on_sent=changed/> }.into_any(),
-            Dialog::Logs(e) => view! {
-                <DeliveryLog source=LogSource::Endpoint(e.id) title="Delivery log".to_string() subject=e.url
-                    event_types on_close=close/>
-            }.into_any(),
-            Dialog::Delete(e) => view! {
-                <DeleteEndpointModal endpoint=e on_close=close on_deleted=Callback::new(move |_| close.run(()))/>
-            }.into_any(),
-        })}
+        {move || dialog.get().map(|d| Suspend::new(dialog_view(Some(d), context)))}
     }
 }
