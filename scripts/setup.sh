@@ -58,7 +58,7 @@ fi
 
 # How the installed cargo-leptos was built (its lock as adjusted below); a machine whose copy was
 # built otherwise builds it again, and the release build after it.
-CARGO_LEPTOS_RECIPE="cargo-leptos $CARGO_LEPTOS_VERSION, wasm_split_cli_support 0.2.4"
+CARGO_LEPTOS_RECIPE="cargo-leptos $CARGO_LEPTOS_VERSION, wasm_split_cli_support 0.2.4 with scripts/patches/wasm_split_cli_support-shared-in-main.patch"
 CARGO_LEPTOS_STAMP="${CARGO_HOME:-$HOME/.cargo}/.plugboard-cargo-leptos"
 if ! cargo leptos --version >/dev/null 2>&1 ||
   [[ "$(cat "$CARGO_LEPTOS_STAMP" 2>/dev/null || true)" != "$CARGO_LEPTOS_RECIPE" ]]; then
@@ -95,6 +95,17 @@ TOML
     # measured 301 KB Brotli before, 269 KB after). It needs rayon 1.12.
     cargo update -p rayon --precise 1.12.0
     cargo update -p wasm_split_cli_support --precise 0.2.4
+    # Each set of split modules that shares code gets a chunk of its own: with a dozen lazy
+    # functions, a page fetched 40-120 files, most a few hundred bytes, and on HTTP/1.1 (six
+    # connections) the requests, not the bytes, set the time. The patch (one rule, read from
+    # WASM_SPLIT_SHARED_IN_MAIN_AT at build time; unset, the splitter is as published) puts code
+    # shared that widely in the main module. Built from the published source with the patch.
+    cargo fetch --quiet
+    splitter="$(ls -d "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/wasm_split_cli_support-0.2.4 | head -n1)"
+    cp -r "$splitter" "$work/wasm_split_cli_support"
+    git -C "$work/wasm_split_cli_support" apply "$ROOT/scripts/patches/wasm_split_cli_support-shared-in-main.patch"
+    printf '\n[patch.crates-io]\nwasm_split_cli_support = { path = "../wasm_split_cli_support" }\n' >>Cargo.toml
+    cargo update -p wasm_split_cli_support
     # Its release profile asks for fat LTO in one codegen unit, which turns the end of a build
     # of some 900 crates into one long single-threaded step. A build tool gains nothing from
     # it, so it is built without (13 min 8 s on a fresh 2-core machine, 14 min 5 s with it).
@@ -124,11 +135,16 @@ fi
 # even when no source changed. A stamp written after each successful build lets a start with
 # nothing newer than it skip the build. --precompress writes .br/.gz beside each site file,
 # which the server sends as they are.
+# Code shared by this many lazily loaded modules goes into the main wasm (the patched splitter,
+# above); measured in README "Benchmark", "Fewer, larger chunks".
+SPLIT_SHARED_IN_MAIN_AT="${SPLIT_SHARED_IN_MAIN_AT:-3}"
 build_release() { # [--force]
   local stamp="$ROOT/target/release/.plugboard-built"
+  local settings="split shared in main at $SPLIT_SHARED_IN_MAIN_AT"
   local inputs=(app/src app/Cargo.toml frontend server/src server/Cargo.toml style public migrations
     Cargo.toml Cargo.lock Leptos.toml "$CARGO_LEPTOS_STAMP")
   if [[ "${1:-}" != "--force" && -f "$stamp" && -x "$ROOT/target/release/plugboard" ]] &&
+    [[ "$(cat "$stamp")" == "$settings" ]] &&
     [[ -z "$(cd "$ROOT" && find "${inputs[@]}" -newer "$stamp" -print -quit)" ]]; then
     say "release build is up to date (nothing changed since it was made)"
     return
@@ -137,7 +153,8 @@ build_release() { # [--force]
   # when the page is first shown, so a page loads the shell and its own code only.
   say "cargo leptos build --release --precompress --split"
   mkdir -p "$(dirname "$stamp")"
-  touch "$stamp.next"
-  (cd "$ROOT" && cargo leptos build --release --precompress --split)
+  printf '%s' "$settings" >"$stamp.next"
+  (cd "$ROOT" && WASM_SPLIT_SHARED_IN_MAIN_AT="$SPLIT_SHARED_IN_MAIN_AT" \
+    cargo leptos build --release --precompress --split)
   mv "$stamp.next" "$stamp"
 }
