@@ -60,18 +60,22 @@ where
         )
 }
 
-/// Files (found, or unchanged since the caller's copy) get `cache_control`; anything else keeps
-/// what it had (the 404 page is `no-store` like every page).
+/// Files (found, or unchanged since the caller's copy) get `cache_control` and
+/// `Vary: Accept-Encoding`; anything else keeps what it had (the 404 page is `no-store` like
+/// every page). tower-http names the header on the uncompressed answer only, but a shared cache
+/// (a CDN in front) must also know that the Brotli one it stored is not for every browser.
 async fn cache_for(cache_control: &'static str, req: Request<Body>, next: Next) -> Response {
     let mut response = next.run(req).await;
     let is_file = response.status() == StatusCode::NOT_MODIFIED
         || (response.status() == StatusCode::OK
             && response.headers().contains_key(header::LAST_MODIFIED));
     if is_file {
-        response.headers_mut().insert(
+        let headers = response.headers_mut();
+        headers.insert(
             header::CACHE_CONTROL,
             HeaderValue::from_static(cache_control),
         );
+        headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     }
     response
 }

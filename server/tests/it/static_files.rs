@@ -1,6 +1,7 @@
 //! Static files as a release build lays them out: hashed `pkg/` names are cached for a year
 //! (`immutable`), everything else is revalidated; both answer a conditional request with 304
-//! and send the precompressed file the browser accepts; a missing file is a 404 cached by
+//! and send the precompressed file the browser accepts (saying that it varies with what the
+//! browser accepts); a missing file is a 404 cached by
 //! nobody, and pages keep `no-store`.
 
 use std::path::PathBuf;
@@ -51,6 +52,12 @@ async fn hashed_assets_are_immutable_and_everything_answers_304_when_unchanged(p
         "public, max-age=31536000, immutable"
     );
     assert_eq!(wasm.headers()[header::CONTENT_ENCODING], "br");
+    // Which file was sent depends on Accept-Encoding: a shared cache must know, for each.
+    assert_eq!(wasm.headers()[header::VARY], "accept-encoding");
+    let plain = get("/pkg/plugboard.0123abcd.wasm").send().await.unwrap();
+    assert!(plain.headers().get(header::CONTENT_ENCODING).is_none());
+    assert_eq!(plain.headers()[header::VARY], "accept-encoding");
+    assert_eq!(plain.bytes().await.unwrap().as_ref(), b"\0asm wasm bytes");
     let last_modified = wasm.headers()[header::LAST_MODIFIED].clone();
     assert_eq!(wasm.bytes().await.unwrap().as_ref(), b"brotli bytes");
 

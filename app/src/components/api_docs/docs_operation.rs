@@ -16,7 +16,7 @@ fn access_badge(access: &Access) -> impl IntoView {
 /// One endpoint: method, path, who may call it, its fields, response and a curl example.
 #[component]
 pub fn OperationCard(op: Op) -> impl IntoView {
-    let method_class = format!("method method-{}", op.method.to_lowercase());
+    let method_class = format!("method method-{}", op.method.to_ascii_lowercase());
     let (inputs_title, inputs) = if op.method == "GET" {
         ("Query parameters", op.params.clone())
     } else {

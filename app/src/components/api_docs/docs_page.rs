@@ -12,7 +12,7 @@ use crate::openapi_reader::{parse, ApiDoc};
 pub const OPENAPI_URL: &str = "/api/v1/openapi.json";
 
 fn anchor(tag: &str) -> String {
-    format!("tag-{}", tag.to_lowercase().replace(' ', "-"))
+    format!("tag-{}", tag.to_ascii_lowercase().replace(' ', "-"))
 }
 
 /// `/developers/api`: the REST API, rendered in the browser from the live OpenAPI document.

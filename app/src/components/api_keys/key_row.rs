@@ -3,14 +3,14 @@ use leptos::prelude::*;
 
 use crate::api_keys::{ApiKeyStatus, ApiKeyView};
 use crate::components::ui::icons::IconInfo;
-use crate::components::ui::{LocalTime, TimeStyle};
+use crate::components::ui::{calendar_day, LocalTime, MonthName, TimeStyle};
 
 /// Shown instead of a "Show" button: the key itself is never stored.
 pub const SHOWN_ONCE: &str =
     "For security the full key is shown only once, when it is created or regenerated.";
 
 pub fn day(at: &DateTime<Utc>) -> String {
-    at.format("%b %-d, %Y").to_string()
+    calendar_day(*at, MonthName::Short)
 }
 
 fn status_badge(status: ApiKeyStatus) -> impl IntoView {

@@ -2,10 +2,12 @@ use leptos::prelude::*;
 
 use crate::dashboard::DeliveryDay;
 
-/// Chart geometry, in SVG units (the chart scales to its card's width).
-const WIDTH: f64 = 480.0;
-const HEIGHT: f64 = 120.0;
-const GAP: f64 = 4.0;
+/// Chart geometry, in SVG units (the chart scales to its card's width). Whole numbers, fine
+/// enough at this scale: formatting `f64` coordinates would put core's float printing in the
+/// shared wasm.
+const WIDTH: u64 = 4800;
+const HEIGHT: u64 = 1200;
+const GAP: u64 = 40;
 
 /// The last 24 hours of deliveries, one bar per hour: delivered below, failed stacked on top.
 #[component]
@@ -13,20 +15,20 @@ pub fn DeliveryChart(day: DeliveryDay) -> impl IntoView {
     let peak = day
         .hours
         .iter()
-        .map(|h| h.succeeded + h.failed)
+        .map(|h| u64::from(h.succeeded) + u64::from(h.failed))
         .max()
         .unwrap_or(0)
         .max(1);
-    let slots = day.hours.len().max(1) as f64;
-    let bar_width = WIDTH / slots - GAP;
-    let scale = |n: u32| f64::from(n) / f64::from(peak) * HEIGHT;
+    let slot = WIDTH / (day.hours.len() as u64).max(1);
+    let bar_width = slot.saturating_sub(GAP);
+    let scale = |n: u32| u64::from(n) * HEIGHT / peak;
     let last = day.hours.len().saturating_sub(1);
     let bars = day
         .hours
         .iter()
         .enumerate()
         .map(|(i, h)| {
-            let x = i as f64 * (WIDTH / slots) + GAP / 2.0;
+            let x = i as u64 * slot + GAP / 2;
             let ok_height = scale(h.succeeded);
             let failed_height = scale(h.failed);
             let ago = match last - i {
@@ -40,7 +42,7 @@ pub fn DeliveryChart(day: DeliveryDay) -> impl IntoView {
                     <title>{label}</title>
                     <rect class="chart-slot" x=x y="0" width=bar_width height=HEIGHT/>
                     <rect class="chart-ok" x=x y=HEIGHT - ok_height width=bar_width height=ok_height/>
-                    <rect class="chart-failed" x=x y=HEIGHT - ok_height - failed_height width=bar_width height=failed_height/>
+                    <rect class="chart-failed" x=x y=HEIGHT.saturating_sub(ok_height + failed_height) width=bar_width height=failed_height/>
                 </g>
             }
         })

@@ -16,10 +16,7 @@ pub fn StatusTiles(
     let finished = deliveries.succeeded + deliveries.failed;
     let rate = match finished {
         0 => "No deliveries finished in the last 24 hours".to_string(),
-        n => format!(
-            "{:.1}% delivered",
-            f64::from(deliveries.succeeded) * 100.0 / f64::from(n)
-        ),
+        n => format!("{} delivered", percent(deliveries.succeeded, n)),
     };
     view! {
         <div class="status-tiles">
@@ -56,6 +53,13 @@ pub fn StatusTiles(
     }
 }
 
+/// `part` of `whole` as a percentage to a tenth, rounded down so that "100.0%" means all of
+/// it. In integers: formatting an `f64` would put core's float printing in the shared wasm.
+fn percent(part: u32, whole: u32) -> String {
+    let tenths = u64::from(part) * 1000 / u64::from(whole.max(1));
+    format!("{}.{}%", tenths / 10, tenths % 10)
+}
+
 /// "3 connected", shown only when there are any (a zero says nothing).
 #[component]
 fn Count(n: u32, label: &'static str, class: &'static str) -> impl IntoView {
@@ -64,4 +68,19 @@ fn Count(n: u32, label: &'static str, class: &'static str) -> impl IntoView {
             <li><span class=format!("badge badge-dot {class}")>{format!("{n} {label}")}</span></li>
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percent;
+
+    #[test]
+    fn percentages_are_to_a_tenth_and_reach_100_only_when_whole() {
+        assert_eq!(percent(2, 3), "66.6%");
+        assert_eq!(percent(1, 8), "12.5%");
+        assert_eq!(percent(0, 7), "0.0%");
+        assert_eq!(percent(9_999, 10_000), "99.9%");
+        assert_eq!(percent(10_000, 10_000), "100.0%");
+        assert_eq!(percent(u32::MAX, u32::MAX), "100.0%");
+    }
 }

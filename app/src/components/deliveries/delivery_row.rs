@@ -45,7 +45,7 @@ pub fn DeliveryRow(
             let (log, event_id, detail_id) = (d.attempt_log.clone(), d.event_id.clone(), panel_id.clone());
             view! {
                 <li class="wh-delivery" data-testid="delivery" data-event-type=d.event_type.clone()
-                    data-status=format!("{:?}", d.status).to_lowercase() data-test=d.test.to_string()>
+                    data-status=d.status.as_str() data-test=d.test.to_string()>
                     <div class="wh-delivery-summary">
                         <button type="button" class="wh-expand" aria-expanded=move || expanded.get().to_string()
                             aria-controls=panel_id.clone() on:click=move |_| on_toggle.run(())>

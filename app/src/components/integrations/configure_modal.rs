@@ -5,7 +5,7 @@ use super::integrations_page::use_integrations;
 use super::send_test_result::SendTestResult;
 use super::settings_form::SettingsForm;
 use crate::components::deliveries::{RetryPolicyFields, RetryPolicyForm};
-use crate::components::ui::{use_toasts, Modal};
+use crate::components::ui::{calendar_day, use_toasts, Modal, MonthName};
 use crate::integrations::{save_config, send_connection_test, ConnectionView};
 
 /// Who connected what and when, then the provider's settings, validated on save.
@@ -92,7 +92,7 @@ pub fn ConfigureModal(
                         {(!c.account_label.is_empty()).then(|| view! { <dt>{account_term(&c.provider)}</dt><dd>{c.account_label.clone()}</dd> })}
                         {c.inbound_address.clone().map(|address| view! { <dt>"Forwarding address"</dt><dd>{address}</dd> })}
                         <dt>"Connected by"</dt><dd>{c.connected_by.clone()}</dd>
-                        <dt>"Connected"</dt><dd>{c.connected_at.format("%B %-d, %Y").to_string()}</dd>
+                        <dt>"Connected"</dt><dd>{calendar_day(c.connected_at, MonthName::Long)}</dd>
                     </dl>
                 }
             }}

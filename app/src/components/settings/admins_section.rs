@@ -3,7 +3,7 @@ use uuid::Uuid;
 
 use super::add_admin_modal::AddAdminModal;
 use crate::company::{remove_admin, AdminSummary};
-use crate::components::ui::{use_toasts, Modal, SectionCard};
+use crate::components::ui::{calendar_day, use_toasts, Modal, MonthName, SectionCard};
 
 /// The company's admins, with Add and a confirmed Remove (not for yourself).
 #[component]
@@ -31,7 +31,7 @@ pub fn AdminsSection(admins: Vec<AdminSummary>, on_changed: Callback<()>) -> imp
                             <div>
                                 <strong>{if admin.name.is_empty() { admin.email.clone() } else { admin.name.clone() }}</strong>
                                 {admin.is_you.then_some(view! { <span class="badge">"You"</span> })}
-                                <p class="muted">{admin.email.clone()} " · added " {admin.added_at.format("%B %-d, %Y").to_string()}</p>
+                                <p class="muted">{admin.email.clone()} " · added " {calendar_day(admin.added_at, MonthName::Long)}</p>
                             </div>
                             {(!admin.is_you).then(|| view! {
                                 <button type="button" class="button button-danger-outline"

@@ -63,6 +63,41 @@ const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
 
+const MONTH_NAMES: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// How a calendar day names its month.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MonthName {
+    /// "Mar 4, 2025".
+    Short,
+    /// "March 4, 2025".
+    Long,
+}
+
+/// The UTC calendar day of `at`, the same on the server and in the browser. Written out, as
+/// [`format_at`] is: chrono's strftime would put its parser and tables in the shared wasm.
+pub fn calendar_day(at: DateTime<Utc>, month: MonthName) -> String {
+    let names = match month {
+        MonthName::Short => &MONTHS,
+        MonthName::Long => &MONTH_NAMES,
+    };
+    let name = names[at.month0() as usize % 12];
+    format!("{name} {}, {}", at.day(), at.year())
+}
+
 /// "UTC", "UTC+1", "UTC-8", "UTC+5:30".
 pub fn offset_label(offset: FixedOffset) -> String {
     let seconds = offset.local_minus_utc();
@@ -81,6 +116,16 @@ pub fn offset_label(offset: FixedOffset) -> String {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn calendar_days_are_utc_with_the_month_short_or_long() {
+        let at = Utc.with_ymd_and_hms(2025, 9, 30, 23, 59, 59).unwrap();
+        assert_eq!(calendar_day(at, MonthName::Short), "Sep 30, 2025");
+        assert_eq!(calendar_day(at, MonthName::Long), "September 30, 2025");
+        let at = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+        assert_eq!(calendar_day(at, MonthName::Short), "Jan 1, 2026");
+        assert_eq!(calendar_day(at, MonthName::Long), "January 1, 2026");
+    }
 
     #[test]
     fn formats_in_the_given_offset_with_its_label() {

@@ -18,7 +18,7 @@ pub use copy_button::CopyButton;
 pub use dropdown::close_on_outside_click;
 pub use empty_state::EmptyState;
 pub use form_field::{field_error, form_error, FormField};
-pub use local_time::{browser_zone_label, LocalTime, TimeStyle};
+pub use local_time::{browser_zone_label, calendar_day, LocalTime, MonthName, TimeStyle};
 pub use modal::Modal;
 pub use number_field::NumberField;
 pub use page_header::PageHeader;
