@@ -97,6 +97,55 @@ test("the system dark preference applies until the admin chooses", async ({ brow
   await context.close();
 });
 
+test("a page whose code cannot be fetched (a deploy replaced it) reloads once, then says so", async ({ page }) => {
+  await signIn(page);
+  // The Settings page's code, refused as a server that no longer has this build's files would.
+  let refusing = true;
+  let refused = 0;
+  await page.route(/\/pkg\/split___settings_route_view_[^/]*\.wasm$/, async (route) => {
+    if (!refusing) return route.continue();
+    refused++;
+    await route.fulfill({ status: 404, contentType: "text/plain", body: "Not found" });
+  });
+  const toSettings = async () => {
+    await openMenu(page);
+    await page.getByRole("navigation").getByRole("link", { name: "Settings" }).click();
+  };
+  await page.evaluate(() => ((window as unknown as { oldScript: boolean }).oldScript = true));
+  await toSettings();
+  // The tab reloads, to get the current build: the old page's script and its marker are gone.
+  await expect
+    .poll(() =>
+      page
+        .evaluate(() => (window as unknown as { oldScript?: boolean }).oldScript ?? false)
+        .catch(() => true),
+    )
+    .toBe(false);
+  // Still refused a moment later: no reload loop, a notice with a way on instead. (The router
+  // changes the address once the page's code is in, so the reload shows the page it left.)
+  await page.waitForLoadState();
+  if (!/\/settings$/.test(page.url())) {
+    await hydrated(page);
+    await page.evaluate(() => ((window as unknown as { secondScript: boolean }).secondScript = true));
+    await toSettings();
+  }
+  const notice = page.getByTestId("code-load-failed");
+  await expect(notice).toBeVisible();
+  await expect(notice).toContainText("Part of this page could not be loaded");
+  expect(refused).toBeGreaterThanOrEqual(2);
+  if (!/\/settings$/.test(page.url())) {
+    expect(await page.evaluate(() => (window as unknown as { secondScript?: boolean }).secondScript)).toBe(true);
+  }
+  // The files are back (the new build's): the link reloads and the app works again.
+  refusing = false;
+  await notice.getByRole("link", { name: "Reload" }).click();
+  await hydrated(page);
+  if (!/\/settings$/.test(page.url())) await toSettings();
+  await expect(page).toHaveURL(/\/settings$/);
+  await expect(page.getByRole("heading", { name: "Settings", level: 1 })).toBeVisible();
+  await expect(page.getByTestId("code-load-failed")).toHaveCount(0);
+});
+
 test.describe("phone (390x844)", () => {
   // The phone project only; the desktop one has no hamburger and a wider grid.
   test.beforeEach(() => test.skip(!isPhone(), "phone layout"));

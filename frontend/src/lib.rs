@@ -1,9 +1,11 @@
 #![recursion_limit = "512"]
 //! The browser bundle: hydrates the server-rendered page.
 
+mod code_load_failure;
+
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
-    console_error_panic_hook::set_once();
+    code_load_failure::install_panic_hook();
     let Some(body) = leptos::prelude::document().body() else {
         return;
     };
