@@ -20,10 +20,12 @@ const RELOAD_AT_MOST_EVERY_MS: f64 = 60_000.0;
 pub fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info: &PanicHookInfo| {
         console_error_panic_hook::hook(info);
-        if info
-            .payload_as_str()
-            .is_some_and(|message| message.contains(LOAD_FAILED))
-        {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied());
+        if message.is_some_and(|message| message.contains(LOAD_FAILED)) {
             recover();
         }
     }));
