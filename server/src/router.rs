@@ -93,14 +93,6 @@ pub fn build_router(state: AppState) -> Router {
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::X_FRAME_OPTIONS,
-            HeaderValue::from_static("DENY"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("strict-origin-when-cross-origin"),
-        ))
         // For what has no precompressed file beside it (API answers, pages, debug builds).
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http().on_failure(log_failure))

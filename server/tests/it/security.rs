@@ -691,8 +691,27 @@ async fn pages_carry_a_content_security_policy_and_answers_are_not_cached(pool: 
         csp,
         "a fresh nonce per response"
     );
+    // Not to be framed (clickjacking), no full URL sent to other sites, no type sniffing.
+    for (name, value) in [
+        ("x-frame-options", "DENY"),
+        ("referrer-policy", "strict-origin-when-cross-origin"),
+        ("x-content-type-options", "nosniff"),
+    ] {
+        assert_eq!(again.headers()[name], value, "a page's {name}");
+    }
     let res = admin.get("/api/v1/api_keys/list").await;
     assert_eq!(res.headers()["cache-control"], "no-store");
+    assert_eq!(res.headers()["x-frame-options"], "DENY");
+    assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+    // The sign-in page, which is no less a page for having no session.
+    let res = reqwest::get(app.base.join("/signin").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["x-frame-options"], "DENY");
+    assert_eq!(
+        res.headers()["referrer-policy"],
+        "strict-origin-when-cross-origin"
+    );
 }
 
 #[sqlx::test(migrations = "../migrations")]

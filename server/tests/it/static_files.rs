@@ -57,7 +57,11 @@ async fn hashed_assets_are_immutable_and_everything_answers_304_when_unchanged(p
     let plain = get("/pkg/plugboard.0123abcd.wasm").send().await.unwrap();
     assert!(plain.headers().get(header::CONTENT_ENCODING).is_none());
     assert_eq!(plain.headers()[header::VARY], "accept-encoding");
+    let plain_headers = plain.headers().clone();
     assert_eq!(plain.bytes().await.unwrap().as_ref(), b"\0asm wasm bytes");
+    // Never sniffed as another type; the headers that only matter to pages are left off.
+    assert_eq!(plain_headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+    assert!(plain_headers.get(header::X_FRAME_OPTIONS).is_none());
     let last_modified = wasm.headers()[header::LAST_MODIFIED].clone();
     assert_eq!(wasm.bytes().await.unwrap().as_ref(), b"brotli bytes");
 
