@@ -119,6 +119,7 @@ fn recover() {
 }
 
 /// A notice in the toasts' place, built with the DOM alone: nothing of the app runs any more.
+/// The markup is fixed; only the link's address is set, as an attribute.
 fn show_notice(window: &Window, destination: Option<String>) -> Result<(), JsValue> {
     let document: Document = window
         .document()
@@ -127,26 +128,20 @@ fn show_notice(window: &Window, destination: Option<String>) -> Result<(), JsVal
     region.set_class_name("toasts");
     region.set_attribute("role", "alert")?;
     region.set_attribute("data-testid", "code-load-failed")?;
-    let notice = document.create_element("div")?;
-    notice.set_class_name("toast toast-error");
-    let text = document.create_element("span")?;
-    text.set_text_content(Some(
-        "Part of this page could not be loaded: Plugboard may have been updated, or the \
-         connection dropped. Reload the page to go on.",
-    ));
-    let reload = document.create_element("a")?;
-    reload.set_class_name("button button-secondary button-sm");
+    // `rel="external"`: a full load, which the router (its click handler may still be
+    // attached) leaves alone.
+    region.set_inner_html(
+        "<div class=\"toast toast-error\"><span>Part of this page could not be loaded: \
+         Plugboard may have been updated, or the connection dropped. Reload the page to go \
+         on.</span><a class=\"button button-secondary button-sm\" rel=\"external\">Reload</a></div>",
+    );
     let href = match destination {
         Some(href) => href,
         None => window.location().href()?,
     };
-    reload.set_attribute("href", &href)?;
-    // A full load: the router, whose click handler may still be attached, leaves these alone.
-    reload.set_attribute("rel", "external")?;
-    reload.set_text_content(Some("Reload"));
-    notice.append_child(&text)?;
-    notice.append_child(&reload)?;
-    region.append_child(&notice)?;
+    if let Some(reload) = region.query_selector("a")? {
+        reload.set_attribute("href", &href)?;
+    }
     if let Some(body) = document.body() {
         body.append_child(&region)?;
     }

@@ -14,7 +14,7 @@ use leptos::nonce::Nonce;
 use leptos::prelude::{provide_context, use_context};
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::classify::ServerErrorsFailureClass;
-use tower_http::compression::CompressionLayer;
+use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
@@ -94,7 +94,9 @@ pub fn build_router(state: AppState) -> Router {
             HeaderValue::from_static("nosniff"),
         ))
         // For what has no precompressed file beside it (API answers, pages, debug builds).
-        .layer(CompressionLayer::new())
+        // Quality 6 rather than the default (4 for Brotli): measured on the sign-in page and the
+        // OpenAPI document, 10-17% and 7% smaller for under half a millisecond more per answer.
+        .layer(CompressionLayer::new().quality(CompressionLevel::Precise(6)))
         .layer(TraceLayer::new_for_http().on_failure(log_failure))
         .with_state(state)
 }
