@@ -5,10 +5,11 @@
 //! since pages and API answers carry private data and secrets shown once. Static assets (public
 //! code, styles and images) get only `nosniff` (set for every answer in the router): framing
 //! them or their referrers exposes nothing, and the two headers would cost some 70 bytes on each
-//! of the dozen files a first page fetches.
+//! of the dozen files a first page fetches. A file path that names no file gets the 404 page,
+//! with the frame and referrer rules of a page.
 
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderValue};
+use axum::http::{header, HeaderMap, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
@@ -62,7 +63,12 @@ fn is_asset(path: &str) -> bool {
 pub async fn protect(State(csp): State<Csp>, mut req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
     if is_asset(&path) {
-        return next.run(req).await;
+        let mut response = next.run(req).await;
+        // A path that names no file gets the app's 404 page: a page all the same.
+        if is_html(&response) {
+            frame_and_referrer_rules(response.headers_mut());
+        }
+        return response;
     }
     let page = !path.starts_with("/api/");
     let nonce = page.then(|| {
@@ -78,20 +84,30 @@ pub async fn protect(State(csp): State<Csp>, mut req: Request, next: Next) -> Re
     headers
         .entry(header::CACHE_CONTROL)
         .or_insert(HeaderValue::from_static("no-store"));
+    frame_and_referrer_rules(headers);
+    if let (Some(nonce), true) = (nonce, is_html(&response)) {
+        let headers = response.headers_mut();
+        if let Ok(value) = HeaderValue::from_str(&csp.policy(&nonce)) {
+            headers.insert(header::CONTENT_SECURITY_POLICY, value);
+        }
+    }
+    response
+}
+
+fn is_html(response: &Response) -> bool {
+    response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"))
+}
+
+/// Not to be framed (clickjacking), and no full address sent to other sites.
+fn frame_and_referrer_rules(headers: &mut HeaderMap) {
     headers
         .entry(header::X_FRAME_OPTIONS)
         .or_insert(HeaderValue::from_static("DENY"));
     headers
         .entry(header::REFERRER_POLICY)
         .or_insert(HeaderValue::from_static("strict-origin-when-cross-origin"));
-    let html = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/html"));
-    if let (Some(nonce), true) = (nonce, html) {
-        if let Ok(value) = HeaderValue::from_str(&csp.policy(&nonce)) {
-            headers.insert(header::CONTENT_SECURITY_POLICY, value);
-        }
-    }
-    response
 }

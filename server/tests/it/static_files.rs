@@ -93,6 +93,15 @@ async fn hashed_assets_are_immutable_and_everything_answers_304_when_unchanged(p
         .get(header::CACHE_CONTROL)
         .is_none_or(|v| v != "public, max-age=31536000, immutable"));
 
+    // A path that names no file outside pkg/ gets the app's 404 page, framed by nobody.
+    let no_file = get("/no-such-file.txt").send().await.unwrap();
+    assert_eq!(no_file.status(), 404);
+    assert!(no_file.headers()[header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    assert_eq!(no_file.headers()[header::X_FRAME_OPTIONS], "DENY");
+
     // Pages carry private data: never stored. They link the hashed names.
     let page = get("/signin").send().await.unwrap();
     assert_eq!(page.headers()[header::CACHE_CONTROL], "no-store");
