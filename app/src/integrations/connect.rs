@@ -50,7 +50,7 @@ pub async fn connect_api_key(
             }
             continue;
         }
-        if value.len() > 4096 {
+        if value.chars().count() > 4096 {
             return Err(AppError::bad_request(
                 &field.name,
                 format!("{} is too long.", field.label),
