@@ -193,6 +193,35 @@ test("connect Stripe with an API key: the field is required, the key is never sh
   await expect(page.locator("body")).not.toContainText("sk_test_plugboard");
 });
 
+test("the API tab neither loads nor carries the catalogue; the other tabs load it once between them", async ({ page }) => {
+  await signIn(page);
+  const catalogueCalls: string[] = [];
+  page.on("request", (r) => {
+    const path = new URL(r.url()).pathname;
+    if (path === "/api/v1/integrations/catalogue" || path === "/api/v1/integrations/list") catalogueCalls.push(path);
+  });
+  const first = await page.goto("/integrations/api");
+  await hydrated(page);
+  await expect(page.getByTestId("api-access")).toBeVisible();
+  // Server-rendered pages carry the data their resources loaded, Slack's description with the
+  // catalogue: the Available tab's does, the API tab's does not.
+  const slack = "Get notified about new conversations";
+  expect(await first!.text()).not.toContain(slack);
+  expect(await (await page.request.get("/integrations/available")).text()).toContain(slack);
+  expect(catalogueCalls).toEqual([]);
+
+  const tabs = page.getByRole("navigation", { name: "Integrations sections" });
+  await tabs.getByRole("link", { name: "Available" }).click();
+  await expect(cards(page)).toHaveCount(28);
+  await tabs.getByRole("link", { name: "Connected" }).click();
+  await expect(page.getByText("No integrations connected yet")).toBeVisible();
+  await tabs.getByRole("link", { name: "Available" }).click();
+  await expect(cards(page)).toHaveCount(28);
+  // Once for the page, whichever tab asked first (the Connected tab refreshes the list on its own).
+  expect(catalogueCalls.filter((p) => p.endsWith("/catalogue"))).toHaveLength(1);
+  expect(catalogueCalls).toContain("/api/v1/integrations/list");
+});
+
 test.describe("phone (390x844)", () => {
   // The phone project only; the desktop one has no hamburger and a wider grid.
   test.beforeEach(() => test.skip(!isPhone(), "phone layout"));

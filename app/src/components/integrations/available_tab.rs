@@ -5,7 +5,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
 
-use super::integrations_page::use_integrations;
+use super::integrations_page::load_integrations;
 use super::oauth_error_modal::OAuthErrorModal;
 use super::provider_card::ProviderCard;
 use super::provider_detail_modal::ProviderDetailModal;
@@ -44,7 +44,7 @@ fn matches(p: &ProviderView, q: &str, category: &str) -> bool {
 /// the open provider live in the URL.
 #[component]
 pub fn AvailableTab() -> impl IntoView {
-    let data = use_integrations();
+    let data = load_integrations();
     let query = use_query_map();
     let param = move |key: &str| query.read().get(key).unwrap_or_default();
     let q = Signal::derive(move || param("q"));

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::connection_card::ConnectionCard;
 use super::connection_dialogs::{dialog_view, Dialog};
-use super::integrations_page::use_integrations;
+use super::integrations_page::load_integrations;
 use super::zaps_card::ZapsCard;
 use crate::components::ui::icons::IconPlug;
 use crate::components::ui::{preload_after_hydration, EmptyState, Modal};
@@ -18,7 +18,7 @@ const REFRESH_MS: u32 = 5_000;
 
 #[component]
 pub fn ConnectedTab() -> impl IntoView {
-    let data = use_integrations();
+    let data = load_integrations();
     let query = use_query_map();
     let navigate = use_navigate();
     let configuring = RwSignal::new(None::<Uuid>);
