@@ -7,7 +7,9 @@ use super::key_row::{KeyRow, SHOWN_ONCE};
 use crate::api_keys::{list_api_keys, set_api_key_enabled, ApiKeyView, IssuedApiKey};
 use crate::components::ui::icons::IconKey;
 use crate::components::ui::CopyButton;
-use crate::components::ui::{preload_after_hydration, use_toasts, EmptyState, SectionCard};
+use crate::components::ui::{
+    preload_after_hydration, server_data, use_toasts, EmptyState, SectionCard,
+};
 
 /// Where the API documentation lives.
 pub const DOCS_PATH: &str = "/developers/api";
@@ -17,7 +19,7 @@ pub const DOCS_PATH: &str = "/developers/api";
 #[component]
 pub fn ApiAccess() -> impl IntoView {
     let toasts = use_toasts();
-    let keys = Resource::new(|| (), |_| list_api_keys());
+    let keys = server_data(|| (), |_| list_api_keys());
     let creating = RwSignal::new(false);
     let issued = RwSignal::new(None::<(IssuedApiKey, bool)>);
     let regenerating = RwSignal::new(None::<ApiKeyView>);

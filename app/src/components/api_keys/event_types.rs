@@ -1,14 +1,14 @@
 use leptos::prelude::*;
 
 use super::dialogs::{dialog_view, Dialog};
-use crate::components::ui::{preload_after_hydration, use_toasts, Modal, SectionCard};
+use crate::components::ui::{preload_after_hydration, server_data, use_toasts, Modal, SectionCard};
 use crate::events::{delete_event_type, list_event_types, EventTypeView};
 
 /// "Available Events": the event registry, built-in types and the company's own.
 #[component]
 pub fn EventTypes() -> impl IntoView {
     let toasts = use_toasts();
-    let types = Resource::new(|| (), |_| list_event_types());
+    let types = server_data(|| (), |_| list_event_types());
     let adding = RwSignal::new(false);
     let deleting = RwSignal::new(None::<String>);
     let delete = Action::new(|name: &String| delete_event_type(name.clone()));

@@ -6,12 +6,13 @@ use super::setup_form::SetupForm;
 use super::sign_in_form::SignInForm;
 use crate::auth::get_setup_status;
 use crate::components::ui::icons::Logo;
+use crate::components::ui::server_data;
 use crate::validate::local_redirect;
 
 /// Sign-in, or on a brand-new installation the one-time setup of the first company and admin.
 #[component]
 pub fn SignInPage() -> impl IntoView {
-    let status = Resource::new(|| (), |_| get_setup_status());
+    let status = server_data(|| (), |_| get_setup_status());
     let query = use_query_map();
     let next = Signal::derive(move || local_redirect(query.read().get("next").as_deref()));
     view! {

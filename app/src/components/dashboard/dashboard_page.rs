@@ -6,7 +6,7 @@ use super::delivery_chart::DeliveryChart;
 use super::getting_started::GettingStartedCard;
 use super::recent_notifications::RecentNotifications;
 use super::status_tiles::StatusTiles;
-use crate::components::ui::PageHeader;
+use crate::components::ui::{server_data, PageHeader};
 use crate::dashboard::{get_dashboard_overview, DashboardOverview};
 
 /// How often the overview refreshes itself while the page is open.
@@ -15,7 +15,7 @@ const POLL_MS: u32 = 30_000;
 /// The company's integrations at a glance; a new company's first steps until it has taken them.
 #[component]
 pub fn DashboardPage() -> impl IntoView {
-    let overview = Resource::new(|| (), |_| get_dashboard_overview());
+    let overview = server_data(|| (), |_| get_dashboard_overview());
     Effect::new(move |_| {
         let interval = gloo_timers::callback::Interval::new(POLL_MS, move || overview.refetch());
         // Browser only, and the browser has one thread.

@@ -2,15 +2,15 @@ use leptos::prelude::*;
 use leptos::reactive::owner::WeakOwner;
 use leptos_router::components::{Outlet, A};
 
-use crate::components::ui::PageHeader;
+use crate::components::ui::{server_data, PageHeader, ServerData};
 use crate::error::AppError;
 use crate::integrations::{list_catalogue, list_connections, ConnectionView, ProviderView};
 
 /// The catalogue and the company's connections, loaded once for the Connected and Available tabs.
 #[derive(Clone, Copy)]
 pub struct IntegrationsData {
-    pub catalogue: Resource<Result<Vec<ProviderView>, AppError>>,
-    pub connections: Resource<Result<Vec<ConnectionView>, AppError>>,
+    pub catalogue: ServerData<Result<Vec<ProviderView>, AppError>>,
+    pub connections: ServerData<Result<Vec<ConnectionView>, AppError>>,
 }
 
 impl IntegrationsData {
@@ -47,8 +47,8 @@ pub fn load_integrations() -> IntegrationsData {
         Some(data) => data,
         None => {
             let load = || IntegrationsData {
-                catalogue: Resource::new(|| (), |_| list_catalogue()),
-                connections: Resource::new(|| (), |_| list_connections()),
+                catalogue: server_data(|| (), |_| list_catalogue()),
+                connections: server_data(|| (), |_| list_connections()),
             };
             let data = match on_demand.page.get_value().and_then(|page| page.upgrade()) {
                 Some(page) => page.with(load),

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
+use crate::components::ui::server_data;
 use crate::integrations::list_options;
 
 #[component]
@@ -189,7 +190,7 @@ fn RemoteSelect(
     current: Signal<Option<Value>>,
     set: Callback<Value>,
 ) -> impl IntoView {
-    let options = Resource::new(
+    let options = server_data(
         move || (),
         move |_| list_options(connection_id, source.clone()),
     );

@@ -6,11 +6,11 @@ use super::change_password_form::ChangePasswordForm;
 use super::company_name_form::CompanyNameForm;
 use super::time_zone_form::TimeZoneForm;
 use crate::company::get_company_settings;
-use crate::components::ui::PageHeader;
+use crate::components::ui::{server_data, PageHeader};
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
-    let settings = Resource::new(|| (), |_| get_company_settings());
+    let settings = server_data(|| (), |_| get_company_settings());
     view! {
         <div class="page">
             <PageHeader title="Settings">"Your company, its admins, your password and the audit log."</PageHeader>

@@ -2,14 +2,14 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 
 use crate::company::{list_time_zones, set_time_zone};
-use crate::components::ui::{field_error, form_error, use_toasts};
+use crate::components::ui::{field_error, form_error, server_data, use_toasts};
 
 /// The company's time zone: the clock daily summaries go out by.
 #[component]
 pub fn TimeZoneForm(initial: String, on_saved: Callback<()>) -> impl IntoView {
     let zone = RwSignal::new(initial);
     let toasts = use_toasts();
-    let zones = Resource::new(|| (), |_| list_time_zones());
+    let zones = server_data(|| (), |_| list_time_zones());
     let action = Action::new(|zone: &String| set_time_zone(zone.clone()));
     let error = Signal::derive(move || action.value().get().and_then(|r| r.err()));
     Effect::new(move |_| {

@@ -5,11 +5,12 @@ use leptos_router::hooks::use_location;
 use super::header::Header;
 use super::sidebar::Sidebar;
 use crate::auth::{get_current_user, CurrentUser};
+use crate::components::ui::{server_data, ServerData};
 use crate::error::AppError;
 
 /// The signed-in admin, loaded once by the shell and shared with every page under it.
 #[derive(Clone, Copy)]
-pub struct CurrentUserResource(pub Resource<Result<CurrentUser, AppError>>);
+pub struct CurrentUserResource(pub ServerData<Result<CurrentUser, AppError>>);
 
 pub fn use_current_user() -> CurrentUserResource {
     expect_context::<CurrentUserResource>()
@@ -18,7 +19,7 @@ pub fn use_current_user() -> CurrentUserResource {
 /// Header, sidebar and the page. Below 768 px the sidebar slides in from the hamburger.
 #[component]
 pub fn AppShell() -> impl IntoView {
-    let user = Resource::new(|| (), |_| get_current_user());
+    let user = server_data(|| (), |_| get_current_user());
     provide_context(CurrentUserResource(user));
 
     let nav_open = RwSignal::new(false);

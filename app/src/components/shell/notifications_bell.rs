@@ -3,8 +3,8 @@ use leptos::prelude::*;
 use send_wrapper::SendWrapper;
 
 use super::notification_item::NotificationItem;
-use crate::components::ui::close_on_outside_click;
 use crate::components::ui::icons::IconBell;
+use crate::components::ui::{close_on_outside_click, server_data};
 use crate::notifications::{list_notifications, mark_all_notifications_read};
 
 /// How often the bell asks for new notifications while the page is open.
@@ -12,7 +12,7 @@ const POLL_MS: u32 = 30_000;
 
 #[component]
 pub fn NotificationsBell() -> impl IntoView {
-    let feed = Resource::new(|| (), |_| list_notifications());
+    let feed = server_data(|| (), |_| list_notifications());
     let open = RwSignal::new(false);
     let container = NodeRef::<html::Div>::new();
     close_on_outside_click(container, open);

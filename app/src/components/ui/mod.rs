@@ -11,6 +11,7 @@ mod number_field;
 mod page_header;
 mod preload;
 mod section_card;
+mod server_data;
 mod toast;
 
 pub use confirm_modal::ConfirmModal;
@@ -24,4 +25,5 @@ pub use number_field::NumberField;
 pub use page_header::PageHeader;
 pub use preload::preload_after_hydration;
 pub use section_card::SectionCard;
+pub use server_data::{server_data, ServerData};
 pub use toast::{provide_toasts, use_toasts, ToastKind, ToastRegion, Toasts};

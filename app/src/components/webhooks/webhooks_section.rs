@@ -5,7 +5,9 @@ use uuid::Uuid;
 use super::dialogs::{dialog_view, Dialog, DialogContext};
 use super::endpoint_row::{EndpointRow, RowAction};
 use crate::components::ui::icons::IconWebhook;
-use crate::components::ui::{preload_after_hydration, use_toasts, EmptyState, SectionCard};
+use crate::components::ui::{
+    preload_after_hydration, server_data, use_toasts, EmptyState, SectionCard,
+};
 use crate::events::list_event_types;
 use crate::webhooks::{list_webhooks, set_webhook_enabled, WebhookEndpointView};
 
@@ -16,7 +18,7 @@ const POLL_MS: u32 = 10_000;
 #[component]
 pub fn WebhooksSection() -> impl IntoView {
     let toasts = use_toasts();
-    let endpoints = Resource::new(|| (), |_| list_webhooks());
+    let endpoints = server_data(|| (), |_| list_webhooks());
     // Only the dialogs need the registry: fetched in the browser, after hydration.
     let types = LocalResource::new(list_event_types);
     let event_types = Signal::derive(move || types.get().and_then(Result::ok).unwrap_or_default());
