@@ -3,7 +3,7 @@
 //! the connection's settings, sends it with the connection's credentials and classifies the
 //! answer into a [`Verdict`].
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -14,6 +14,7 @@ use uuid::Uuid;
 use super::{catch_hook, discord, email, slack, teams, telegram, whatsapp};
 use crate::delivery::attempt::{self, SentAttempt, Verdict, REDACTED};
 use crate::delivery::queue::Claimed;
+use crate::delivery::targets::Versioned;
 use crate::delivery::RetryPolicy;
 use crate::error::AppError;
 use crate::integrations::catalogue::Provider;
@@ -54,20 +55,20 @@ impl Target {
     }
 }
 
-/// The connections of a batch, by id, in one query.
-pub async fn load(pool: &PgPool, ids: &[Uuid]) -> Result<HashMap<Uuid, Target>, sqlx::Error> {
+/// The connections of a batch, in one query, each with its row's version.
+pub async fn load(pool: &PgPool, ids: &[Uuid]) -> Result<Vec<Versioned<Target>>, sqlx::Error> {
     if ids.is_empty() {
-        return Ok(HashMap::new());
+        return Ok(Vec::new());
     }
-    let targets: Vec<Target> = sqlx::query_as(
-        "SELECT id, company_id, provider, status, config, credentials, token_expires_at, rest_hook_event,
+    sqlx::query_as(
+        "SELECT xmin::text::bigint AS version, NULL::timestamptz AS stale_after,
+                id, company_id, provider, status, config, credentials, token_expires_at, rest_hook_event,
                 retry_policy
            FROM connections WHERE id = ANY($1)",
     )
     .bind(ids)
     .fetch_all(pool)
-    .await?;
-    Ok(targets.into_iter().map(|t| (t.id, t)).collect())
+    .await
 }
 
 /// One attempt of `claimed` to its connection.

@@ -1,6 +1,8 @@
 //! Claiming due deliveries, fairly across destinations and under a lease: the part of the
 //! queue's SQL the worker runs in a loop ([`super::queue`] holds the rest of the table's life).
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -24,6 +26,8 @@ struct ClaimRow {
     event_type: String,
     data: serde_json::Value,
     event_created_at: DateTime<Utc>,
+    destination_version: Option<i64>,
+    destination_room: Option<i64>,
 }
 
 impl ClaimRow {
@@ -45,6 +49,7 @@ impl ClaimRow {
                 created_at: self.event_created_at,
             },
             attempt: self.attempts,
+            destination_version: self.destination_version,
         })
     }
 }
@@ -78,6 +83,15 @@ impl ClaimLimits {
     }
 }
 
+/// What a claim took.
+pub struct Claim {
+    pub deliveries: Vec<Claimed>,
+    /// Each destination the claim took from, and whether it took all the room the destination
+    /// had (so more of its deliveries may be waiting for room; the others' due ones were all
+    /// taken).
+    pub rooms: Vec<(Uuid, bool)>,
+}
+
 /// Claims serialise on this advisory lock, so each sees the deliveries the previous one put in
 /// flight and no destination goes past its limits, however many processes claim.
 const CLAIM_LOCK: i64 = 0x706c_7567_626f_6172; // "plugboar"
@@ -85,11 +99,12 @@ const CLAIM_LOCK: i64 = 0x706c_7567_626f_6172; // "plugboar"
 /// Claims due deliveries fairly: it walks every destination with pending deliveries (a loose
 /// index scan) and takes from each, oldest first, only what its room allows (its in-flight
 /// limit less what is in flight, and what its rate limit leaves of the current second); then
-/// the oldest `limit` of those. Each gets a new claim id, its attempt count goes up, and its due
-/// time moves past the lease. A delivery claimed as often as it may be without an outcome (its
-/// attempts plus [`LOST_CLAIM_ALLOWANCE`]) is failed here instead, so nothing can be retried
-/// forever. Parked deliveries are not in the due index at all. Every step names
-/// `finished_on = 'infinity'`, so it reads only the live partition, not the finished log.
+/// the oldest `limit` of those, each with its destination row's version. Each gets a new claim
+/// id, its attempt count goes up, and its due time moves past the lease. A delivery claimed as
+/// often as it may be without an outcome (its attempts plus [`LOST_CLAIM_ALLOWANCE`]) is failed
+/// here instead, so nothing can be retried forever. Parked deliveries are not in the due index
+/// at all. Every step names `finished_on = 'infinity'`, so it reads only the live partition, not
+/// the finished log.
 ///
 /// `answered` lists, per destination, this process's deliveries whose answers are in but not yet
 /// recorded: they are no longer in flight, though the table still shows them claimed.
@@ -98,7 +113,7 @@ pub async fn claim(
     pool: &PgPool,
     limits: ClaimLimits,
     answered: &[(Uuid, i64)],
-) -> Result<Vec<Claimed>, sqlx::Error> {
+) -> Result<Claim, sqlx::Error> {
     let claim_id = Uuid::new_v4();
     let max_claims = limits.attempts + LOST_CLAIM_ALLOWANCE;
     let as_i64 = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
@@ -133,8 +148,10 @@ pub async fn claim(
                          coalesce(e.rate_limit_per_second
                                     - (SELECT w.claimed FROM endpoint_rate_windows w
                                         WHERE w.endpoint_id = d.dest AND w.second = date_trunc('second', now())),
-                                  e.rate_limit_per_second, $1)) AS free
+                                  e.rate_limit_per_second, $1)) AS free,
+                   coalesce(e.xmin, cn.xmin)::text::bigint AS version
               FROM destinations d LEFT JOIN webhook_endpoints e ON e.id = d.dest
+                   LEFT JOIN connections cn ON cn.id = d.dest
              WHERE d.dest IS NOT NULL),
          candidates AS (
             SELECT c.id, c.next_attempt_at FROM room r
@@ -173,7 +190,8 @@ pub async fn claim(
                                   THEN endpoint_rate_windows.claimed + EXCLUDED.claimed
                                   ELSE EXCLUDED.claimed END,
                    second = EXCLUDED.second)
-         SELECT * FROM claimed",
+         SELECT c.*, r.version AS destination_version, r.free AS destination_room
+           FROM claimed c LEFT JOIN room r ON r.dest = coalesce(c.endpoint_id, c.connection_id)",
     )
     .bind(as_i64(limits.limit))
     .bind(claim_id)
@@ -186,8 +204,22 @@ pub async fn claim(
     .await?;
     tx.commit().await?;
     tracing::Span::current().record("claimed", rows.len());
-    Ok(rows
-        .into_iter()
-        .filter_map(|row| row.claimed(claim_id))
-        .collect())
+    let mut taken: HashMap<Uuid, (i64, i64)> = HashMap::new();
+    for row in &rows {
+        if let Some(destination) = row.endpoint_id.or(row.connection_id) {
+            let (count, room) = taken.entry(destination).or_default();
+            *count += 1;
+            *room = row.destination_room.unwrap_or_default();
+        }
+    }
+    Ok(Claim {
+        deliveries: rows
+            .into_iter()
+            .filter_map(|row| row.claimed(claim_id))
+            .collect(),
+        rooms: taken
+            .into_iter()
+            .map(|(destination, (count, room))| (destination, count >= room))
+            .collect(),
+    })
 }

@@ -89,4 +89,7 @@ pub struct Claimed {
     pub event: EventPayload,
     /// This attempt's number, from 1.
     pub attempt: i32,
+    /// The version of the destination's row (its `xmin`) as the claim saw it, so the worker can
+    /// reuse the destination it loaded before while the row is unchanged; None when not known.
+    pub destination_version: Option<i64>,
 }

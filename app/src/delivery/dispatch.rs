@@ -3,45 +3,19 @@
 //! each delivery as its own task ([`send`]); a test send waits for its batch ([`deliver`]).
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::time::Duration;
 
 use futures::StreamExt;
-use sqlx::PgPool;
-use uuid::Uuid;
 
 use super::outcome::{self, Outcome};
 use super::queue::{Claimed, DestinationKind};
 use super::record::Recorded;
+use super::targets::Targets;
 use super::RetryPolicy;
 use crate::actions::adapter as connection_adapter;
 use crate::runtime::AppState;
 use crate::webhooks::adapter as endpoint_adapter;
 use crate::webhooks::url_guard::UrlPolicy;
-
-/// The destinations of a claim's deliveries, loaded once for all of them.
-pub struct Targets {
-    endpoints: HashMap<Uuid, endpoint_adapter::Target>,
-    connections: HashMap<Uuid, connection_adapter::Target>,
-}
-
-impl Targets {
-    #[tracing::instrument(level = "debug", name = "load_destinations", skip_all)]
-    pub async fn load(pool: &PgPool, claimed: &[Claimed]) -> Result<Self, sqlx::Error> {
-        let ids_of = |kind: DestinationKind| -> Vec<Uuid> {
-            claimed
-                .iter()
-                .filter(|c| c.destination.kind == kind)
-                .map(|c| c.destination.id)
-                .collect()
-        };
-        Ok(Self {
-            endpoints: endpoint_adapter::load(pool, &ids_of(DestinationKind::Webhook)).await?,
-            connections: connection_adapter::load(pool, &ids_of(DestinationKind::Connection))
-                .await?,
-        })
-    }
-}
 
 /// Sends a batch and waits for every answer (a test send). `single_attempt` fails instead of
 /// scheduling a retry.
@@ -80,7 +54,7 @@ pub async fn send(
     };
     let attempt = match claimed.destination.kind {
         DestinationKind::Webhook => {
-            let target = targets.endpoints.get(&claimed.destination.id)?;
+            let target = targets.endpoint(&claimed.destination.id)?;
             match target.enabled {
                 true => Some((
                     endpoint_adapter::send(
@@ -97,7 +71,7 @@ pub async fn send(
             }
         }
         DestinationKind::Connection => {
-            let target = targets.connections.get(&claimed.destination.id)?;
+            let target = targets.connection(&claimed.destination.id)?;
             match target.active() {
                 true => Some((
                     connection_adapter::send(state, target, &claimed).await,

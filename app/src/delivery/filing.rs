@@ -18,6 +18,7 @@ pub const FILING_BATCH: i64 = 5_000;
 /// keys again, which takes a key-share lock on its endpoint or connection: those are taken
 /// first, before any delivery row, as a destination being deleted locks its own row before its
 /// deliveries'. The commit does not wait for its WAL flush: filing lost in a crash is done again.
+#[tracing::instrument(level = "debug", name = "file_finished", skip_all, fields(filed))]
 pub async fn file_finished(pool: &PgPool, limit: i64) -> Result<u64, sqlx::Error> {
     let mut tx = pool
         .begin_with("BEGIN; SET LOCAL synchronous_commit = off")
@@ -48,6 +49,7 @@ pub async fn file_finished(pool: &PgPool, limit: i64) -> Result<u64, sqlx::Error
     .await?
     .rows_affected();
     tx.commit().await?;
+    tracing::Span::current().record("filed", filed);
     Ok(filed)
 }
 

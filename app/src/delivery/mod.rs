@@ -39,6 +39,8 @@ pub mod retry_policy;
 pub mod sample;
 #[cfg(feature = "ssr")]
 pub mod statistics;
+#[cfg(feature = "ssr")]
+pub mod targets;
 
 pub use retry_policy::{BackoffStrategy, RetryPolicy};
 

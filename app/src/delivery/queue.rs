@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-pub use super::claim::{claim, ClaimLimits, LOST_CLAIM_ALLOWANCE};
+pub use super::claim::{claim, Claim, ClaimLimits, LOST_CLAIM_ALLOWANCE};
 pub use super::claimed::{Claimed, Destination, DestinationKind, EventPayload};
 use crate::runtime::AppState;
 
@@ -209,5 +209,6 @@ pub async fn insert_claimed(
         destination,
         event,
         attempt: 1,
+        destination_version: None,
     })
 }

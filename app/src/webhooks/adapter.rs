@@ -3,7 +3,7 @@
 //! answer is read as 2xx delivered, 410 stop and switch off, 429/503 retry when asked, anything
 //! else (and any failure to connect or read) retry on the schedule.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use chrono::{SecondsFormat, Utc};
@@ -15,6 +15,7 @@ use super::signing::{self, open_headers, open_secret};
 use super::url_guard::{self, UrlPolicy};
 use crate::delivery::attempt::{self, SentAttempt, Verdict, REDACTED};
 use crate::delivery::queue::Claimed;
+use crate::delivery::targets::Versioned;
 use crate::delivery::RetryPolicy;
 use crate::events::publish::public_id;
 use crate::runtime::crypto::Cipher;
@@ -34,20 +35,21 @@ pub struct Target {
     pub retry_policy: Option<sqlx::types::Json<RetryPolicy>>,
 }
 
-/// The endpoints of a batch, by id, in one query.
-pub async fn load(pool: &PgPool, ids: &[Uuid]) -> Result<HashMap<Uuid, Target>, sqlx::Error> {
+/// The endpoints of a batch, in one query, each with its row's version; a rotated secret's
+/// grace period ends the loaded copy's truth.
+pub async fn load(pool: &PgPool, ids: &[Uuid]) -> Result<Vec<Versioned<Target>>, sqlx::Error> {
     if ids.is_empty() {
-        return Ok(HashMap::new());
+        return Ok(Vec::new());
     }
-    let targets: Vec<Target> = sqlx::query_as(
-        "SELECT id, url, enabled, sealed_headers, timeout_secs, secret, retry_policy,
-                CASE WHEN previous_secret_until > now() THEN previous_secret END AS previous_secret
+    sqlx::query_as(
+        "SELECT xmin::text::bigint AS version, id, url, enabled, sealed_headers, timeout_secs, secret, retry_policy,
+                CASE WHEN previous_secret_until > now() THEN previous_secret END AS previous_secret,
+                CASE WHEN previous_secret_until > now() THEN previous_secret_until END AS stale_after
            FROM webhook_endpoints WHERE id = ANY($1)",
     )
     .bind(ids)
     .fetch_all(pool)
-    .await?;
-    Ok(targets.into_iter().map(|t| (t.id, t)).collect())
+    .await
 }
 
 /// The JSON body: the same for every attempt of a delivery.

@@ -7,20 +7,22 @@
 //! in `app::delivery::queue`.
 
 mod notifications;
+mod shared;
 mod switched_off;
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::delivery::dispatch::{self, Targets};
+use app::delivery::dispatch;
 use app::delivery::filing;
+use app::delivery::outcome::Outcome;
 use app::delivery::queue::{self, ClaimLimits, Claimed};
 use app::delivery::record::{self, Recorded};
 use app::delivery::statistics;
+use app::delivery::targets::{TargetCache, Targets};
 use app::runtime::AppState;
+use shared::{Answered, HeldBack};
 use tokio::sync::{mpsc, watch, Mutex, Semaphore};
-use uuid::Uuid;
 
 pub(crate) const IDLE_POLL: Duration = Duration::from_secs(1);
 
@@ -137,15 +139,18 @@ async fn work(state: AppState, mut shutdown: watch::Receiver<bool>) {
     let (outcomes, received) = mpsc::channel::<Recorded>(capacity);
     let received = Arc::new(Mutex::new(received));
     let answered = Answered::default();
+    let held_back = HeldBack::default();
     let recorders: Vec<_> = (0..RECORDERS)
         .map(|_| {
-            let (state, received, answered) = (state.clone(), received.clone(), answered.clone());
-            tokio::spawn(record_outcomes(state, received, answered))
+            let (state, received) = (state.clone(), received.clone());
+            let (answered, held_back) = (answered.clone(), held_back.clone());
+            tokio::spawn(record_outcomes(state, received, answered, held_back))
         })
         .collect();
     // While busy, claims wait for a quarter batch of free slots: a claim per freed slot would
     // spend the database on claims of one.
     let worth_claiming = (config.batch_size / 4).clamp(1, capacity) as u32;
+    let mut destinations = TargetCache::default();
     loop {
         // Wait for room, then claim as many as are free (only this loop takes slots).
         let busy = slots.available_permits() < capacity;
@@ -160,7 +165,10 @@ async fn work(state: AppState, mut shutdown: watch::Receiver<bool>) {
         let room = slots.available_permits().min(config.batch_size);
         let limits = ClaimLimits::of(config, room);
         let claimed = match queue::claim(&state.pool, limits, &answered.counts()).await {
-            Ok(claimed) => claimed,
+            Ok(claim) => {
+                held_back.note(&claim.rooms);
+                claim.deliveries
+            }
             Err(e) => {
                 tracing::warn!("claiming deliveries: {e}");
                 tokio::select! {
@@ -175,7 +183,7 @@ async fn work(state: AppState, mut shutdown: watch::Receiver<bool>) {
         // another process's notification) would find nothing.
         let took_all_due = claimed.len() < room;
         if !claimed.is_empty() {
-            match Targets::load(&state.pool, &claimed).await {
+            match destinations.targets(&state.pool, &claimed).await {
                 Ok(targets) => send_each(
                     &state,
                     Arc::new(targets),
@@ -235,6 +243,7 @@ async fn record_outcomes(
     state: AppState,
     received: Arc<Mutex<mpsc::Receiver<Recorded>>>,
     answered: Answered,
+    held_back: HeldBack,
 ) {
     loop {
         let batch = {
@@ -257,37 +266,21 @@ async fn record_outcomes(
             answered.add(outcome.claimed.destination.id, -1);
         }
         let recorded = record::record(&state.pool, &state.config.webhooks, &batch).await;
-        // Recorded outcomes free their destinations' room: the claim loop may take more.
-        state.deliveries_ready.notify_one();
+        // Recorded outcomes free their destinations' room: the claim loop may take more of a
+        // destination the last claims held back, and a retry already due. Otherwise the claims
+        // took every due delivery, so claiming again would find nothing (at low rates, that was
+        // one empty claim per delivery).
+        let now = chrono::Utc::now();
+        let retry_due = |o: &Recorded| matches!(o.outcome, Outcome::RetryAt(at) if at <= now);
+        if batch.iter().any(retry_due)
+            || held_back.any(batch.iter().map(|o| o.claimed.destination.id))
+        {
+            state.deliveries_ready.notify_one();
+        }
         match recorded {
             Ok(switched_off) => switched_off::notify(&state, switched_off).await,
             // The claims run out and the deliveries are attempted again: at least once.
             Err(e) => tracing::error!("recording {} delivery attempts: {e}", batch.len()),
         }
-    }
-}
-
-/// This process's deliveries answered and not yet recorded, per destination. The table shows
-/// them claimed until the recorder gets to them; the claim counts them out of flight, so a
-/// destination's limit bounds requests open to it, not the recorder's backlog.
-#[derive(Clone, Default)]
-struct Answered(Arc<std::sync::Mutex<HashMap<Uuid, i64>>>);
-
-impl Answered {
-    fn add(&self, destination: Uuid, n: i64) {
-        if let Ok(mut counts) = self.0.lock() {
-            let count = counts.entry(destination).or_default();
-            *count += n;
-            if *count <= 0 {
-                counts.remove(&destination);
-            }
-        }
-    }
-
-    fn counts(&self) -> Vec<(Uuid, i64)> {
-        self.0
-            .lock()
-            .map(|counts| counts.iter().map(|(d, n)| (*d, *n)).collect())
-            .unwrap_or_default()
     }
 }

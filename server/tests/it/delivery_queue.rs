@@ -1,6 +1,7 @@
 //! The delivery queue's own rules: a switched-off destination parks its pending deliveries
 //! (kept, not sent, not re-read by every claim) and switching it on sends them; events and
-//! deliveries get time-ordered ids, so their index entries land together.
+//! deliveries get time-ordered ids, so their index entries land together; the worker sends to a
+//! destination as it is now, though it keeps the destinations it loaded.
 
 use std::time::Duration;
 
@@ -101,7 +102,8 @@ async fn a_delivery_queued_for_an_endpoint_switched_off_since_is_parked_not_sent
         &[],
     )
     .await
-    .unwrap();
+    .unwrap()
+    .deliveries;
     let results = app::delivery::dispatch::deliver(&app.state, claimed, false)
         .await
         .unwrap();
@@ -115,6 +117,85 @@ async fn a_delivery_queued_for_an_endpoint_switched_off_since_is_parked_not_sent
             .await
             .unwrap();
     assert_eq!((status.as_str(), attempts), ("parked", 0));
+}
+
+/// Waits for the `n`th request to `receiver` and checks it carries event `n` signed with `secret`.
+async fn nth_signed(
+    receiver: &Receiver,
+    n: usize,
+    secret: &str,
+) -> crate::common::receiver::Received {
+    let got = receiver
+        .wait_for(n, Duration::from_secs(15))
+        .await
+        .remove(n - 1);
+    assert_eq!(
+        got.json()["data"]["n"],
+        n,
+        "the {n}th request carries event {n}"
+    );
+    standardwebhooks::Webhook::new(secret)
+        .unwrap()
+        .verify(&got.body, &got.headers)
+        .expect("signed with the endpoint's current secret");
+    got
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn each_delivery_goes_to_the_endpoint_as_it_is_after_an_edit_a_rotation_or_a_switch_off(
+    pool: PgPool,
+) {
+    // The worker keeps the destinations it loaded and reuses them while their rows are unchanged:
+    // every change an admin makes must still reach the very next delivery.
+    let app = TestApp::spawn(pool).await;
+    let admin = app.setup("Acme", "ada@acme.test").await;
+    let (before, after) = (Receiver::start().await, Receiver::start().await);
+    let created = admin
+        .post_ok(
+            "/api/v1/webhooks/create",
+            json!({"url": before.url("/hook"), "event_types": ["*"]}),
+        )
+        .await;
+    let id = created["endpoint"]["id"].clone();
+    let secret = created["secret"].as_str().unwrap().to_string();
+    admin.publish("message.sent", json!({"n": 1})).await;
+    nth_signed(&before, 1, &secret).await;
+
+    // A new URL and a custom header.
+    admin
+        .post_ok(
+            "/api/v1/webhooks/update",
+            json!({"id": id, "url": after.url("/hook"), "event_types": ["*"],
+                   "headers": {"X-Team": "support"}}),
+        )
+        .await;
+    admin.publish("message.sent", json!({"n": 1})).await;
+    let got = nth_signed(&after, 1, &secret).await;
+    assert_eq!(got.header("x-team"), "support");
+    assert_eq!(before.received().len(), 1, "the old URL got nothing more");
+
+    // A rotated secret: the next delivery is signed with the new one (and the old, for a while).
+    let rotated = admin
+        .post_ok("/api/v1/webhooks/rotate_secret", json!({"id": id}))
+        .await;
+    let new_secret = rotated["secret"].as_str().unwrap();
+    admin.publish("message.sent", json!({"n": 2})).await;
+    nth_signed(&after, 2, new_secret).await;
+
+    // Switched off: the next event is kept, not sent.
+    admin
+        .post_ok(
+            "/api/v1/webhooks/set_enabled",
+            json!({"id": id, "enabled": false}),
+        )
+        .await;
+    admin.publish("message.sent", json!({"n": 3})).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(
+        after.received().len(),
+        2,
+        "a switched-off endpoint got a request"
+    );
 }
 
 #[sqlx::test(migrations = "../migrations")]

@@ -364,6 +364,7 @@ pub async fn claim_batch(app: &TestApp) -> Vec<app::delivery::queue::Claimed> {
     )
     .await
     .expect("claim")
+    .deliveries
 }
 
 /// The names of the keys an API key lists.
