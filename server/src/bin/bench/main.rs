@@ -164,7 +164,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let latency_endpoint = client
             .add_endpoints(&format!("{receiver_url}/latency"), 1)
             .await?;
-        for rate in [200, 500, 1_000, 2_000, 5_000] {
+        // PLUGBOARD_BENCH_RATES=200,200 measures only those rates, in that order.
+        let rates: Vec<u32> = std::env::var("PLUGBOARD_BENCH_RATES")
+            .ok()
+            .map(|rates| {
+                rates
+                    .split(',')
+                    .filter_map(|r| r.trim().parse().ok())
+                    .collect()
+            })
+            .unwrap_or_else(|| vec![200, 500, 1_000, 2_000, 5_000]);
+        for rate in rates {
             latency(
                 &client,
                 &arrivals,
