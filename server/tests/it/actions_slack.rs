@@ -44,6 +44,22 @@ async fn connection(admin: &Browser, id: Uuid) -> Value {
         .await
 }
 
+/// The connection once `done` holds: its health is recorded just after a delivery's outcome, in
+/// a transaction of its own.
+async fn settled_connection(admin: &Browser, id: Uuid, done: impl Fn(&Value) -> bool) -> Value {
+    for _ in 0..200 {
+        let card = connection(admin, id).await;
+        if done(&card) {
+            return card;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!(
+        "the connection never got there: {:#}",
+        connection(admin, id).await
+    );
+}
+
 async fn deliveries(admin: &Browser, id: Uuid) -> Vec<Value> {
     let page = admin
         .get_json(&format!("/api/v1/integrations/deliveries?id={id}"))
@@ -137,7 +153,7 @@ async fn subscribed_events_reach_the_channel_as_block_kit_and_settings_change_ro
         .as_str()
         .unwrap()
         .contains("\"ok\":true"));
-    let card = connection(&admin, id).await;
+    let card = settled_connection(&admin, id, |card| !card["last_action"].is_null()).await;
     assert_eq!(card["last_action"]["ok"], true);
     assert_eq!(card["failures_24h"], 0);
 
@@ -224,7 +240,7 @@ async fn a_revoked_token_suspends_the_connection_until_reconnected(pool: PgPool)
     })
     .await;
     assert_eq!(log[0]["attempts"], 1, "token_revoked is not retried");
-    let card = connection(&admin, id).await;
+    let card = settled_connection(&admin, id, |card| !card["last_action"].is_null()).await;
     assert_eq!(card["status"], "error");
     let reason = card["error_message"].as_str().unwrap();
     assert!(reason.contains("token_revoked"), "{reason}");

@@ -1,6 +1,6 @@
 //! Fair delivery: a slow destination holds only its own slots (its in-flight limit), so another
 //! company's deliveries go out while its backlog waits; an endpoint's rate limit is kept; the
-//! limits are settings an admin can set, checked by name.
+//! limits are settings an admin can set, checked by name, and held across processes.
 
 use std::time::Duration;
 
@@ -90,6 +90,46 @@ async fn an_endpoint_s_own_in_flight_limit_and_rate_limit_are_kept(pool: PgPool)
             .count();
         assert!(within <= 10, "{within} deliveries within one second at 5/s");
     }
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn an_endpoint_s_in_flight_limit_holds_across_two_worker_pools(pool: PgPool) {
+    // Each pool's claim counts what the other pool has in flight, not only its own.
+    let first = TestApp::spawn(pool).await;
+    let second = first.beside().await;
+    let receiver = Receiver::start().await;
+    receiver.set_default(Reply::status(200).delay(Duration::from_millis(20)));
+    let admin = first.setup("Acme", "ada@acme.test").await;
+    admin
+        .post_ok(
+            "/api/v1/webhooks/create",
+            json!({"url": receiver.url("/limited"), "event_types": ["*"], "max_in_flight": 3}),
+        )
+        .await;
+    // Published through both servers at once, so both pools are woken and claim together.
+    let publish_through = |base: &url::Url, from: usize| {
+        let events: Vec<Value> = (from..from + 100)
+            .map(|n| json!({"event_type": "message.sent", "data": {"n": n}}))
+            .collect();
+        admin
+            .client
+            .post(base.join("/api/v1/events/publish_batch").unwrap())
+            .header("x-csrf-token", admin.cookie("pb_csrf").unwrap_or_default())
+            .json(&json!({ "events": events }))
+            .send()
+    };
+    let (one, other) = tokio::join!(
+        publish_through(&first.base, 0),
+        publish_through(&second.base, 100)
+    );
+    assert_eq!(one.unwrap().status(), 200);
+    assert_eq!(other.unwrap().status(), 200);
+    receiver.wait_for(200, Duration::from_secs(60)).await;
+    assert!(
+        receiver.most_in_flight() <= 3,
+        "{} requests in flight to an endpoint that allows 3",
+        receiver.most_in_flight()
+    );
 }
 
 #[sqlx::test(migrations = "../migrations")]

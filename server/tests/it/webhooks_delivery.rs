@@ -216,7 +216,7 @@ async fn a_410_disables_the_endpoint_at_once(pool: PgPool) {
     publish(&admin, "message.sent", json!({})).await;
     let delivery = wait_delivery(&admin, &endpoint, |d| d["status"] == "failed").await;
     assert_eq!(delivery["attempts"], 1);
-    let view = endpoint_view(&admin, &endpoint).await;
+    let view = wait_endpoint(&admin, &endpoint, |v| v["status"] != "active").await;
     assert_eq!(view["status"], "disabled");
     assert!(view["disabled_reason"].as_str().unwrap().contains("410"));
     publish(&admin, "message.sent", json!({})).await;
