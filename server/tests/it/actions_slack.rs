@@ -47,17 +47,9 @@ async fn connection(admin: &Browser, id: Uuid) -> Value {
 /// The connection once `done` holds: its health is recorded just after a delivery's outcome, in
 /// a transaction of its own.
 async fn settled_connection(admin: &Browser, id: Uuid, done: impl Fn(&Value) -> bool) -> Value {
-    for _ in 0..200 {
-        let card = connection(admin, id).await;
-        if done(&card) {
-            return card;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!(
-        "the connection never got there: {:#}",
-        connection(admin, id).await
-    );
+    admin
+        .poll_json(&format!("/api/v1/integrations/get?id={id}"), done)
+        .await
 }
 
 async fn deliveries(admin: &Browser, id: Uuid) -> Vec<Value> {
