@@ -2,7 +2,7 @@
 //! transaction, then each destination kind's health (failure runs, auto-disable).
 
 use chrono::{DateTime, Utc};
-use sqlx::PgPool;
+use sqlx::{Connection, PgConnection};
 use uuid::Uuid;
 
 use super::attempt::SentAttempt;
@@ -52,11 +52,11 @@ impl Recorded {
 /// row refused even alone is recorded without the receiver's answer, with the reason.
 #[tracing::instrument(level = "debug", name = "record", skip_all, fields(attempts = results.len()))]
 pub async fn record(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     config: &WebhookConfig,
     results: &[Recorded],
 ) -> Result<Vec<SwitchedOff>, sqlx::Error> {
-    let batch_error = match record_together(pool, config, results).await {
+    let batch_error = match record_together(conn, config, results).await {
         Ok(disabled) => return Ok(disabled),
         Err(e) => e,
     };
@@ -67,7 +67,7 @@ pub async fn record(
     let mut disabled = Vec::new();
     let mut last_error = None;
     for result in results {
-        let recorded = match record_together(pool, config, std::slice::from_ref(result)).await {
+        let recorded = match record_together(conn, config, std::slice::from_ref(result)).await {
             Ok(done) => Ok(done),
             Err(e) => {
                 tracing::warn!(delivery = %result.claimed.delivery_id, "recording an attempt failed ({e}); recording it without the answer");
@@ -75,7 +75,7 @@ pub async fn record(
                     sent: result.sent.as_ref().map(|s| s.without_answer(&e)),
                     ..result.clone()
                 };
-                record_together(pool, config, std::slice::from_ref(&stripped)).await
+                record_together(conn, config, std::slice::from_ref(&stripped)).await
             }
         };
         match recorded {
@@ -93,7 +93,7 @@ pub async fn record(
 }
 
 async fn record_together(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     config: &WebhookConfig,
     results: &[Recorded],
 ) -> Result<Vec<SwitchedOff>, sqlx::Error> {
@@ -123,7 +123,7 @@ async fn record_together(
         .iter()
         .map(|r| r.sent.as_ref().and_then(|s| s.error.as_deref()))
         .collect();
-    let mut tx = crate::runtime::db::begin_on_generic_plans(pool).await?;
+    let mut tx = crate::runtime::db::begin_on_generic_plans_with(conn).await?;
     // A retry of a destination switched off meanwhile is parked; a delivery that was never
     // sent gives its claim back (it was not an attempt). The destination's row is read with a
     // share lock: a switch-off being committed right now is waited for and seen (its own
@@ -165,7 +165,7 @@ async fn record_together(
     // Destination health in a transaction of its own, taking the rows in id order: workers
     // sharing destinations (and deletes, which lock the destination before its deliveries)
     // then never wait on each other in a cycle.
-    let mut tx = pool.begin().await?;
+    let mut tx = conn.begin().await?;
     let mut switched_off: Vec<SwitchedOff> = endpoint_health::update(&mut tx, config, &kept)
         .await?
         .into_iter()

@@ -49,7 +49,9 @@ pub async fn send_now(
             recorded.outcome = Outcome::Failed { disable: false };
         }
     }
-    record::record(&state.pool, &state.config.webhooks, &sent).await?;
+    let mut conn = state.pool.acquire().await?;
+    record::record(&mut conn, &state.config.webhooks, &sent).await?;
+    drop(conn);
     log::get(&state.pool, company_id, delivery_id).await
 }
 

@@ -20,6 +20,7 @@ use app::delivery::queue::{self, ClaimLimits, Claimed};
 use app::delivery::record::{self, Recorded};
 use app::delivery::statistics;
 use app::delivery::targets::{TargetCache, Targets};
+use app::runtime::db::KeptConnection;
 use app::runtime::AppState;
 use shared::{Answered, HeldBack};
 use tokio::sync::{mpsc, watch, Mutex, Semaphore};
@@ -151,6 +152,8 @@ async fn work(state: AppState, mut shutdown: watch::Receiver<bool>) {
     // spend the database on claims of one.
     let worth_claiming = (config.batch_size / 4).clamp(1, capacity) as u32;
     let mut destinations = TargetCache::default();
+    // Claims run on a connection of their own (see `KeptConnection`).
+    let mut claimer = KeptConnection::new(state.pool.clone());
     loop {
         // Wait for room, then claim as many as are free (only this loop takes slots).
         let busy = slots.available_permits() < capacity;
@@ -164,12 +167,13 @@ async fn work(state: AppState, mut shutdown: watch::Receiver<bool>) {
         }
         let room = slots.available_permits().min(config.batch_size);
         let limits = ClaimLimits::of(config, room);
-        let claimed = match queue::claim(&state.pool, limits, &answered.counts()).await {
+        let claimed = match claim(&mut claimer, limits, &answered).await {
             Ok(claim) => {
                 held_back.note(&claim.rooms);
                 claim.deliveries
             }
             Err(e) => {
+                claimer.give_back();
                 tracing::warn!("claiming deliveries: {e}");
                 tokio::select! {
                     _ = tokio::time::sleep(IDLE_POLL) => {}
@@ -210,6 +214,23 @@ async fn work(state: AppState, mut shutdown: watch::Receiver<bool>) {
     for recorder in recorders {
         let _ = recorder.await;
     }
+}
+
+async fn claim(
+    claimer: &mut KeptConnection,
+    limits: ClaimLimits,
+    answered: &Answered,
+) -> Result<queue::Claim, sqlx::Error> {
+    queue::claim(claimer.get().await?, limits, &answered.counts()).await
+}
+
+/// Records `batch` on one connection from the pool (its outcomes, then its destinations' health).
+async fn record_on(
+    state: &AppState,
+    batch: &[Recorded],
+) -> Result<Vec<record::SwitchedOff>, sqlx::Error> {
+    let mut conn = state.pool.acquire().await?;
+    record::record(&mut conn, &state.config.webhooks, batch).await
 }
 
 /// Sends each claimed delivery as its own task, holding one of the worker's slots.
@@ -265,7 +286,7 @@ async fn record_outcomes(
         for outcome in &batch {
             answered.add(outcome.claimed.destination.id, -1);
         }
-        let recorded = record::record(&state.pool, &state.config.webhooks, &batch).await;
+        let recorded = record_on(&state, &batch).await;
         // Recorded outcomes free their destinations' room: the claim loop may take more of a
         // destination the last claims held back, and a retry already due. Otherwise the claims
         // took every due delivery, so claiming again would find nothing (at low rates, that was

@@ -1,7 +1,8 @@
 //! At-least-once across a crash: the real binary is killed with SIGKILL in the middle of a
 //! publishing burst and started again; every event whose publish was acknowledged reaches the
 //! webhook endpoint and the connected Zapier hook (its contract server) alike: claims held by
-//! the dead process come due again when their lease runs out.
+//! the dead process come due again when their lease runs out. And the database closing the
+//! worker's connections (a restart, a failover) holds deliveries up by a second at most.
 
 use std::collections::HashSet;
 use std::process::Child;
@@ -210,4 +211,55 @@ async fn caught_ids(zapier: &Contract) -> HashSet<String> {
         .iter()
         .filter_map(|c| c["body"]["id"].as_str().map(str::to_string))
         .collect()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn deliveries_go_on_at_once_after_the_database_closes_the_worker_s_connections(pool: PgPool) {
+    // The worker keeps a connection for its claims. Closed under it, the next delivery must
+    // still be sent, and its outcome recorded, within seconds, and once.
+    let app = crate::common::TestApp::spawn(pool).await;
+    let admin = app.setup("Acme", "ada@acme.test").await;
+    let receiver = Receiver::start().await;
+    admin.add_webhook(&receiver.url("/hook")).await;
+    admin.publish("message.sent", json!({"n": 1})).await;
+    receiver.wait_for(1, Duration::from_secs(15)).await;
+    wait_for_statuses(&app.pool, &["succeeded"]).await;
+
+    let closed: Vec<bool> = sqlx::query_scalar(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+          WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert!(closed.len() >= 2, "the worker's connections: {closed:?}");
+    // The pool tests a connection idle for a second before handing it out again.
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+
+    admin.publish("message.sent", json!({"n": 2})).await;
+    let got = receiver.wait_for(2, Duration::from_secs(15)).await;
+    assert_eq!(got[1].json()["data"]["n"], 2);
+    wait_for_statuses(&app.pool, &["succeeded", "succeeded"]).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(receiver.received().len(), 2, "an event was sent twice");
+}
+
+/// Waits (10 s at most) for the deliveries, oldest first, to have these statuses.
+async fn wait_for_statuses(pool: &PgPool, expected: &[&str]) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let statuses: Vec<String> =
+            sqlx::query_scalar("SELECT status FROM deliveries ORDER BY created_at")
+                .fetch_all(pool)
+                .await
+                .unwrap();
+        if statuses == expected {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "deliveries {statuses:?}, expected {expected:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }

@@ -97,7 +97,7 @@ async fn a_delivery_queued_for_an_endpoint_switched_off_since_is_parked_not_sent
         .unwrap();
     let config = &app.state.config.webhooks;
     let claimed = app::delivery::queue::claim(
-        &app.pool,
+        &mut app.pool.acquire().await.unwrap(),
         app::delivery::queue::ClaimLimits::of(config, 10),
         &[],
     )
@@ -107,7 +107,7 @@ async fn a_delivery_queued_for_an_endpoint_switched_off_since_is_parked_not_sent
     let results = app::delivery::dispatch::deliver(&app.state, claimed, false)
         .await
         .unwrap();
-    app::delivery::record::record(&app.pool, config, &results)
+    app::delivery::record::record(&mut app.pool.acquire().await.unwrap(), config, &results)
         .await
         .unwrap();
     assert!(receiver.received().is_empty());

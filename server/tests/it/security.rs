@@ -94,9 +94,13 @@ async fn a_nul_byte_in_one_answer_loses_no_outcome_in_its_batch(pool: PgPool) {
     let jobs = claim_batch(&app).await;
     assert_eq!(jobs.len(), 2, "one batch holds both deliveries");
     let results = dispatch::deliver(&app.state, jobs, false).await.unwrap();
-    record::record(&app.pool, &app.state.config.webhooks, &results)
-        .await
-        .expect("every outcome is recorded");
+    record::record(
+        &mut app.pool.acquire().await.unwrap(),
+        &app.state.config.webhooks,
+        &results,
+    )
+    .await
+    .expect("every outcome is recorded");
 
     #[derive(sqlx::FromRow)]
     struct Row {
@@ -588,9 +592,13 @@ async fn one_row_the_database_refuses_does_not_lose_the_rest_of_its_batch(pool: 
         sent.response_body = Some("refused \0 by PostgreSQL".into());
     }
     let poisoned = results[1].claimed.delivery_id;
-    record::record(&app.pool, &app.state.config.webhooks, &results)
-        .await
-        .expect("recorded one by one");
+    record::record(
+        &mut app.pool.acquire().await.unwrap(),
+        &app.state.config.webhooks,
+        &results,
+    )
+    .await
+    .expect("recorded one by one");
     let pending: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM deliveries WHERE status = 'pending' OR claim_id IS NOT NULL",
     )

@@ -358,7 +358,7 @@ pub async fn without_worker(pool: PgPool) -> (TestApp, Browser, receiver::Receiv
 pub async fn claim_batch(app: &TestApp) -> Vec<app::delivery::queue::Claimed> {
     let config = &app.state.config.webhooks;
     app::delivery::queue::claim(
-        &app.pool,
+        &mut app.pool.acquire().await.expect("a connection"),
         app::delivery::queue::ClaimLimits::of(config, 10),
         &[],
     )
