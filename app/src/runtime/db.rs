@@ -77,13 +77,11 @@ impl KeptConnection {
 
     /// The kept connection, or a new one from the pool.
     pub async fn get(&mut self) -> Result<&mut sqlx::PgConnection, sqlx::Error> {
-        if self.conn.is_none() {
-            self.conn = Some(self.pool.acquire().await?);
-        }
-        match &mut self.conn {
-            Some(conn) => Ok(&mut **conn),
-            None => Err(sqlx::Error::PoolClosed), // just taken: cannot happen
-        }
+        let conn = match self.conn.take() {
+            Some(conn) => conn,
+            None => self.pool.acquire().await?,
+        };
+        Ok(&mut **self.conn.insert(conn))
     }
 
     /// After an error: the connection goes back to the pool, which tests it and closes it if the
