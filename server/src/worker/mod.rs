@@ -9,16 +9,15 @@
 mod notifications;
 mod shared;
 mod switched_off;
+mod upkeep;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use app::delivery::dispatch;
-use app::delivery::filing;
 use app::delivery::outcome::Outcome;
 use app::delivery::queue::{self, ClaimLimits, Claimed};
 use app::delivery::record::{self, Recorded};
-use app::delivery::statistics;
 use app::delivery::targets::{TargetCache, Targets};
 use app::runtime::db::KeptConnection;
 use app::runtime::AppState;
@@ -43,8 +42,9 @@ pub async fn run(state: AppState, shutdown: watch::Receiver<bool>) {
     // plans the statistics are kept for.
     let working = slots_of(&state.config.webhooks) > 0;
     let statistics =
-        working.then(|| tokio::spawn(keep_statistics(state.clone(), shutdown.clone())));
-    let filer = working.then(|| tokio::spawn(file_finished(state.clone(), shutdown.clone())));
+        working.then(|| tokio::spawn(upkeep::keep_statistics(state.clone(), shutdown.clone())));
+    let filer =
+        working.then(|| tokio::spawn(upkeep::file_finished(state.clone(), shutdown.clone())));
     let _ = tokio::spawn(work(state.clone(), shutdown.clone())).await;
     let _ = listener.await;
     let _ = announcer.await;
@@ -53,66 +53,6 @@ pub async fn run(state: AppState, shutdown: watch::Receiver<bool>) {
     }
     if let Some(filer) = filer {
         let _ = filer.await;
-    }
-}
-
-/// How often finished deliveries are filed into their days: often, so each batch is small and
-/// holds the CPU briefly (measured against once a second: a lower p99 at 500-5,000/s).
-const FILING_EVERY: Duration = Duration::from_millis(250);
-
-/// Files finished deliveries out of the live partition into their days
-/// ([`filing::file_finished`]), in batches, so recording an outcome stays an update in place.
-async fn file_finished(state: AppState, mut shutdown: watch::Receiver<bool>) {
-    loop {
-        tokio::select! {
-            _ = tokio::time::sleep(FILING_EVERY) => {}
-            _ = shutdown.changed() => return,
-        }
-        if let Err(e) = filing::file_all_finished(&state.pool).await {
-            tracing::warn!("filing finished deliveries: {e}");
-        }
-    }
-}
-
-/// How often the queue tables' growth is checked when no publish says so first.
-const STATISTICS_EVERY: Duration = Duration::from_secs(2);
-
-/// Analyses the queue's tables once they outgrow their statistics
-/// ([`statistics::refresh_outgrown`]), so the claim's and the recorder's plans follow a flood
-/// within a fraction of a second rather than at autovacuum's next round. Woken by this
-/// process's publishes as they queue deliveries, and every couple of seconds for everyone
-/// else's.
-async fn keep_statistics(state: AppState, mut shutdown: watch::Receiver<bool>) {
-    let growth = &state.queue_growth;
-    // This process's deliveries queued since the `deliveries` table was last analysed, and
-    // how many of them the last check had seen.
-    let (mut queued, mut checked): (u64, u64) = (0, 0);
-    loop {
-        let ticked = tokio::select! {
-            _ = tokio::time::sleep(STATISTICS_EVERY) => true,
-            _ = growth.grew.notified() => false,
-            _ = shutdown.changed() => return,
-        };
-        queued += growth.take();
-        // Between ticks, a check per publish would only cost: wait for a slack's worth more.
-        if !ticked && ((queued - checked) as f64) < statistics::SLACK_ROWS {
-            continue;
-        }
-        checked = queued;
-        match statistics::refresh_outgrown(&state.pool, queued).await {
-            Ok(analysed) => {
-                if analysed.contains(&"deliveries_live") {
-                    (queued, checked) = (0, 0);
-                }
-                if !analysed.is_empty() {
-                    tracing::info!(
-                        ?analysed,
-                        "queue tables analysed: they had outgrown their statistics"
-                    );
-                }
-            }
-            Err(e) => tracing::warn!("analysing the queue tables: {e}"),
-        }
     }
 }
 

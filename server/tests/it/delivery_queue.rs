@@ -95,21 +95,11 @@ async fn a_delivery_queued_for_an_endpoint_switched_off_since_is_parked_not_sent
         .execute(&app.pool)
         .await
         .unwrap();
-    let config = &app.state.config.webhooks;
-    let claimed = app::delivery::queue::claim(
-        &mut app.pool.acquire().await.unwrap(),
-        app::delivery::queue::ClaimLimits::of(config, 10),
-        &[],
-    )
-    .await
-    .unwrap()
-    .deliveries;
+    let claimed = crate::common::claim_batch(&app).await;
     let results = app::delivery::dispatch::deliver(&app.state, claimed, false)
         .await
         .unwrap();
-    app::delivery::record::record(&mut app.pool.acquire().await.unwrap(), config, &results)
-        .await
-        .unwrap();
+    crate::common::record_batch(&app, &results).await.unwrap();
     assert!(receiver.received().is_empty());
     let (status, attempts): (String, i32) =
         sqlx::query_as("SELECT status, attempts FROM deliveries")

@@ -12,10 +12,10 @@ use crate::common::oauth_flow::{app_with, authorize, callback, connected_id};
 use crate::common::oauth_provider::OAuthProvider;
 use crate::common::receiver::{Receiver, Reply};
 use crate::common::{
-    claim_batch, create_key, dump_database, error_of, key_names, without_worker, KeyClient,
-    TestApp, PASSWORD,
+    claim_batch, create_key, dump_database, error_of, key_names, record_batch, without_worker,
+    KeyClient, TestApp, PASSWORD,
 };
-use app::delivery::{dispatch, record};
+use app::delivery::dispatch;
 use serde_json::{json, Value};
 use sqlx::PgPool;
 
@@ -94,13 +94,9 @@ async fn a_nul_byte_in_one_answer_loses_no_outcome_in_its_batch(pool: PgPool) {
     let jobs = claim_batch(&app).await;
     assert_eq!(jobs.len(), 2, "one batch holds both deliveries");
     let results = dispatch::deliver(&app.state, jobs, false).await.unwrap();
-    record::record(
-        &mut app.pool.acquire().await.unwrap(),
-        &app.state.config.webhooks,
-        &results,
-    )
-    .await
-    .expect("every outcome is recorded");
+    record_batch(&app, &results)
+        .await
+        .expect("every outcome is recorded");
 
     #[derive(sqlx::FromRow)]
     struct Row {
@@ -592,13 +588,9 @@ async fn one_row_the_database_refuses_does_not_lose_the_rest_of_its_batch(pool: 
         sent.response_body = Some("refused \0 by PostgreSQL".into());
     }
     let poisoned = results[1].claimed.delivery_id;
-    record::record(
-        &mut app.pool.acquire().await.unwrap(),
-        &app.state.config.webhooks,
-        &results,
-    )
-    .await
-    .expect("recorded one by one");
+    record_batch(&app, &results)
+        .await
+        .expect("recorded one by one");
     let pending: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM deliveries WHERE status = 'pending' OR claim_id IS NOT NULL",
     )

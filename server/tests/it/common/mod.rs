@@ -367,6 +367,19 @@ pub async fn claim_batch(app: &TestApp) -> Vec<app::delivery::queue::Claimed> {
     .deliveries
 }
 
+/// Records a batch's outcomes as the worker does; the result says whether every one was recorded.
+pub async fn record_batch(
+    app: &TestApp,
+    results: &[app::delivery::record::Recorded],
+) -> Result<Vec<app::delivery::record::SwitchedOff>, sqlx::Error> {
+    app::delivery::record::record(
+        &mut app.pool.acquire().await.expect("a connection"),
+        &app.state.config.webhooks,
+        results,
+    )
+    .await
+}
+
 /// The names of the keys an API key lists.
 pub async fn key_names(client: &KeyClient) -> Vec<String> {
     let listed: Value = client
