@@ -18,6 +18,7 @@ mod cpu;
 mod ids;
 mod measure;
 mod noisy;
+mod phases;
 mod processes;
 mod prune;
 mod single;
@@ -177,6 +178,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         for rate in rates {
             latency(
                 &client,
+                &pool,
                 &arrivals,
                 rate,
                 Duration::from_secs(10),
@@ -189,7 +191,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     if runs("noisy") {
         let noisy = company_api(&pool, &client, "Noisy", "noisy@bench.test").await?;
-        noisy::run(&client, &noisy, &arrivals, &receiver_url).await?;
+        noisy::run(&client, &noisy, &pool, &arrivals, &receiver_url).await?;
     }
 
     if runs("prune") {

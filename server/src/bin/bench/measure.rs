@@ -173,6 +173,7 @@ const WARM_UP: Duration = Duration::from_secs(2);
 
 pub async fn latency(
     api: &Api,
+    pool: &sqlx::PgPool,
     arrivals: &Arrivals,
     rate: u32,
     duration: Duration,
@@ -191,6 +192,7 @@ pub async fn latency(
         Instant::now,
     )
     .await;
+    let cpu_before = super::cpu::CpuSnapshot::take();
     let offered = offer(
         api,
         rate,
@@ -202,6 +204,9 @@ pub async fn latency(
     )
     .await;
     tokio::time::sleep(Duration::from_secs(2)).await;
+    let cpu = super::cpu::CpuSnapshot::take()
+        .zip(cpu_before)
+        .map(|(after, before)| after.report_since(&before, offered.acked.len(), "event"));
     let arrivals = arrivals.lock().map(|a| a.clone()).unwrap_or_default();
     let latencies: Vec<f64> = offered
         .acked
@@ -225,6 +230,10 @@ pub async fn latency(
         "  publish response times: acknowledged {}",
         Percentiles::of(offered.acked_ms)
     );
+    super::phases::print(pool, &offered.acked, &arrivals).await?;
+    if let Some(cpu) = cpu {
+        println!("  {cpu}");
+    }
     if !offered.refused_ms.is_empty() || offered.failed > 0 {
         println!(
             "  refused as overload (503/429): {}, answered in {}; failed otherwise: {}",

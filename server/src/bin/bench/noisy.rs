@@ -14,6 +14,7 @@ const FLOOD: usize = 20_000;
 pub async fn run(
     quiet: &Api,
     noisy: &Api,
+    pool: &sqlx::PgPool,
     arrivals: &Arrivals,
     receiver_url: &str,
 ) -> Result<(), Box<dyn std::error::Error>> {
@@ -22,6 +23,7 @@ pub async fn run(
         .await?;
     let idle = latency(
         quiet,
+        pool,
         arrivals,
         50,
         Duration::from_secs(10),
@@ -41,6 +43,7 @@ pub async fn run(
         .await?;
     let busy = latency(
         quiet,
+        pool,
         arrivals,
         50,
         Duration::from_secs(10),
