@@ -4,7 +4,8 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use sqlx::{Connection, PgConnection};
+use sqlx::postgres::PgConnectOptions;
+use sqlx::{Connection, Executor, FromRow, PgConnection, PgPool, Row};
 use uuid::Uuid;
 
 use super::claimed::{Claimed, Destination, DestinationKind, EventPayload};
@@ -92,52 +93,104 @@ pub struct Claim {
     pub rooms: Vec<(Uuid, bool)>,
 }
 
+impl Claim {
+    /// What the claim `claim_id` took, from its rows.
+    fn of(rows: Vec<ClaimRow>, claim_id: Uuid) -> Self {
+        let mut taken: HashMap<Uuid, (i64, i64)> = HashMap::new();
+        for row in &rows {
+            if let Some(destination) = row.endpoint_id.or(row.connection_id) {
+                let (count, room) = taken.entry(destination).or_default();
+                *count += 1;
+                *room = row.destination_room.unwrap_or_default();
+            }
+        }
+        Claim {
+            deliveries: rows
+                .into_iter()
+                .filter_map(|row| row.claimed(claim_id))
+                .collect(),
+            rooms: taken
+                .into_iter()
+                .map(|(destination, (count, room))| (destination, count >= room))
+                .collect(),
+        }
+    }
+}
+
 /// Claims serialise on this advisory lock, so each sees the deliveries the previous one put in
 /// flight and no destination goes past its limits, however many processes claim.
 const CLAIM_LOCK: i64 = 0x706c_7567_626f_6172; // "plugboar"
 
-/// Claims due deliveries fairly: it walks every destination with pending deliveries (a loose
-/// index scan) and takes from each, oldest first, only what its room allows (its in-flight
-/// limit less what is in flight, and what its rate limit leaves of the current second); then
-/// the oldest `limit` of those, each with its destination row's version. Each gets a new claim
-/// id, its attempt count goes up, and its due time moves past the lease. A delivery claimed as
-/// often as it may be without an outcome (its attempts plus [`LOST_CLAIM_ALLOWANCE`]) is failed
-/// here instead, so nothing can be retried forever. Parked deliveries are not in the due index
-/// at all. Every step names `finished_on = 'infinity'`, so it reads only the live partition, not
-/// the finished log.
+/// The claim loop's own database connection, outside the pool, on which the claim is a
+/// prepared statement (`PREPARE`) sent with its transaction in one round trip.
 ///
-/// The worker claims on a connection it keeps: each connection plans the claim for itself, again
-/// after every change to the queue's statistics, so claims spread over the pool were planned
-/// once per connection each time.
-///
-/// `answered` lists, per destination, this process's deliveries whose answers are in but not yet
-/// recorded: they are no longer in flight, though the table still shows them claimed.
-#[tracing::instrument(level = "debug", name = "claim", skip_all, fields(claimed))]
-pub async fn claim(
-    conn: &mut PgConnection,
-    limits: ClaimLimits,
-    answered: &[(Uuid, i64)],
-) -> Result<Claim, sqlx::Error> {
-    let claim_id = Uuid::new_v4();
-    let max_claims = limits.attempts + LOST_CLAIM_ALLOWANCE;
-    let as_i64 = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
-    // The claim commits without waiting for its WAL flush: sending waits on it, and a claim lost
-    // in a database crash only means the delivery is due again, as a process that dies mid-send
-    // already leaves it (at least once). An outcome's commit, which does wait, flushes the WAL
-    // up to it and so the claim before it. The claim runs on its generic plan: planning it
-    // takes about 1 ms (its CTEs over a partitioned table) against 0.1-0.2 ms running it, and
-    // PostgreSQL's default made five custom plans on each connection after every ANALYZE of the
-    // queue (24% of the claims in `bench single`, a 1-2 ms stall each at 200 events/s); the
-    // generic plan takes the same indexes. Settings and lock go with `BEGIN`, one round trip
-    // fewer between a publish and its first attempt.
-    let mut tx = conn
-        .begin_with(format!(
-            "BEGIN; SET LOCAL synchronous_commit = off; SET LOCAL plan_cache_mode = force_generic_plan; \
-             SELECT pg_advisory_xact_lock({CLAIM_LOCK})"
-        ))
-        .await?;
-    let rows: Vec<ClaimRow> = sqlx::query_as(
-        "WITH RECURSIVE destinations(dest) AS (
+/// Each connection plans the claim for itself, and again after every change to the queue's
+/// statistics: claims spread over the pool were planned once per connection each time. And
+/// `BEGIN` with the lock, the statement and `COMMIT` were three round trips, each a wake-up of
+/// the database's process and then of the worker's task: on a busy 2-core machine, most of the
+/// time between a publish and its first attempt (the README's benchmark). After an error the
+/// connection is closed (its transaction may be left open) and the next claim opens another.
+pub struct Claimer {
+    options: PgConnectOptions,
+    conn: Option<PgConnection>,
+}
+
+impl Claimer {
+    /// Connects (when it claims) as `pool` does.
+    pub fn new(pool: &PgPool) -> Self {
+        Self {
+            options: (*pool.connect_options()).clone(),
+            conn: None,
+        }
+    }
+
+    /// Claims due deliveries fairly: it walks every destination with pending deliveries (a loose
+    /// index scan) and takes from each, oldest first, only what its room allows (its in-flight
+    /// limit less what is in flight, and what its rate limit leaves of the current second);
+    /// then the oldest `limit` of those, each with its destination row's version. Each gets a
+    /// new claim id, its attempt count goes up, and its due time moves past the lease. A
+    /// delivery claimed as often as it may be without an outcome (its attempts plus
+    /// [`LOST_CLAIM_ALLOWANCE`]) is failed here instead, so nothing can be retried forever.
+    /// Parked deliveries are not in the due index at all. Every step names
+    /// `finished_on = 'infinity'`, so it reads only the live partition, not the finished log.
+    ///
+    /// `answered` lists, per destination, this process's deliveries whose answers are in but
+    /// not yet recorded: they are no longer in flight, though the table still shows them
+    /// claimed.
+    #[tracing::instrument(level = "debug", name = "claim", skip_all, fields(claimed))]
+    pub async fn claim(
+        &mut self,
+        limits: ClaimLimits,
+        answered: &[(Uuid, i64)],
+    ) -> Result<Claim, sqlx::Error> {
+        let conn = match &mut self.conn {
+            Some(conn) => conn,
+            None => {
+                let mut conn = PgConnection::connect_with(&self.options).await?;
+                let prepare = format!("PREPARE {STATEMENT}{PARAMETERS} AS {CLAIM}");
+                conn.execute(sqlx::raw_sql(&prepare)).await?;
+                self.conn.insert(conn)
+            }
+        };
+        let claim_id = Uuid::new_v4();
+        let claimed = claim_on(conn, claim_id, limits, answered).await;
+        if claimed.is_err() {
+            self.conn = None;
+        }
+        let rows = claimed?;
+        tracing::Span::current().record("claimed", rows.len());
+        Ok(Claim::of(rows, claim_id))
+    }
+}
+
+/// The prepared claim's name and parameter types, in [`CLAIM`]'s order.
+const STATEMENT: &str = "plugboard_claim";
+const PARAMETERS: &str = "(bigint, uuid, float8, integer, bigint, uuid[], bigint[])";
+
+/// The claim (see [`Claimer::claim`]): $1 deliveries at most, $2 the claim id, $3 the lease in
+/// seconds, $4 claims a delivery may take, $5 the default in-flight limit, $6 and $7 the
+/// answered counts by destination.
+const CLAIM: &str = "WITH RECURSIVE destinations(dest) AS (
             SELECT (SELECT coalesce(x.endpoint_id, x.connection_id) FROM deliveries x WHERE x.finished_on = 'infinity' AND x.status = 'pending'
                      ORDER BY coalesce(x.endpoint_id, x.connection_id) LIMIT 1)
           UNION ALL
@@ -200,35 +253,45 @@ pub async fn claim(
                                   ELSE EXCLUDED.claimed END,
                    second = EXCLUDED.second)
          SELECT c.*, r.version AS destination_version, r.free AS destination_room
-           FROM claimed c LEFT JOIN room r ON r.dest = coalesce(c.endpoint_id, c.connection_id)",
-    )
-    .bind(as_i64(limits.limit))
-    .bind(claim_id)
-    .bind(limits.lease.as_secs_f64())
-    .bind(i32::try_from(max_claims).unwrap_or(i32::MAX))
-    .bind(as_i64(limits.max_in_flight))
-    .bind(answered.iter().map(|a| a.0).collect::<Vec<_>>())
-    .bind(answered.iter().map(|a| a.1).collect::<Vec<_>>())
-    .fetch_all(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    tracing::Span::current().record("claimed", rows.len());
-    let mut taken: HashMap<Uuid, (i64, i64)> = HashMap::new();
-    for row in &rows {
-        if let Some(destination) = row.endpoint_id.or(row.connection_id) {
-            let (count, room) = taken.entry(destination).or_default();
-            *count += 1;
-            *room = row.destination_room.unwrap_or_default();
-        }
-    }
-    Ok(Claim {
-        deliveries: rows
-            .into_iter()
-            .filter_map(|row| row.claimed(claim_id))
-            .collect(),
-        rooms: taken
-            .into_iter()
-            .map(|(destination, (count, room))| (destination, count >= room))
-            .collect(),
-    })
+           FROM claimed c LEFT JOIN room r ON r.dest = coalesce(c.endpoint_id, c.connection_id)";
+
+/// One round trip: the settings, the lock, the prepared claim and `COMMIT`, as one query
+/// string (each statement takes its own snapshot, so the claim sees what the last claim put in
+/// flight). The arguments are numbers and ids, written as literals.
+///
+/// The claim commits without waiting for its WAL flush: sending waits on it, and a claim lost
+/// in a database crash only means the delivery is due again, as a process that dies mid-send
+/// already leaves it (at least once). An outcome's commit, which does wait, flushes the WAL up
+/// to it and so the claim before it. The claim runs on its generic plan: planning it takes
+/// about 1 ms (its CTEs over a partitioned table) against 0.1-0.2 ms running it, and
+/// PostgreSQL's default made five custom plans after every ANALYZE of the queue (24% of the
+/// claims in `bench single`, a 1-2 ms stall each at 200 events/s); the generic plan takes the
+/// same indexes.
+async fn claim_on(
+    conn: &mut PgConnection,
+    claim_id: Uuid,
+    limits: ClaimLimits,
+    answered: &[(Uuid, i64)],
+) -> Result<Vec<ClaimRow>, sqlx::Error> {
+    let max_claims = limits.attempts + LOST_CLAIM_ALLOWANCE;
+    let destinations: Vec<String> = answered.iter().map(|a| a.0.to_string()).collect();
+    let counts: Vec<String> = answered.iter().map(|a| a.1.to_string()).collect();
+    let query = format!(
+        "BEGIN; SET LOCAL synchronous_commit = off; SET LOCAL plan_cache_mode = force_generic_plan; \
+         SELECT pg_advisory_xact_lock({CLAIM_LOCK}); \
+         EXECUTE {STATEMENT}({}, '{claim_id}', {}, {}, {}, '{{{}}}', '{{{}}}'); COMMIT",
+        limits.limit,
+        limits.lease.as_secs_f64(),
+        max_claims,
+        limits.max_in_flight,
+        destinations.join(","),
+        counts.join(","),
+    );
+    conn.fetch_all(sqlx::raw_sql(&query))
+        .await?
+        .iter()
+        // The lock's row comes back too.
+        .filter(|row| row.columns().len() > 1)
+        .map(ClaimRow::from_row)
+        .collect()
 }

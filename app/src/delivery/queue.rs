@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-pub use super::claim::{claim, Claim, ClaimLimits, LOST_CLAIM_ALLOWANCE};
+pub use super::claim::{Claim, ClaimLimits, Claimer, LOST_CLAIM_ALLOWANCE};
 pub use super::claimed::{Claimed, Destination, DestinationKind, EventPayload};
 use crate::runtime::AppState;
 

@@ -59,34 +59,3 @@ pub async fn begin_on_generic_plans_with(
 }
 
 const BEGIN_ON_GENERIC_PLANS: &str = "BEGIN; SET LOCAL plan_cache_mode = force_generic_plan";
-
-/// A connection a loop keeps between its transactions, taken from the pool when it has none.
-/// Each connection plans a statement for itself, and again after every ANALYZE of the tables it
-/// reads: the delivery worker's claim, run on whichever pool connection was free, was planned
-/// once per connection after each refresh of the queue's statistics (about 1 ms each time, more
-/// than running it), and its database process was seldom the one that had just run it.
-pub struct KeptConnection {
-    pool: sqlx::PgPool,
-    conn: Option<sqlx::pool::PoolConnection<sqlx::Postgres>>,
-}
-
-impl KeptConnection {
-    pub fn new(pool: sqlx::PgPool) -> Self {
-        Self { pool, conn: None }
-    }
-
-    /// The kept connection, or a new one from the pool.
-    pub async fn get(&mut self) -> Result<&mut sqlx::PgConnection, sqlx::Error> {
-        let conn = match self.conn.take() {
-            Some(conn) => conn,
-            None => self.pool.acquire().await?,
-        };
-        Ok(&mut **self.conn.insert(conn))
-    }
-
-    /// After an error: the connection goes back to the pool, which tests it and closes it if the
-    /// database closed it meanwhile, and the next use takes one from the pool.
-    pub fn give_back(&mut self) {
-        self.conn = None;
-    }
-}

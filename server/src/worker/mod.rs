@@ -16,10 +16,9 @@ use std::time::Duration;
 
 use app::delivery::dispatch;
 use app::delivery::outcome::Outcome;
-use app::delivery::queue::{self, ClaimLimits, Claimed};
+use app::delivery::queue::{ClaimLimits, Claimed, Claimer};
 use app::delivery::record::{self, Recorded};
 use app::delivery::targets::{TargetCache, Targets};
-use app::runtime::db::KeptConnection;
 use app::runtime::AppState;
 use shared::{Answered, HeldBack};
 use tokio::sync::{mpsc, watch, Mutex, Semaphore};
@@ -92,8 +91,8 @@ async fn work(state: AppState, mut shutdown: watch::Receiver<bool>) {
     // spend the database on claims of one.
     let worth_claiming = (config.batch_size / 4).clamp(1, capacity) as u32;
     let mut destinations = TargetCache::default();
-    // Claims run on a connection of their own (see `KeptConnection`).
-    let mut claimer = KeptConnection::new(state.pool.clone());
+    // Claims run on a connection of their own (see `Claimer`).
+    let mut claimer = Claimer::new(&state.pool);
     loop {
         // Wait for room, then claim as many as are free (only this loop takes slots).
         let busy = slots.available_permits() < capacity;
@@ -107,13 +106,12 @@ async fn work(state: AppState, mut shutdown: watch::Receiver<bool>) {
         }
         let room = slots.available_permits().min(config.batch_size);
         let limits = ClaimLimits::of(config, room);
-        let claimed = match claim(&mut claimer, limits, &answered).await {
+        let claimed = match claimer.claim(limits, &answered.counts()).await {
             Ok(claim) => {
                 held_back.note(&claim.rooms);
                 claim.deliveries
             }
             Err(e) => {
-                claimer.give_back();
                 tracing::warn!("claiming deliveries: {e}");
                 tokio::select! {
                     _ = tokio::time::sleep(IDLE_POLL) => {}
@@ -154,14 +152,6 @@ async fn work(state: AppState, mut shutdown: watch::Receiver<bool>) {
     for recorder in recorders {
         let _ = recorder.await;
     }
-}
-
-async fn claim(
-    claimer: &mut KeptConnection,
-    limits: ClaimLimits,
-    answered: &Answered,
-) -> Result<queue::Claim, sqlx::Error> {
-    queue::claim(claimer.get().await?, limits, &answered.counts()).await
 }
 
 /// Records `batch` on one connection from the pool (its outcomes, then its destinations' health).

@@ -170,3 +170,44 @@ async fn delivery_limits_are_checked_by_name_and_blank_means_the_default(pool: P
         app.state.config.webhooks.max_in_flight
     );
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn answers_not_yet_recorded_free_their_destination_s_room(pool: PgPool) {
+    use app::delivery::queue::{ClaimLimits, Claimer};
+    // No worker: the test claims as the worker does, with the answers it holds.
+    let app = TestApp::builder(pool)
+        .config(|c| c.webhooks.workers = 0)
+        .await;
+    let admin = app.setup("Acme", "ada@acme.test").await;
+    let created = admin
+        .post_ok(
+            "/api/v1/webhooks/create",
+            json!({"url": "http://127.0.0.1:9/one-at-a-time", "event_types": ["*"], "max_in_flight": 1}),
+        )
+        .await;
+    let endpoint: uuid::Uuid = created["endpoint"]["id"].as_str().unwrap().parse().unwrap();
+    publish_many(&admin, 3).await;
+    let limits = ClaimLimits::of(&app.state.config.webhooks, 10);
+    let mut claimer = Claimer::new(&app.pool);
+    let first = claimer.claim(limits, &[]).await.unwrap();
+    assert_eq!(
+        first.deliveries.len(),
+        1,
+        "the endpoint takes one at a time"
+    );
+    assert_eq!(
+        first.rooms,
+        vec![(endpoint, true)],
+        "and that used its room"
+    );
+    let full = claimer.claim(limits, &[]).await.unwrap();
+    assert!(full.deliveries.is_empty(), "one is in flight");
+    // Its answer is in, though not recorded yet: the room is free again.
+    let answered = [(uuid::Uuid::now_v7(), 5), (endpoint, 1)];
+    let next = claimer.claim(limits, &answered).await.unwrap();
+    assert_eq!(next.deliveries.len(), 1);
+    assert_ne!(
+        next.deliveries[0].delivery_id,
+        first.deliveries[0].delivery_id
+    );
+}

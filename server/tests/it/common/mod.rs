@@ -357,14 +357,11 @@ pub async fn without_worker(pool: PgPool) -> (TestApp, Browser, receiver::Receiv
 /// One batch claimed as a worker claims it.
 pub async fn claim_batch(app: &TestApp) -> Vec<app::delivery::queue::Claimed> {
     let config = &app.state.config.webhooks;
-    app::delivery::queue::claim(
-        &mut app.pool.acquire().await.expect("a connection"),
-        app::delivery::queue::ClaimLimits::of(config, 10),
-        &[],
-    )
-    .await
-    .expect("claim")
-    .deliveries
+    app::delivery::queue::Claimer::new(&app.pool)
+        .claim(app::delivery::queue::ClaimLimits::of(config, 10), &[])
+        .await
+        .expect("claim")
+        .deliveries
 }
 
 /// Records a batch's outcomes as the worker does; the result says whether every one was recorded.
