@@ -31,6 +31,8 @@ pub mod outcome;
 #[cfg(feature = "ssr")]
 pub mod partitions;
 #[cfg(feature = "ssr")]
+pub mod peers;
+#[cfg(feature = "ssr")]
 pub mod queue;
 #[cfg(feature = "ssr")]
 pub mod record;

@@ -53,6 +53,8 @@ pub struct SharedState {
     pub deliveries_ready: Arc<tokio::sync::Notify>,
     /// Asks this process's announcer to NOTIFY other processes of queued deliveries.
     pub announce_deliveries: Arc<tokio::sync::Notify>,
+    /// The other processes on this database, as their notifications tell.
+    pub peers: Arc<crate::delivery::peers::Peers>,
     /// Where publishes wait to be stored, several to a transaction.
     pub publishing: Arc<GroupCommit>,
     /// Bounds the publishes in flight; the rest are refused before anything is done with them.
@@ -127,6 +129,7 @@ impl AppState {
             webhook_http,
             deliveries_ready,
             announce_deliveries,
+            peers: Arc::default(),
             pool,
             config: Arc::new(config),
             http,

@@ -268,11 +268,9 @@ async fn repeated_failed_deliveries_disable_the_endpoint_and_notify_admins(pool:
     let (endpoint, _) = add_endpoint(&admin, &receiver.url("/down"), &["*"], json!({})).await;
     publish(&admin, "message.sent", json!({"n": 1})).await;
     wait_delivery(&admin, &endpoint, |d| d["status"] == "failed").await;
-    let view = endpoint_view(&admin, &endpoint).await;
-    assert_eq!(
-        (view["status"].as_str(), view["failure_count"].as_u64()),
-        (Some("failing"), Some(2))
-    );
+    // The health is recorded just after the outcome, in a transaction of its own.
+    let view = wait_endpoint(&admin, &endpoint, |v| v["failure_count"] == 2).await;
+    assert_eq!(view["status"], "failing");
 
     publish(&admin, "message.sent", json!({"n": 2})).await;
     let deadline = std::time::Instant::now() + WAIT;

@@ -113,6 +113,42 @@ async fn internal_targets_are_refused_when_saved_and_when_delivered(pool: PgPool
     );
 }
 
+/// Polls `done` every 20 ms until it holds; panics naming `what` after [`WAIT`].
+async fn until(what: &str, done: impl Fn() -> bool) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while !done() {
+        assert!(tokio::time::Instant::now() < deadline, "{what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_process_notifies_others_of_its_deliveries_only_while_another_listens(pool: PgPool) {
+    let first = TestApp::spawn(pool).await;
+    let admin = first.setup("Acme", "ada@acme.test").await;
+    let receiver = Receiver::start().await;
+    admin.add_webhook(&receiver.url("/hook")).await;
+    admin.publish("message.sent", json!({"n": 1})).await;
+    receiver.wait_for(1, WAIT).await;
+    let peers = &first.state.peers;
+    assert!(!peers.listening(), "no other process on this database");
+    assert_eq!(peers.announced(), 0, "alone, nobody to NOTIFY");
+
+    let second = first.beside().await;
+    until("each process hears the other's hello", || {
+        peers.listening() && second.state.peers.listening()
+    })
+    .await;
+    admin.publish("message.sent", json!({"n": 2})).await;
+    until(
+        "the second process's worker is woken by the first's publish",
+        || second.state.peers.woken() > 0,
+    )
+    .await;
+    assert!(peers.announced() > 0);
+    receiver.wait_for(2, WAIT).await;
+}
+
 #[sqlx::test(migrations = "../migrations")]
 async fn two_worker_pools_on_one_database_deliver_each_event_once(pool: PgPool) {
     let first = TestApp::spawn(pool).await;
