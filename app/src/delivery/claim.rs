@@ -4,12 +4,12 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use sqlx::postgres::PgConnectOptions;
-use sqlx::{Connection, Executor, FromRow, PgConnection, PgPool, Row};
+use sqlx::{Executor, FromRow, PgConnection, PgPool, Row};
 use uuid::Uuid;
 
 use super::claimed::{Claimed, Destination, DestinationKind, EventPayload};
 use crate::runtime::config::WebhookConfig;
+use crate::runtime::db::OwnConnection;
 
 /// Claims a delivery may take beyond its attempts, for attempts whose outcome was never
 /// recorded (a crash mid-send): enough to ride out a restart, never a retry loop.
@@ -131,16 +131,14 @@ const CLAIM_LOCK: i64 = 0x706c_7567_626f_6172; // "plugboar"
 /// time between a publish and its first attempt (the README's benchmark). After an error the
 /// connection is closed (its transaction may be left open) and the next claim opens another.
 pub struct Claimer {
-    options: PgConnectOptions,
-    conn: Option<PgConnection>,
+    conn: OwnConnection,
 }
 
 impl Claimer {
     /// Connects (when it claims) as `pool` does.
     pub fn new(pool: &PgPool) -> Self {
         Self {
-            options: (*pool.connect_options()).clone(),
-            conn: None,
+            conn: OwnConnection::new(pool, format!("PREPARE {STATEMENT}{PARAMETERS} AS {CLAIM}")),
         }
     }
 
@@ -163,21 +161,11 @@ impl Claimer {
         limits: ClaimLimits,
         answered: &[(Uuid, i64)],
     ) -> Result<Claim, sqlx::Error> {
-        let conn = match &mut self.conn {
-            Some(conn) => conn,
-            None => {
-                let mut conn = PgConnection::connect_with(&self.options).await?;
-                let prepare = format!("PREPARE {STATEMENT}{PARAMETERS} AS {CLAIM}");
-                conn.execute(sqlx::raw_sql(&prepare)).await?;
-                self.conn.insert(conn)
-            }
-        };
         let claim_id = Uuid::new_v4();
-        let claimed = claim_on(conn, claim_id, limits, answered).await;
-        if claimed.is_err() {
-            self.conn = None;
-        }
-        let rows = claimed?;
+        let rows = self
+            .conn
+            .run(async |conn| claim_on(conn, claim_id, limits, answered).await)
+            .await?;
         tracing::Span::current().record("claimed", rows.len());
         Ok(Claim::of(rows, claim_id))
     }

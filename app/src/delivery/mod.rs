@@ -1,5 +1,6 @@
 //! The delivery pipeline: one queue for every destination kind. Publishing an event queues one
-//! delivery per subscribed destination in its own transaction ([`queue::enqueue`]); the worker
+//! delivery per subscribed destination in the statement that stores it
+//! ([`queue::enqueue_published_sql`]); the worker
 //! claims due deliveries ([`queue::claim`]), hands each to its kind's adapter
 //! ([`dispatch::deliver`]: a request built from the event, sent, its answer classified), decides
 //! the outcome on the retry schedule ([`outcome`]) and records it ([`record`]). The delivery

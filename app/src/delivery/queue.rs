@@ -16,24 +16,18 @@ use crate::runtime::AppState;
 /// The channel idle workers in every process LISTEN on.
 pub const CHANNEL: &str = "plugboard_deliveries";
 
-/// Newly stored events, as columns: event `i` is `ids[i]` of company `companies[i]`, of type
-/// `types[i]`, its data's `channel` `channels[i]`, come in through connection `origins[i]`.
-pub struct Published<'a> {
-    pub ids: &'a [Uuid],
-    pub companies: &'a [Uuid],
-    pub types: &'a [&'a str],
-    pub channels: &'a [Option<&'a str>],
-    pub origins: &'a [Option<Uuid>],
-}
-
-/// Queues, in the publishing transaction, one delivery per destination of each event's company
-/// subscribed to its type: every enabled webhook endpoint subscribed to the type or to `*`,
-/// and every active connection whose settings subscribe to it (and, for a connection bound to
-/// one conversation channel, only that channel's events), except the connection the event came
-/// in through. Each row gets its own `created_at` (the delivery log's paging cursor), even
-/// within one batch.
-pub async fn enqueue(tx: &mut PgConnection, events: &Published<'_>) -> Result<u64, sqlx::Error> {
-    let queued = sqlx::query(
+/// The statement that queues, with a publish's events, one delivery per destination of each
+/// event's company subscribed to its type: every enabled webhook endpoint subscribed to the type
+/// or to `*`, and every active connection whose settings subscribe to it (and, for a connection
+/// bound to one conversation channel, only that channel's events), except the connection the
+/// event came in through. Each row gets its own `created_at` (the delivery log's paging
+/// cursor), even within one batch. The events, as columns: event `i` is `$1[i]` of company
+/// `$2[i]`, of type `$3[i]`, its data's `channel` `$4[i]`, come in through connection `$5[i]`.
+///
+/// A macro, so that [`crate::events::store`] sends it in one statement with the insert of the
+/// events themselves (one round trip, and no transaction around the two).
+macro_rules! enqueue_published_sql {
+    () => {
         "INSERT INTO deliveries (id, company_id, destination_kind, endpoint_id, connection_id, event_id, status,
                                  next_attempt_at, created_at)
          SELECT uuid_v7(), ev.company, dest.kind, dest.endpoint_id, dest.connection_id, ev.id, 'pending', now(),
@@ -50,18 +44,10 @@ pub async fn enqueue(tx: &mut PgConnection, events: &Published<'_>) -> Result<u6
                  WHERE c.company_id = ev.company AND c.status = 'active' AND c.event_types <> '{}'
                    AND ev.type = ANY(c.event_types)
                    AND (c.conversation_channel IS NULL OR c.conversation_channel = ev.channel)
-                   AND c.id IS DISTINCT FROM ev.origin) AS dest ON true",
-    )
-    .bind(events.ids)
-    .bind(events.companies)
-    .bind(events.types)
-    .bind(events.channels)
-    .bind(events.origins)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    Ok(queued)
+                   AND c.id IS DISTINCT FROM ev.origin) AS dest ON true"
+    };
 }
+pub(crate) use enqueue_published_sql;
 
 /// Queues one delivery of a stored event to one destination (a daily summary to its Slack
 /// connection), due now, in the caller's transaction.

@@ -18,6 +18,7 @@ use super::store::{self, Publish};
 use crate::delivery::statistics::QueueGrowth;
 use crate::error::AppError;
 use crate::runtime::config::PublishConfig;
+use crate::runtime::db::OwnConnection;
 
 /// Events one transaction takes at most: a group stops growing here (a request is never
 /// split, so a group of batches may hold a little more).
@@ -168,12 +169,19 @@ impl GroupCommit {
             return;
         };
         for _ in 0..idle.committers {
-            let (queue, pool, wake) = (self.queue.clone(), idle.pool.clone(), idle.wake.clone());
+            let (queue, wake) = (self.queue.clone(), idle.wake.clone());
             let growth = idle.growth.clone();
+            // Each committer stores on a connection of its own, whose statements run on their
+            // generic plans (see `begin_on_generic_plans`): a group without idempotency keys
+            // is then one statement, sent without `BEGIN` and `COMMIT` around it.
+            let mut conn = OwnConnection::new(
+                &idle.pool,
+                "SET plan_cache_mode = force_generic_plan".to_string(),
+            );
             tokio::spawn(async move {
                 // One committer gathers the next group while another commits.
                 while let Some(group) = queue.next_group().await {
-                    let queued = commit(&pool, group).await;
+                    let queued = commit(&mut conn, group).await;
                     if queued > 0 {
                         wake.iter().for_each(|w| w.notify_one());
                         growth.add(queued);
@@ -191,36 +199,31 @@ impl Drop for GroupCommit {
     }
 }
 
-/// Commits the group and answers each request; returns how many deliveries were queued. If the
-/// group's transaction fails, each request is tried again alone, so one request's failure
-/// (a company deleted meanwhile) is its own.
+/// Commits the group and answers each request; returns how many deliveries were queued. If storing
+/// the group fails, each request is tried again alone, on a new connection if that one failed:
+/// one request's failure (a company deleted meanwhile) is its own, and a connection the
+/// database closed under the committer costs no publish. (A retry stores the same event ids,
+/// so an event whose commit went through unacknowledged is refused, never stored twice.)
 #[tracing::instrument(level = "debug", name = "publish_group", skip_all, fields(publishes = group.len()))]
-async fn commit(pool: &PgPool, group: Vec<Waiting>) -> u64 {
+async fn commit(conn: &mut OwnConnection, group: Vec<Waiting>) -> u64 {
     let (publishes, answers): (Vec<Publish>, Vec<_>) =
         group.into_iter().map(|w| (w.publish, w.answer)).unzip();
-    match store_in_transaction(pool, &publishes).await {
+    match store(conn, &publishes).await {
         Ok(stored) => {
             for (answer, ids) in answers.into_iter().zip(stored.ids) {
                 let _ = answer.send(Ok(ids));
             }
             stored.queued
         }
-        Err(error) if publishes.len() == 1 => {
-            tracing::error!("publishing failed: {error}");
-            if let Some(answer) = answers.into_iter().next() {
-                let _ = answer.send(Err(AppError::from(error)));
-            }
-            0
-        }
         Err(error) => {
             tracing::warn!(
-                "a group of {} publishes failed ({error}); storing each alone",
+                "storing {} publishes failed ({error}); trying each alone",
                 publishes.len()
             );
             let mut queued = 0;
             for (publish, answer) in publishes.into_iter().zip(answers) {
                 let alone = [publish];
-                let result = store_in_transaction(pool, &alone).await;
+                let result = store(conn, &alone).await;
                 let answer_with = match result {
                     Ok(stored) => {
                         queued += stored.queued;
@@ -238,12 +241,6 @@ async fn commit(pool: &PgPool, group: Vec<Waiting>) -> u64 {
     }
 }
 
-async fn store_in_transaction(
-    pool: &PgPool,
-    group: &[Publish],
-) -> Result<store::Stored, sqlx::Error> {
-    let mut tx = crate::runtime::db::begin_on_generic_plans(pool).await?;
-    let stored = store::store(&mut tx, group).await?;
-    tx.commit().await?;
-    Ok(stored)
+async fn store(conn: &mut OwnConnection, group: &[Publish]) -> Result<store::Stored, sqlx::Error> {
+    conn.run(async |conn| store::store(conn, group).await).await
 }

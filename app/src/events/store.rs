@@ -1,9 +1,10 @@
 //! The SQL that stores published events: a group of publishes (one request or many, of any
-//! companies) in one transaction, with their idempotency keys and their deliveries.
+//! companies) with their deliveries in one statement, and with their idempotency keys, when
+//! they have any, in one transaction.
 
 use std::collections::HashMap;
 
-use sqlx::PgConnection;
+use sqlx::{Connection, PgConnection};
 use uuid::Uuid;
 
 use super::publish::NewEvent;
@@ -55,10 +56,34 @@ struct KeyRow {
     event_id: Uuid,
 }
 
-/// Stores `group` in the caller's transaction. An idempotency key names one event per
-/// company: repeated within the group, every request gets the first one's id; seen in the last
-/// 24 hours, the earlier event's id, and nothing new is stored.
-pub async fn store(tx: &mut PgConnection, group: &[Publish]) -> Result<Stored, sqlx::Error> {
+/// Stores and commits `group`; `conn` runs its statements on their generic plans (see
+/// [`crate::runtime::db::begin_on_generic_plans`]) and is not in a transaction. Without
+/// idempotency keys that is one statement, so one round trip. An idempotency key names one
+/// event per company: repeated within the group, every request gets the first one's id; seen
+/// in the last 24 hours, the earlier event's id, and nothing new is stored.
+pub async fn store(conn: &mut PgConnection, group: &[Publish]) -> Result<Stored, sqlx::Error> {
+    let keyed = group
+        .iter()
+        .any(|p| p.events.iter().any(|e| e.idempotency_key.is_some()));
+    if !keyed {
+        let mut fresh = FreshEvents::default();
+        for publish in group {
+            for (event, id) in publish.events.iter().zip(&publish.fresh_ids) {
+                fresh.push(publish, *id, event);
+            }
+        }
+        let queued = fresh.insert(conn).await?;
+        let ids = group.iter().map(|p| p.fresh_ids.clone()).collect();
+        return Ok(Stored { ids, queued });
+    }
+    let mut tx = conn.begin().await?;
+    let stored = store_keyed(&mut tx, group).await?;
+    tx.commit().await?;
+    Ok(stored)
+}
+
+/// [`store`] for a group with idempotency keys, in the caller's transaction.
+async fn store_keyed(tx: &mut PgConnection, group: &[Publish]) -> Result<Stored, sqlx::Error> {
     let mut ids: Vec<Vec<Uuid>> = group.iter().map(|p| p.fresh_ids.clone()).collect();
     let mut is_new: Vec<Vec<bool>> = group.iter().map(|p| vec![true; p.events.len()]).collect();
     let mut first_with_key: HashMap<(Uuid, &str), (usize, usize)> = HashMap::new();
@@ -178,33 +203,29 @@ impl<'a> FreshEvents<'a> {
         self.origins.push(publish.origin);
     }
 
-    /// Inserts the events and queues their deliveries; returns how many were queued.
-    async fn insert(&self, tx: &mut PgConnection) -> Result<u64, sqlx::Error> {
+    /// Inserts the events and queues their deliveries, in one statement; returns how many
+    /// deliveries were queued.
+    async fn insert(&self, conn: &mut PgConnection) -> Result<u64, sqlx::Error> {
         if self.ids.is_empty() {
             return Ok(0);
         }
-        sqlx::query(
-            "INSERT INTO events (id, company_id, event_type, data, idempotency_key, api_key_id)
-             SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::jsonb[], $5::text[], $6::uuid[])",
-        )
+        let queued = sqlx::query(concat!(
+            "WITH stored_events AS (
+                INSERT INTO events (id, company_id, event_type, data, idempotency_key, api_key_id)
+                SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $6::jsonb[], $7::text[], $8::uuid[]))\n",
+            queue::enqueue_published_sql!()
+        ))
         .bind(&self.ids)
         .bind(&self.companies)
         .bind(&self.types)
+        .bind(&self.channels)
+        .bind(&self.origins)
         .bind(&self.data)
         .bind(&self.keys)
         .bind(&self.api_keys)
-        .execute(&mut *tx)
-        .await?;
-        queue::enqueue(
-            tx,
-            &queue::Published {
-                ids: &self.ids,
-                companies: &self.companies,
-                types: &self.types,
-                channels: &self.channels,
-                origins: &self.origins,
-            },
-        )
-        .await
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        Ok(queued)
     }
 }

@@ -104,8 +104,8 @@ impl Default for WebhookConfig {
 /// How publishes are stored: concurrent ones share a transaction ([`crate::events::group_commit`]).
 #[derive(Debug, Clone, Copy)]
 pub struct PublishConfig {
-    /// `PLUGBOARD_PUBLISH_COMMITTERS`: transactions storing publishes at once, each on its own
-    /// database connection.
+    /// `PLUGBOARD_PUBLISH_COMMITTERS`: groups of publishes stored at once, each on a database
+    /// connection of its own, outside the pool.
     pub committers: usize,
     /// `PLUGBOARD_PUBLISH_QUEUE_LIMIT`: publish requests that may wait to be stored; past it a
     /// publish is refused at once (503 with `Retry-After`) instead of queueing for seconds.

@@ -1,7 +1,10 @@
 //! Database failures as the API reports them: details are logged, never sent (500); a unique
 //! violation is a 409 naming the field; an update or delete that touched nothing is a 404.
 
-use sqlx::postgres::PgQueryResult;
+use std::time::{Duration, Instant};
+
+use sqlx::postgres::{PgConnectOptions, PgQueryResult};
+use sqlx::{Connection, Executor, PgConnection, PgPool};
 
 use crate::error::AppError;
 
@@ -59,3 +62,61 @@ pub async fn begin_on_generic_plans_with(
 }
 
 const BEGIN_ON_GENERIC_PLANS: &str = "BEGIN; SET LOCAL plan_cache_mode = force_generic_plan";
+
+/// A connection a loop keeps for itself, outside the pool: set up once as it opens (session
+/// settings, prepared statements), and closed after any error, when its state (an open
+/// transaction, a half-read answer) is unknown; the next use opens another. Spares the loop the
+/// pool's hand-over and lets its statements run without a transaction's `BEGIN` for their
+/// settings.
+pub struct OwnConnection {
+    options: PgConnectOptions,
+    /// Sent as one query string on each new connection.
+    setup: String,
+    conn: Option<PgConnection>,
+    last_used: Instant,
+}
+
+/// A connection idle this long is pinged before use, as the pool tests its idle ones: the
+/// database may have closed it meanwhile (a restart, an administrator), and finding out from
+/// the work itself would fail that work.
+const IDLE_BEFORE_PING: Duration = Duration::from_secs(1);
+
+impl OwnConnection {
+    /// Connects (when first used) as `pool` does, then runs `setup`.
+    pub fn new(pool: &PgPool, setup: String) -> Self {
+        Self {
+            options: (*pool.connect_options()).clone(),
+            setup,
+            conn: None,
+            last_used: Instant::now(),
+        }
+    }
+
+    /// Runs `work` on the connection, opening it first if need be; closes it if `work` fails.
+    pub async fn run<T>(
+        &mut self,
+        work: impl AsyncFnOnce(&mut PgConnection) -> Result<T, sqlx::Error>,
+    ) -> Result<T, sqlx::Error> {
+        if self.last_used.elapsed() > IDLE_BEFORE_PING {
+            if let Some(conn) = &mut self.conn {
+                if conn.ping().await.is_err() {
+                    self.conn = None;
+                }
+            }
+        }
+        let conn = match &mut self.conn {
+            Some(conn) => conn,
+            None => {
+                let mut conn = PgConnection::connect_with(&self.options).await?;
+                conn.execute(sqlx::raw_sql(&self.setup)).await?;
+                self.conn.insert(conn)
+            }
+        };
+        let done = work(conn).await;
+        self.last_used = Instant::now();
+        if done.is_err() {
+            self.conn = None;
+        }
+        done
+    }
+}

@@ -215,8 +215,10 @@ async fn caught_ids(zapier: &Contract) -> HashSet<String> {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn deliveries_go_on_at_once_after_the_database_closes_the_worker_s_connections(pool: PgPool) {
-    // The worker keeps a connection for its claims. Closed under it, the next delivery must
-    // still be sent, and its outcome recorded, within seconds, and once.
+    // The worker keeps a connection for its claims, and each publishing committer one for
+    // its groups. Closed under them, the next publishes must still be acknowledged (each
+    // committer stores one of two in a row) and their deliveries sent, and their outcomes
+    // recorded, within seconds, and once.
     let app = crate::common::TestApp::spawn(pool).await;
     let admin = app.setup("Acme", "ada@acme.test").await;
     let receiver = Receiver::start().await;
@@ -237,11 +239,17 @@ async fn deliveries_go_on_at_once_after_the_database_closes_the_worker_s_connect
     tokio::time::sleep(Duration::from_millis(1200)).await;
 
     admin.publish("message.sent", json!({"n": 2})).await;
-    let got = receiver.wait_for(2, Duration::from_secs(15)).await;
-    assert_eq!(got[1].json()["data"]["n"], 2);
-    wait_for_statuses(&app.pool, &["succeeded", "succeeded"]).await;
+    admin.publish("message.sent", json!({"n": 3})).await;
+    let got = receiver.wait_for(3, Duration::from_secs(15)).await;
+    let mut sent: Vec<i64> = got
+        .iter()
+        .filter_map(|r| r.json()["data"]["n"].as_i64())
+        .collect();
+    sent.sort_unstable();
+    assert_eq!(sent, [1, 2, 3]);
+    wait_for_statuses(&app.pool, &["succeeded", "succeeded", "succeeded"]).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(receiver.received().len(), 2, "an event was sent twice");
+    assert_eq!(receiver.received().len(), 3, "an event was sent twice");
 }
 
 /// Waits (10 s at most) for the deliveries, oldest first, to have these statuses.
