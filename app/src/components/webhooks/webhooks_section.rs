@@ -96,7 +96,7 @@ pub fn WebhooksSection() -> impl IntoView {
                             <ul class="wh-list" data-testid="webhook-endpoints">
                                 <For
                                     each=move || endpoints.get().and_then(Result::ok).unwrap_or_default()
-                                    key=|e| serde_json::to_string(e).unwrap_or_default()
+                                    key=WebhookEndpointView::clone
                                     let:endpoint
                                 >
                                     {
