@@ -172,7 +172,7 @@ impl GroupCommit {
             let (queue, wake) = (self.queue.clone(), idle.wake.clone());
             let growth = idle.growth.clone();
             // Each committer stores on a connection of its own, whose statements run on their
-            // generic plans (see `begin_on_generic_plans`): a group without idempotency keys
+            // generic plans (see `begin_on_generic_plans_with`): a group without idempotency keys
             // is then one statement, sent without `BEGIN` and `COMMIT` around it.
             let mut conn = OwnConnection::new(
                 &idle.pool,

@@ -57,7 +57,7 @@ struct KeyRow {
 }
 
 /// Stores and commits `group`; `conn` runs its statements on their generic plans (see
-/// [`crate::runtime::db::begin_on_generic_plans`]) and is not in a transaction. Without
+/// [`crate::runtime::db::begin_on_generic_plans_with`]) and is not in a transaction. Without
 /// idempotency keys that is one statement, so one round trip. An idempotency key names one
 /// event per company: repeated within the group, every request gets the first one's id; seen
 /// in the last 24 hours, the earlier event's id, and nothing new is stored.

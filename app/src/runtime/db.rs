@@ -42,19 +42,12 @@ pub fn found(result: PgQueryResult, message: &str) -> Result<PgQueryResult, AppE
     }
 }
 
-/// Begins a transaction whose statements run on their prepared (generic) plans. PostgreSQL's
-/// default plans a statement again on every execution when the custom plan looks cheaper, and
-/// for the statements that take arrays (`unnest($1::uuid[])`) it always does: queuing a
-/// publish's deliveries spent 0.34 ms planning it against 0.68 ms running it
+/// Begins a transaction on `conn` whose statements run on their prepared (generic) plans.
+/// PostgreSQL's default plans a statement again on every execution when the custom plan looks
+/// cheaper, and for the statements that take arrays (`unnest($1::uuid[])`) it always does:
+/// queuing a publish's deliveries spent 0.34 ms planning it against 0.68 ms running it
 /// (`pg_stat_statements`, 1,000 events/s). Their generic plans are the same plans. The
 /// setting is `LOCAL`, sent with `BEGIN` in one round trip, and ends with the transaction.
-pub async fn begin_on_generic_plans(
-    pool: &sqlx::PgPool,
-) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
-    pool.begin_with(BEGIN_ON_GENERIC_PLANS).await
-}
-
-/// [`begin_on_generic_plans`] on a connection the caller holds.
 pub async fn begin_on_generic_plans_with(
     conn: &mut sqlx::PgConnection,
 ) -> Result<sqlx::Transaction<'_, sqlx::Postgres>, sqlx::Error> {
