@@ -1,8 +1,9 @@
-//! Filing finished deliveries: a delivery finishes where it is, in the live partition, and is
-//! moved into the day it finished shortly after, in batches, off the path from a publish to its
-//! first attempt. Moving a row between partitions is a delete, an insert into the other
-//! partition's indexes and its key checks; done as each outcome was recorded, it made first
-//! attempts at 1,000-2,000 events a second 1-2 ms slower (the README's benchmark).
+//! Filing finished deliveries: a batch of outcomes that finishes many deliveries moves them into
+//! their days itself ([`super::record`]); a smaller one finishes them where they are, in the live
+//! partition, and they are moved into the day they finished shortly after, together, off the
+//! path from a publish to its first attempt. Moving a row between partitions costs each
+//! statement a set-up; done for each outcome as it was recorded, it made first attempts at
+//! 1,000-2,000 events a second 1-2 ms slower (the README's benchmark).
 
 use sqlx::PgPool;
 
@@ -14,10 +15,11 @@ const FILING_LOCK: i64 = 0x706c_6267_6669_6c65; // "plbgfile"
 pub const FILING_BATCH: i64 = 5_000;
 
 /// Files up to `limit` finished deliveries from the live partition into the days they finished
-/// (oldest first); returns how many, 0 when another process is filing. Moving a row checks its
-/// keys again, which takes a key-share lock on its endpoint or connection: those are taken
-/// first, before any delivery row, as a destination being deleted locks its own row before its
-/// deliveries'. The commit does not wait for its WAL flush: filing lost in a crash is done again.
+/// (oldest first); returns how many, 0 when another process is filing. Their endpoints and
+/// connections are key-share locked first, before any delivery row (a destination being deleted
+/// locks its own row, then deletes its deliveries): the days have no keys to the destinations,
+/// so the lock is what makes a deletion wait for the move and then find the moved rows. The
+/// commit does not wait for its WAL flush: filing lost in a crash is done again.
 #[tracing::instrument(level = "debug", name = "file_finished", skip_all, fields(filed))]
 pub async fn file_finished(pool: &PgPool, limit: i64) -> Result<u64, sqlx::Error> {
     let mut tx = pool

@@ -5,9 +5,10 @@
 //! rows one by one wrote every row to the WAL again and left the table to vacuum (the
 //! benchmark's `prune` scenario measures both on the same rows).
 //!
-//! A delivery finishes in the live partition and is filed into its day shortly after
-//! ([`super::filing`], run by the worker four times a second and by maintenance), in batches and
-//! off the path from a publish to its first attempt.
+//! A delivery finished in a large batch of outcomes moves into its day as they are recorded
+//! ([`super::record`]); one that finishes in the live partition is filed into its day shortly
+//! after ([`super::filing`], run by the worker four times a second and by maintenance), in
+//! batches and off the path from a publish to its first attempt.
 //!
 //! Partitions are named `<table>_pYYYYMMDD` and hold that UTC day. A row whose day has no
 //! partition lands in the table's `_default` partition; making its day moves it there. Events a

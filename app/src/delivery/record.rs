@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::attempt::SentAttempt;
 use super::outcome::Outcome;
-use super::queue::Claimed;
+use super::queue::{Claimed, Destination};
 use crate::actions::health::{self as connection_health, Gone, Suspended};
 use crate::runtime::config::WebhookConfig;
 use crate::webhooks::health::{self as endpoint_health, Disabled};
@@ -127,10 +127,18 @@ async fn record_together(
     // A retry of a destination switched off meanwhile is parked; a delivery that was never
     // sent gives its claim back (it was not an attempt). The destination's row is read with a
     // share lock: a switch-off being committed right now is waited for and seen (its own
-    // parking skips deliveries that are claimed, like these). A finished delivery stays in the
-    // live partition until it is filed into its day ([`super::filing::file_finished`]).
+    // parking skips deliveries that are claimed, like these). In a batch that finishes at
+    // least [`MOVED_AT_ONCE`] deliveries, they move from the live partition into the day they
+    // finished; the destinations are key-share locked first, before any delivery's row (as the
+    // filer does): the days have no keys to them, so a destination being deleted waits for the
+    // move and then finds the moved rows. Fewer finish in place, for the filer.
+    let moved = Moved::of(results);
     let held: Vec<Uuid> = sqlx::query_scalar(
-        "UPDATE deliveries d
+        "WITH endpoints_held AS (SELECT e.id FROM webhook_endpoints e
+                                  WHERE e.id = ANY($7::uuid[]) ORDER BY e.id FOR KEY SHARE),
+              connections_held AS (SELECT c.id FROM connections c
+                                    WHERE c.id = ANY($8::uuid[]) ORDER BY c.id FOR KEY SHARE)
+         UPDATE deliveries d
             SET status = CASE WHEN r.status = 'unsent' THEN 'parked'
                               WHEN r.status = 'pending' AND NOT (CASE d.destination_kind
                                   WHEN 'webhook' THEN (SELECT e.enabled FROM webhook_endpoints e
@@ -142,10 +150,13 @@ async fn record_together(
                 next_attempt_at = COALESCE(r.next_at, now()), claim_id = NULL,
                 last_status_code = CASE WHEN r.status = 'unsent' THEN d.last_status_code ELSE r.code END,
                 last_error = CASE WHEN r.status = 'unsent' THEN d.last_error ELSE r.error END,
-                completed_at = CASE WHEN r.status IN ('succeeded', 'failed') THEN now() END
+                completed_at = CASE WHEN r.status IN ('succeeded', 'failed') THEN now() END,
+                finished_on = CASE WHEN $9 AND r.status IN ('succeeded', 'failed')
+                                   THEN (now() AT TIME ZONE 'UTC')::date ELSE d.finished_on END
            FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::timestamptz[], $5::int[], $6::text[])
                 AS r(id, claim, status, next_at, code, error)
           WHERE d.finished_on = 'infinity' AND d.id = r.id AND d.claim_id = r.claim
+            AND (SELECT count(*) FROM endpoints_held) + (SELECT count(*) FROM connections_held) >= 0
           RETURNING d.id",
     )
     .bind(&ids)
@@ -154,6 +165,9 @@ async fn record_together(
     .bind(&next_at)
     .bind(&codes)
     .bind(&errors)
+    .bind(&moved.endpoints)
+    .bind(&moved.connections)
+    .bind(moved.now)
     .fetch_all(&mut *tx)
     .await?;
     let kept: Vec<&Recorded> = results
@@ -174,6 +188,44 @@ async fn record_together(
     switched_off.extend(connection_health::update(&mut tx, &kept).await?);
     tx.commit().await?;
     Ok(switched_off)
+}
+
+/// Finished deliveries a batch moves into their days as it records them, at least. A move
+/// between partitions costs each statement a set-up (the day's partition and its indexes
+/// opened, the destinations locked) that a batch of one or two pays per delivery: at low
+/// rates, finishing in place and filing a quarter-second's deliveries together costs less
+/// (the README's benchmark, "Finished deliveries moved as they are recorded").
+pub const MOVED_AT_ONCE: usize = 16;
+
+/// Whether a batch moves its finished deliveries, and the destinations it then locks.
+struct Moved {
+    now: bool,
+    endpoints: Vec<Uuid>,
+    connections: Vec<Uuid>,
+}
+
+impl Moved {
+    fn of(results: &[Recorded]) -> Self {
+        let finishing: Vec<Destination> = results
+            .iter()
+            .filter(|r| matches!(r.status(), "succeeded" | "failed"))
+            .map(|r| r.claimed.destination)
+            .collect();
+        let mut moved = Moved {
+            now: finishing.len() >= MOVED_AT_ONCE,
+            endpoints: Vec::new(),
+            connections: Vec::new(),
+        };
+        if moved.now {
+            moved.endpoints = finishing.iter().filter_map(|d| d.endpoint_id()).collect();
+            moved.connections = finishing.iter().filter_map(|d| d.connection_id()).collect();
+            for ids in [&mut moved.endpoints, &mut moved.connections] {
+                ids.sort_unstable();
+                ids.dedup();
+            }
+        }
+        moved
+    }
 }
 
 async fn insert_attempts(

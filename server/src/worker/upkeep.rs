@@ -11,8 +11,8 @@ use tokio::sync::watch;
 /// holds the CPU briefly (measured against once a second: a lower p99 at 500-5,000/s).
 const FILING_EVERY: Duration = Duration::from_millis(250);
 
-/// Files finished deliveries out of the live partition into their days
-/// ([`filing::file_finished`]), in batches, so recording an outcome stays an update in place.
+/// Files deliveries that finished in the live partition into their days
+/// ([`filing::file_finished`]), in batches: what small batches of outcomes finished in place.
 pub(super) async fn file_finished(state: AppState, mut shutdown: watch::Receiver<bool>) {
     loop {
         tokio::select! {

@@ -118,6 +118,14 @@ async fn events_reach_the_granted_webhook_and_disconnecting_deletes_it(pool: PgP
     let webhooks = discord.list("/_control/webhooks").await;
     assert_eq!(webhooks.len(), 1);
     assert_eq!(webhooks[0]["deleted"], true);
+    // And the connection's deliveries, finished and filed into their day, go with it.
+    let left: (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM deliveries), (SELECT count(*) FROM delivery_attempts)",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(left, (0, 0), "deliveries and attempts left behind");
 }
 
 #[sqlx::test(migrations = "../migrations")]

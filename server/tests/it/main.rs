@@ -19,6 +19,7 @@ mod daily_summary;
 mod dashboard;
 mod delivery_crash;
 mod delivery_fairness;
+mod delivery_finishing;
 mod delivery_queue;
 mod embedded_db;
 mod events;
