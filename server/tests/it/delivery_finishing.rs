@@ -2,8 +2,6 @@
 //! day they finished as it records them, and a destination deleted meanwhile still takes its
 //! deliveries with it.
 
-use std::time::Duration;
-
 use app::delivery::partitions::LogTable;
 use chrono::Utc;
 use serde_json::json;
@@ -15,7 +13,7 @@ use app::delivery::queue::{ClaimLimits, Claimer};
 use app::delivery::record::{Recorded, MOVED_AT_ONCE};
 
 use crate::common::receiver::Reply;
-use crate::common::{record_batch, without_worker, Browser, TestApp};
+use crate::common::{eventually, record_batch, without_worker, Browser, TestApp};
 
 async fn homes(pool: &PgPool) -> Vec<(String, String)> {
     sqlx::query_as(
@@ -102,8 +100,7 @@ async fn a_large_batch_moves_its_finished_deliveries_into_their_day_as_it_record
 
 /// Waits until a statement starting with `start` waits for a lock.
 async fn waiting(pool: &PgPool, start: &str) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    loop {
+    eventually(&format!("`{start}` never waited"), || async {
         let waiting: i64 = sqlx::query_scalar(
             "SELECT count(*) FROM pg_stat_activity
               WHERE datname = current_database() AND wait_event_type = 'Lock'
@@ -113,15 +110,9 @@ async fn waiting(pool: &PgPool, start: &str) {
         .fetch_one(pool)
         .await
         .unwrap();
-        if waiting > 0 {
-            return;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "`{start}` never waited"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+        waiting > 0
+    })
+    .await;
 }
 
 #[sqlx::test(migrations = "../migrations")]

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use crate::common::receiver::{Receiver, Reply};
-use crate::common::TestApp;
+use crate::common::{eventually, TestApp};
 use serde_json::{json, Value};
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -32,14 +32,10 @@ async fn switching_an_endpoint_off_parks_its_deliveries_and_on_sends_them(pool: 
     let endpoint = admin.add_webhook(&receiver.url("/hook")).await["endpoint"]["id"].clone();
     admin.publish("message.sent", json!({"n": 1})).await;
     receiver.wait_for(1, Duration::from_secs(15)).await;
-    let deadline = std::time::Instant::now() + Duration::from_secs(15);
-    while statuses(&app).await != ["pending"] || receiver.received().len() != 1 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the retry was never scheduled"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    eventually("the retry was never scheduled", || async {
+        statuses(&app).await == ["pending"] && receiver.received().len() == 1
+    })
+    .await;
     let off = admin
         .post(
             "/api/v1/webhooks/set_enabled",
@@ -76,14 +72,10 @@ async fn switching_an_endpoint_off_parks_its_deliveries_and_on_sends_them(pool: 
     assert_eq!(on.json::<Value>().await.unwrap()["status"], "active");
     let got = receiver.wait_for(2, Duration::from_secs(10)).await;
     assert_eq!(got[0].header("webhook-id"), got[1].header("webhook-id"));
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while statuses(&app).await != ["succeeded"] {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the resumed delivery never succeeded"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    eventually("the resumed delivery never succeeded", || async {
+        statuses(&app).await == ["succeeded"]
+    })
+    .await;
 }
 
 #[sqlx::test(migrations = "../migrations")]

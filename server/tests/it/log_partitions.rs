@@ -12,7 +12,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::common::receiver::{Receiver, Reply};
-use crate::common::{Browser, TestApp};
+use crate::common::{eventually, Browser, TestApp};
 
 const WAIT: Duration = Duration::from_secs(30);
 const MONTH: Duration = Duration::from_secs(30 * 24 * 3600);
@@ -68,14 +68,10 @@ async fn two_attempts(app: &TestApp) -> (Browser, String) {
         admin.publish("message.sent", json!({})).await;
     }
     receiver.wait_for(2, WAIT).await;
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while homes(&app.pool).await.len() < 2 {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "attempts not recorded"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    eventually("attempts not recorded", || async {
+        homes(&app.pool).await.len() >= 2
+    })
+    .await;
     let endpoint = endpoint["endpoint"]["id"].as_str().unwrap().to_string();
     (admin, endpoint)
 }
@@ -225,14 +221,10 @@ async fn count(pool: &PgPool, sql: &str) -> i64 {
 
 /// Waits until `n` attempts are recorded.
 async fn recorded(pool: &PgPool, n: i64) {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while count(pool, "SELECT count(*) FROM delivery_attempts").await < n {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "attempts not recorded"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    eventually("attempts not recorded", || async {
+        count(pool, "SELECT count(*) FROM delivery_attempts").await >= n
+    })
+    .await;
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -394,19 +386,13 @@ async fn a_finished_delivery_is_filed_only_under_the_day_it_finished(pool: PgPoo
     );
     // The worker files each into the day it finished, within a second.
     let today = LogTable::Deliveries.partition(Utc::now().date_naive());
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
+    eventually("finished deliveries not filed", || async {
         let homes = delivery_homes(&app.pool).await;
-        if homes.iter().all(|h| h.partition == today) {
-            assert!(homes.iter().all(|h| h.status == "succeeded"));
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "finished deliveries not filed"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+        homes
+            .iter()
+            .all(|h| h.partition == today && h.status == "succeeded")
+    })
+    .await;
 }
 
 #[sqlx::test(migrations = "../migrations")]

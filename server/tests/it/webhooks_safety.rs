@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use crate::common::receiver::{Receiver, Reply};
-use crate::common::{error_of, TestApp};
+use crate::common::{error_of, eventually, TestApp};
 use serde_json::{json, Value};
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -113,15 +113,6 @@ async fn internal_targets_are_refused_when_saved_and_when_delivered(pool: PgPool
     );
 }
 
-/// Polls `done` every 20 ms until it holds; panics naming `what` after [`WAIT`].
-async fn until(what: &str, done: impl Fn() -> bool) {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while !done() {
-        assert!(tokio::time::Instant::now() < deadline, "{what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
 #[sqlx::test(migrations = "../migrations")]
 async fn a_process_notifies_others_of_its_deliveries_only_while_another_listens(pool: PgPool) {
     let first = TestApp::spawn(pool).await;
@@ -135,14 +126,14 @@ async fn a_process_notifies_others_of_its_deliveries_only_while_another_listens(
     assert_eq!(peers.announced(), 0, "alone, nobody to NOTIFY");
 
     let second = first.beside().await;
-    until("each process hears the other's hello", || {
+    eventually("each process hears the other's hello", || async {
         peers.listening() && second.state.peers.listening()
     })
     .await;
     admin.publish("message.sent", json!({"n": 2})).await;
-    until(
+    eventually(
         "the second process's worker is woken by the first's publish",
-        || second.state.peers.woken() > 0,
+        || async { second.state.peers.woken() > 0 },
     )
     .await;
     assert!(peers.announced() > 0);

@@ -342,6 +342,19 @@ impl Browser {
     }
 }
 
+/// Waits until `done` holds, checking every 20 ms; fails the test, saying `what` did not
+/// happen, after 30 seconds.
+pub async fn eventually<F: std::future::Future<Output = bool>>(
+    what: &str,
+    mut done: impl FnMut() -> F,
+) {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !done().await {
+        assert!(tokio::time::Instant::now() < deadline, "{what}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
 /// A server with no delivery worker of its own (the test claims, sends and records as a worker
 /// would), its first admin, and a receiver with an endpoint for every event.
 pub async fn without_worker(pool: PgPool) -> (TestApp, Browser, receiver::Receiver) {
