@@ -22,12 +22,15 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 pub use error::ServerError;
+pub use router::PageRoutes;
 
 /// Serves `state` on `listener` until `shutdown` flips to true, with the background tasks
-/// alongside. Returns once in-flight requests have finished.
+/// alongside. Returns once in-flight requests have finished. `pages` comes from
+/// [`PageRoutes::generate`], once per process, before any server in it starts.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
+    pages: &PageRoutes,
     mut shutdown: watch::Receiver<bool>,
 ) -> Result<(), ServerError> {
     let sealed = app::webhooks::secrets::seal_legacy_headers(&state.pool, &state.cipher).await?;
@@ -45,7 +48,8 @@ pub async fn serve(
         shutdown.clone(),
     ));
     let deliveries = tokio::spawn(worker::run(state.clone(), shutdown.clone()));
-    let app = router::build_router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let app =
+        router::build_router(state, pages).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             let _ = shutdown.wait_for(|stop| *stop).await;

@@ -52,6 +52,7 @@ async fn serve() -> Result<(), ServerError> {
     let (url, embedded) = open_database(settings.database).await?;
     let result = async {
         let pool = db::connect(&url).await?;
+        let pages = server::PageRoutes::generate();
         let addr = settings.leptos_options.site_addr;
         let state = AppState::new(
             pool,
@@ -69,7 +70,7 @@ async fn serve() -> Result<(), ServerError> {
             let _ = stop.send(true);
         });
         println!("Plugboard is running at {public_url} (listening on http://{addr})");
-        server::serve(listener, state, stopped).await
+        server::serve(listener, state, &pages, stopped).await
     }
     .await;
     // Stop the cluster we manage whether serving ended cleanly or not.

@@ -12,7 +12,7 @@ use axum::routing::{any, get, post};
 use axum::{middleware, Json, Router};
 use leptos::nonce::Nonce;
 use leptos::prelude::{provide_context, use_context};
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use tower_http::classify::ServerErrorsFailureClass;
 use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -30,8 +30,23 @@ use std::sync::Arc;
 
 use crate::{guards, headers, input, static_files};
 
-pub fn build_router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+/// The pages' routes, generated once per process before any page is served.
+///
+/// Generating them renders the app with resource loading switched off for the whole process
+/// (leptos' `SuppressResourceLoad` is one global flag, and a resource checks it once, when first
+/// polled): a page whose resource first polled while a second generation ran would never finish
+/// rendering. So a process generates them once and hands them to every server it starts.
+#[derive(Clone)]
+pub struct PageRoutes(Vec<AxumRouteListing>);
+
+impl PageRoutes {
+    pub fn generate() -> Self {
+        Self(generate_route_list(App))
+    }
+}
+
+pub fn build_router(state: AppState, pages: &PageRoutes) -> Router {
+    let routes = pages.0.clone();
     let options = state.leptos_options.clone();
     let context_state = state.clone();
     let csp = headers::Csp::new();

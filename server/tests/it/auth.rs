@@ -1,7 +1,12 @@
 //! Sign-in, sessions, CSRF and first-run setup, through HTTP against a real server and database.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
 use crate::common::{error_of, TestApp, PASSWORD};
 use serde_json::{json, Value};
+use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;
 
 #[sqlx::test(migrations = "../migrations")]
@@ -212,4 +217,64 @@ async fn pages_redirect_to_sign_in_and_back(pool: PgPool) {
     assert!(html.contains("API Access"), "the tab renders server-side");
     // Signed-in admins skip the sign-in page.
     assert_eq!(admin.get("/signin").await.status(), 303);
+}
+
+/// Servers start in a process that already serves pages (every test here starts its own): a start
+/// must not stall a page being rendered. Generating the pages' routes switches resource loading
+/// off for the whole process, so `serve` takes routes generated once; a server that generated its
+/// own left a page rendered meanwhile waiting forever on its data.
+#[sqlx::test(migrations = "../migrations")]
+async fn pages_render_while_other_servers_start(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let admin = app.setup("Acme", "ada@acme.test").await;
+    let options = (*app.pool.connect_options()).clone();
+    let done = Arc::new(AtomicBool::new(false));
+    // Servers started back to back on a thread of their own, as another test's would be.
+    let starter = {
+        let done = done.clone();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async move {
+                let pool = PgPoolOptions::new()
+                    .max_connections(4)
+                    .connect_with(options)
+                    .await
+                    .expect("pool");
+                let mut started = 0;
+                while !done.load(Ordering::Relaxed) {
+                    let other = TestApp::spawn(pool.clone()).await;
+                    assert_eq!(other.browser().get("/healthz").await.status(), 200);
+                    started += 1;
+                }
+                started
+            })
+        })
+    };
+    // Stops the starts however the rounds end.
+    struct Done(Arc<AtomicBool>);
+    impl Drop for Done {
+        fn drop(&mut self) {
+            self.0.store(true, Ordering::Relaxed);
+        }
+    }
+    let rounds_over = Done(done);
+    for round in 0..100 {
+        let rendered = tokio::time::timeout(Duration::from_secs(15), async {
+            let page = admin.get("/integrations/api").await;
+            assert_eq!(page.status(), 200);
+            page.text().await.unwrap()
+        })
+        .await
+        .unwrap_or_else(|_| panic!("page {round} stalled while other servers started"));
+        assert!(rendered.contains("API Access"), "page {round} is whole");
+    }
+    drop(rounds_over);
+    let started = starter.join().expect("the other servers started");
+    assert!(
+        started > 1,
+        "only {started} other servers started meanwhile"
+    );
 }

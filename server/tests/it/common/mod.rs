@@ -2,9 +2,9 @@
 //! (cookie jar, CSRF header) to drive it through HTTP as the UI and REST clients do.
 #![allow(dead_code)]
 
-use std::sync::Arc;
-
 use std::collections::HashMap;
+use std::sync::{Arc, LazyLock};
+use std::time::Duration;
 
 use app::integrations::catalogue::{self, Catalogue};
 use app::runtime::crypto::Cipher;
@@ -18,6 +18,14 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 pub const PASSWORD: &str = "correct horse battery";
+
+/// The pages' routes, generated once for every server this test process starts, as `main` does
+/// for its one server: a generation while another test's page renders would stall that page.
+pub static PAGE_ROUTES: LazyLock<server::PageRoutes> = LazyLock::new(server::PageRoutes::generate);
+
+/// Longer than any request of the suite takes, so that a stalled answer fails its test (naming
+/// the request) instead of holding the run until CI's limit.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 
 pub mod binary;
 pub mod contracts;
@@ -98,7 +106,7 @@ impl TestAppBuilder {
         let served = state.clone();
         let (stop, stopped) = watch::channel(false);
         tokio::spawn(async move {
-            if let Err(e) = server::serve(listener, served, stopped).await {
+            if let Err(e) = server::serve(listener, served, &PAGE_ROUTES, stopped).await {
                 eprintln!("test server failed: {e}");
             }
         });
@@ -160,6 +168,7 @@ impl TestApp {
         let client = reqwest::Client::builder()
             .cookie_provider(jar.clone())
             .redirect(redirect::Policy::none())
+            .timeout(REQUEST_TIMEOUT)
             .build()
             .expect("client");
         Browser {
@@ -445,7 +454,10 @@ impl KeyClient {
     pub fn new(app: &TestApp, key: &str) -> Self {
         Self {
             base: app.base.clone(),
-            client: reqwest::Client::new(),
+            client: reqwest::Client::builder()
+                .timeout(REQUEST_TIMEOUT)
+                .build()
+                .expect("client"),
             key: key.to_string(),
         }
     }
