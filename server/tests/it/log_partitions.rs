@@ -462,3 +462,46 @@ async fn filing_gives_way_to_a_bulk_retry_and_files_only_what_finished(pool: PgP
         ]
     );
 }
+
+/// The names of `table`'s own indexes, sorted.
+async fn indexes_of(pool: &PgPool, table: &str) -> Vec<String> {
+    sqlx::query_scalar(
+        "SELECT indexrelid::regclass::text FROM pg_index WHERE indrelid = $1::regclass ORDER BY 1",
+    )
+    .bind(table)
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_queue_s_indexes_are_kept_by_the_live_partition_alone(pool: PgPool) {
+    // A day made ahead (as maintenance makes them) and today's: only what the delivery log
+    // reads them by. Every delivery moved into a day is written to each of its indexes, and
+    // kept there for the retention.
+    let ahead = Utc::now().date_naive() + Days::new(DAYS_AHEAD + 1);
+    partitions::maintain(&pool, Utc::now() + Days::new(1), MONTH)
+        .await
+        .unwrap();
+    for day in [Utc::now().date_naive(), ahead] {
+        let partition = LogTable::Deliveries.partition(day);
+        assert_eq!(
+            indexes_of(&pool, &partition).await,
+            [
+                format!("{partition}_connection_id_created_at_idx"),
+                format!("{partition}_endpoint_id_created_at_idx"),
+                format!("{partition}_event_id_idx"),
+                format!("{partition}_pkey"),
+            ]
+        );
+    }
+    // The queue's own (due, in flight, finished in the filer's order) on the live partition.
+    let live = indexes_of(&pool, "deliveries_live").await;
+    for queue_index in [
+        "deliveries_live_completed_idx",
+        "deliveries_live_due_idx",
+        "deliveries_live_in_flight_idx",
+    ] {
+        assert!(live.iter().any(|i| i == queue_index), "{live:?}");
+    }
+}
