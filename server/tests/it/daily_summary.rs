@@ -166,3 +166,33 @@ async fn no_summary_before_the_hour_or_when_turned_off(pool: PgPool) {
     assert_eq!(queued, 0);
     assert!(summaries(&slack.list("/_control/messages").await).is_empty());
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_counts_read_only_the_summarised_events_by_their_own_index(pool: PgPool) {
+    // Every day of events has the index (made ahead by maintenance as the schema says), and
+    // the counts' query can use it: its list of types and the index's agree. With sequential
+    // scans off, a query that could not use it would still scan the days whole.
+    let mut conn = pool.acquire().await.unwrap();
+    sqlx::query("SET enable_seqscan = off")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    let plan: Vec<String> =
+        sqlx::query_scalar(&format!("EXPLAIN {}", app::actions::daily_summary::COUNTS))
+            .bind(uuid::Uuid::now_v7())
+            .bind(chrono::Utc::now())
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap();
+    let plan = plan.join("\n");
+    assert!(!plan.contains("Seq Scan"), "{plan}");
+    let index_scans: Vec<&str> = plan.lines().filter(|l| l.contains("Index Scan")).collect();
+    assert!(
+        !index_scans.is_empty()
+            && index_scans
+                .iter()
+                .all(|scan| scan.contains("_company_id_created_at_idx")),
+        "{plan}"
+    );
+    assert!(plan.contains("company_id_created_at_idx"), "{plan}");
+}

@@ -475,7 +475,7 @@ async fn indexes_of(pool: &PgPool, table: &str) -> Vec<String> {
 }
 
 #[sqlx::test(migrations = "../migrations")]
-async fn the_queue_s_indexes_are_kept_by_the_live_partition_alone(pool: PgPool) {
+async fn days_carry_only_the_indexes_their_readers_use(pool: PgPool) {
     // A day made ahead (as maintenance makes them) and today's: only what the delivery log
     // reads them by. Every delivery moved into a day is written to each of its indexes, and
     // kept there for the retention.
@@ -495,6 +495,17 @@ async fn the_queue_s_indexes_are_kept_by_the_live_partition_alone(pool: PgPool) 
             ]
         );
     }
+    // A day of events: its key, and the partial indexes of events with an API key and of the
+    // daily summary's types.
+    let partition = LogTable::Events.partition(ahead);
+    assert_eq!(
+        indexes_of(&pool, &partition).await,
+        [
+            format!("{partition}_api_key_id_idx"),
+            format!("{partition}_company_id_created_at_idx"),
+            format!("{partition}_pkey"),
+        ]
+    );
     // The queue's own (due, in flight, finished in the filer's order) on the live partition.
     let live = indexes_of(&pool, "deliveries_live").await;
     for queue_index in [
