@@ -77,11 +77,13 @@ pub async fn throughput(
         events as f64 / delivered_in.as_secs_f64(),
     );
     println!(
-        "  publishing (and the worker meanwhile): {} commits ({:.1} publishes a commit), {} WAL flushes ({:.1} publishes a flush)",
+        "  publishing (and the worker meanwhile): {} commits ({:.1} publishes a commit), {} WAL flushes ({:.1} publishes a flush); WAL an event published and delivered: {:.1} records, {:.0} bytes",
         stats.commits,
         events as f64 / stats.commits.max(1) as f64,
         stats.wal_syncs,
         events as f64 / stats.wal_syncs.max(1) as f64,
+        stats.wal_records as f64 / events as f64,
+        stats.wal_bytes as f64 / events as f64,
     );
     if let Some(cpu) = cpu {
         println!("  {cpu}");
@@ -89,11 +91,15 @@ pub async fn throughput(
     Ok(())
 }
 
-/// Where a disk-bound publish spends its time: commits, and the WAL flushes they wait for.
+/// Where a disk-bound publish spends its time: commits, and the WAL flushes they wait for; and
+/// what the whole run wrote to the WAL (the cluster's, so the machine's other databases count
+/// too: the bench's is the only busy one).
 #[derive(sqlx::FromRow)]
 struct DatabaseStats {
     commits: i64,
     wal_syncs: i64,
+    wal_records: i64,
+    wal_bytes: i64,
 }
 
 impl DatabaseStats {
@@ -104,7 +110,8 @@ impl DatabaseStats {
             .await?;
         sqlx::query_as(
             "SELECT (SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()) AS commits,
-                    (SELECT wal_sync FROM pg_stat_wal) AS wal_syncs",
+                    wal_sync AS wal_syncs, wal_records, wal_bytes::bigint AS wal_bytes
+               FROM pg_stat_wal",
         )
         .fetch_one(pool)
         .await
@@ -114,6 +121,8 @@ impl DatabaseStats {
         Self {
             commits: self.commits - before.commits,
             wal_syncs: self.wal_syncs - before.wal_syncs,
+            wal_records: self.wal_records - before.wal_records,
+            wal_bytes: self.wal_bytes - before.wal_bytes,
         }
     }
 }
