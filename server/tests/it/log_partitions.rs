@@ -483,29 +483,29 @@ async fn days_carry_only_the_indexes_their_readers_use(pool: PgPool) {
     partitions::maintain(&pool, Utc::now() + Days::new(1), MONTH)
         .await
         .unwrap();
-    for day in [Utc::now().date_naive(), ahead] {
-        let partition = LogTable::Deliveries.partition(day);
-        assert_eq!(
-            indexes_of(&pool, &partition).await,
-            [
-                format!("{partition}_connection_id_created_at_idx"),
-                format!("{partition}_endpoint_id_created_at_idx"),
-                format!("{partition}_event_id_idx"),
-                format!("{partition}_pkey"),
-            ]
-        );
-    }
+    const DELIVERIES: &[&str] = &[
+        "connection_id_created_at_idx",
+        "endpoint_id_created_at_idx",
+        "event_id_idx",
+        "pkey",
+    ];
     // A day of events: its key, and the partial indexes of events with an API key and of the
     // daily summary's types.
-    let partition = LogTable::Events.partition(ahead);
-    assert_eq!(
-        indexes_of(&pool, &partition).await,
-        [
-            format!("{partition}_api_key_id_idx"),
-            format!("{partition}_company_id_created_at_idx"),
-            format!("{partition}_pkey"),
-        ]
-    );
+    const EVENTS: &[&str] = &["api_key_id_idx", "company_id_created_at_idx", "pkey"];
+    for (partition, suffixes) in [
+        (
+            LogTable::Deliveries.partition(Utc::now().date_naive()),
+            DELIVERIES,
+        ),
+        (LogTable::Deliveries.partition(ahead), DELIVERIES),
+        (LogTable::Events.partition(ahead), EVENTS),
+    ] {
+        let expected: Vec<String> = suffixes
+            .iter()
+            .map(|s| format!("{partition}_{s}"))
+            .collect();
+        assert_eq!(indexes_of(&pool, &partition).await, expected);
+    }
     // The queue's own (due, in flight, finished in the filer's order) on the live partition.
     let live = indexes_of(&pool, "deliveries_live").await;
     for queue_index in [
