@@ -244,3 +244,33 @@ async fn event_types_and_idempotency_keys_belong_to_one_company(pool: PgPool) {
         .unwrap();
     assert_ne!(a["id"], g["id"], "an idempotency key crossed companies");
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn deleting_the_key_that_published_an_event_keeps_the_event(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let admin = app.setup("Acme", "ada@acme.test").await;
+    let (key_id, secret) = create_key(&admin, "backend", &["events:write"]).await;
+    let res = KeyClient::new(&app, &secret)
+        .post(
+            "/api/v1/events/publish",
+            json!({"event_type": "message.received", "data": {"text": "Hello"}}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let event_id = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    admin
+        .post_ok("/api/v1/api_keys/delete", json!({"id": key_id}))
+        .await;
+    // The event stays, and still records the key that published it.
+    let recorded: Option<uuid::Uuid> = sqlx::query_scalar(
+        "SELECT api_key_id FROM events WHERE 'evt_' || replace(id::text, '-', '') = $1",
+    )
+    .bind(&event_id)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(recorded.map(|id| id.to_string()), Some(key_id));
+}
