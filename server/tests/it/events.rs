@@ -11,6 +11,14 @@ async fn publisher(app: &TestApp) -> (crate::common::Browser, KeyClient) {
     (admin, KeyClient::new(app, &secret))
 }
 
+/// The id a publish answered with.
+async fn published_id(res: reqwest::Response) -> String {
+    res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
 async fn event_count(app: &TestApp) -> i64 {
     sqlx::query_scalar("SELECT count(*) FROM events")
         .fetch_one(&app.pool)
@@ -30,10 +38,7 @@ async fn a_published_event_is_stored_before_the_answer(pool: PgPool) {
         )
         .await;
     assert_eq!(res.status(), 200);
-    let id = res.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = published_id(res).await;
     assert!(id.starts_with("evt_"), "{id}");
     let (event_type, stored): (String, Value) = sqlx::query_as(
         "SELECT event_type, data FROM events WHERE 'evt_' || replace(id::text, '-', '') = $1",
@@ -67,12 +72,7 @@ async fn the_same_idempotency_key_within_24_hours_returns_the_first_event(pool: 
     let mut ids = Vec::new();
     for res in answers {
         assert_eq!(res.status(), 200);
-        ids.push(
-            res.json::<Value>().await.unwrap()["id"]
-                .as_str()
-                .unwrap()
-                .to_string(),
-        );
+        ids.push(published_id(res).await);
     }
     ids.dedup();
     assert_eq!(ids.len(), 1, "concurrent publishes got different ids");
@@ -257,10 +257,7 @@ async fn deleting_the_key_that_published_an_event_keeps_the_event(pool: PgPool) 
         )
         .await;
     assert_eq!(res.status(), 200);
-    let event_id = res.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let event_id = published_id(res).await;
     admin
         .post_ok("/api/v1/api_keys/delete", json!({"id": key_id}))
         .await;
