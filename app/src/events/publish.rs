@@ -36,7 +36,7 @@ impl NewEvent {
                 "`data` must be a JSON object.",
             ));
         }
-        let size = data.to_string().len();
+        let size = json_len(&data);
         if size > MAX_PAYLOAD_BYTES {
             return Err(AppError::PayloadTooLarge {
                 field: format!("{field}data"),
@@ -59,6 +59,26 @@ impl NewEvent {
             data,
             idempotency_key,
         })
+    }
+}
+
+/// The length of `value` written as JSON, counted without writing it anywhere.
+fn json_len(value: &serde_json::Value) -> usize {
+    struct Counter(usize);
+    impl std::io::Write for Counter {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0 += bytes.len();
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut counter = Counter(0);
+    // Writing a Value into a sink that never fails cannot fail.
+    match serde_json::to_writer(&mut counter, value) {
+        Ok(()) => counter.0,
+        Err(_) => usize::MAX,
     }
 }
 
@@ -155,6 +175,12 @@ mod tests {
         assert!(NewEvent::validate(input(json!({"a": 1})), "").is_ok());
         let not_object = NewEvent::validate(input(json!([1])), "").err().unwrap();
         assert_eq!(not_object.field(), Some("data"));
+    }
+
+    #[test]
+    fn the_payload_is_measured_as_written() {
+        let data = json!({"text": "héllo \"x\"", "n": [1, 2.5, null]});
+        assert_eq!(json_len(&data), data.to_string().len());
     }
 
     #[test]
