@@ -45,7 +45,7 @@ pub async fn send(
         Err(e) => return adapter::not_sent(e, Verdict::Retry { after: None }),
     };
     let body = match claimed.event.event_type.as_str() {
-        daily_summary::EVENT_TYPE => summary(&claimed.event.data),
+        daily_summary::EVENT_TYPE => summary(&claimed.event.data()),
         _ => {
             let mention = target.config.get("mention_here").and_then(Value::as_bool) == Some(true)
                 && claimed.event.event_type == "escalation.triggered";

@@ -135,6 +135,7 @@ fn forward(
     conversation_url: Option<&str>,
 ) -> Result<Message, String> {
     let event = &claimed.event;
+    let data = event.data();
     let notice = notice(event, conversation_url);
     let on = |name: &str| target.config.get(name).and_then(serde_json::Value::as_bool);
     let prefix = target
@@ -143,13 +144,12 @@ fn forward(
         .and_then(serde_json::Value::as_str)
         .unwrap_or("[Support]");
     let said = if on("include_transcript").unwrap_or(true) {
-        transcript(&event.data)
+        transcript(&data)
     } else {
         Vec::new()
     };
     let domain = mailer.from.email.domain().to_string();
-    let customer_name = event
-        .data
+    let customer_name = data
         .pointer("/customer/name")
         .and_then(serde_json::Value::as_str)
         .map(str::trim)
@@ -170,8 +170,7 @@ fn forward(
         .message_id(Some(format!("<{}@{domain}>", claimed.delivery_id)))
         .header(AutoSubmitted);
     if on("reply_to_customer").unwrap_or(true) {
-        let customer = event
-            .data
+        let customer = data
             .pointer("/customer/email")
             .and_then(serde_json::Value::as_str)
             .and_then(|email| email.trim().parse::<lettre::Address>().ok());

@@ -30,7 +30,7 @@ pub struct Notice {
 
 /// `template` is `PLUGBOARD_CONVERSATION_URL`, e.g. `https://app.example.com/conversations/{conversation_id}`.
 pub fn notice(event: &EventPayload, template: Option<&str>) -> Notice {
-    let data = &event.data;
+    let data = &event.data();
     let text = |path: &[&str]| -> Option<String> {
         let mut value = data;
         for key in path {
@@ -105,12 +105,12 @@ mod tests {
     use serde_json::json;
 
     fn event(event_type: &str, data: Value) -> EventPayload {
-        EventPayload {
-            id: uuid::Uuid::nil(),
-            event_type: event_type.into(),
-            data,
-            created_at: chrono::Utc::now(),
-        }
+        EventPayload::new(
+            uuid::Uuid::nil(),
+            event_type.into(),
+            &data,
+            chrono::Utc::now(),
+        )
     }
 
     #[test]

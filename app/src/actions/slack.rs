@@ -41,7 +41,7 @@ pub async fn send(
     let conversation_url = state.config.conversation_url.as_deref();
     let notice = notice(&claimed.event, conversation_url);
     let body = match claimed.event.event_type.as_str() {
-        daily_summary::EVENT_TYPE => daily_summary::message(channel, &claimed.event.data),
+        daily_summary::EVENT_TYPE => daily_summary::message(channel, &claimed.event.data()),
         _ => message(channel, &notice),
     };
     let mut sent = adapter::post_json(&state.http, url, Some(access_token), &body).await;

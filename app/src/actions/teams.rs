@@ -50,7 +50,7 @@ pub async fn send(
         Err(e) => return adapter::not_sent(e, Verdict::Retry { after: None }),
     };
     let card = match claimed.event.event_type.as_str() {
-        daily_summary::EVENT_TYPE => summary_card(&claimed.event.data),
+        daily_summary::EVENT_TYPE => summary_card(&claimed.event.data()),
         _ => card(&notice(
             &claimed.event,
             state.config.conversation_url.as_deref(),

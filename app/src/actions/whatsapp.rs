@@ -40,13 +40,13 @@ pub async fn send(
             Verdict::Suspend,
         );
     }
-    let Some(to) = recipient(&claimed.event.data) else {
+    let Some(to) = recipient(&claimed.event.data()) else {
         return adapter::not_sent(
             "The event names no customer WhatsApp number (customer.phone).".into(),
             Verdict::Stop { disable: false },
         );
     };
-    let Some(text) = text(&claimed.event.data) else {
+    let Some(text) = text(&claimed.event.data()) else {
         return adapter::not_sent(
             "The event has no text to send.".into(),
             Verdict::Stop { disable: false },

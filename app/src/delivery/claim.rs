@@ -25,7 +25,7 @@ struct ClaimRow {
     attempts: i32,
     event_id: Uuid,
     event_type: String,
-    data: serde_json::Value,
+    data: sqlx::types::Json<Box<serde_json::value::RawValue>>,
     event_created_at: DateTime<Utc>,
     destination_version: Option<i64>,
     destination_room: Option<i64>,
@@ -43,12 +43,12 @@ impl ClaimRow {
             claim_id,
             company_id: self.company_id,
             destination: Destination { kind, id },
-            event: EventPayload {
-                id: self.event_id,
-                event_type: self.event_type,
-                data: self.data,
-                created_at: self.event_created_at,
-            },
+            event: EventPayload::from_stored(
+                self.event_id,
+                self.event_type,
+                self.data.0,
+                self.event_created_at,
+            ),
             attempt: self.attempts,
             destination_version: self.destination_version,
         })

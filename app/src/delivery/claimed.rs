@@ -2,6 +2,7 @@
 //! (a kind and an id) it goes to.
 
 use chrono::{DateTime, Utc};
+use serde_json::value::RawValue;
 use uuid::Uuid;
 
 /// What a delivery goes to.
@@ -75,8 +76,81 @@ impl Destination {
 pub struct EventPayload {
     pub id: Uuid,
     pub event_type: String,
-    pub data: serde_json::Value,
+    /// The event's `data` as the database returned it: a webhook's body carries it as it is,
+    /// without reading it into a [`serde_json::Value`] and writing it out again (a few percent
+    /// of the server's CPU an event in the benchmark). Adapters that read it use [`Self::data`].
+    pub data_json: Box<RawValue>,
     pub created_at: DateTime<Utc>,
+}
+
+impl EventPayload {
+    pub fn new(
+        id: Uuid,
+        event_type: String,
+        data: &serde_json::Value,
+        created_at: DateTime<Utc>,
+    ) -> Self {
+        EventPayload {
+            id,
+            event_type,
+            // A Value always writes out as JSON.
+            data_json: serde_json::value::to_raw_value(data).unwrap_or_else(|_| empty_object()),
+            created_at,
+        }
+    }
+
+    /// As [`Self::new`], for data as the database returns it (`jsonb`'s text, with a space
+    /// after every `:` and `,`): kept as compact JSON, as a body always carried it.
+    pub fn from_stored(
+        id: Uuid,
+        event_type: String,
+        data: Box<RawValue>,
+        created_at: DateTime<Utc>,
+    ) -> Self {
+        EventPayload {
+            id,
+            event_type,
+            data_json: compact(data),
+            created_at,
+        }
+    }
+
+    /// The event's `data`, read.
+    pub fn data(&self) -> serde_json::Value {
+        // It was stored as JSON (the database's jsonb), so it reads back.
+        serde_json::from_str(self.data_json.get()).unwrap_or_default()
+    }
+}
+
+/// `json` without the whitespace between its tokens (what separates them outside strings).
+fn compact(json: Box<RawValue>) -> Box<RawValue> {
+    let text = json.get();
+    let mut kept = String::with_capacity(text.len());
+    let (mut in_string, mut escaped) = (false, false);
+    for c in text.chars() {
+        if in_string {
+            (in_string, escaped) = match (escaped, c) {
+                (true, _) => (true, false),
+                (false, '\\') => (true, true),
+                (false, '"') => (false, false),
+                (false, _) => (true, false),
+            };
+        } else if c == '"' {
+            in_string = true;
+        } else if matches!(c, ' ' | '\n' | '\r' | '\t') {
+            continue;
+        }
+        kept.push(c);
+    }
+    if kept.len() == text.len() {
+        return json;
+    }
+    // Whitespace between tokens is all JSON allows outside strings, so this cannot fail.
+    RawValue::from_string(kept).unwrap_or(json)
+}
+
+fn empty_object() -> Box<RawValue> {
+    RawValue::from_string("{}".into()).unwrap_or_else(|_| Box::<RawValue>::default())
 }
 
 /// A delivery claimed for one attempt.
@@ -92,4 +166,29 @@ pub struct Claimed {
     /// The version of the destination's row (its `xmin`) as the claim saw it, so the worker can
     /// reuse the destination it loaded before while the row is unchanged; None when not known.
     pub destination_version: Option<i64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_data_is_kept_compact_and_reads_back_the_same() {
+        // As `jsonb` writes them out: a space after `:` and `,`, text as is but for quotes,
+        // backslashes and control characters.
+        let cases = [
+            r#"{"a": 1, "b": [1, 2.5, null, true], "c": {"d": "x y"}}"#,
+            r#"{"text": "a \"quoted\" , : word\\", "e": "é \n\u001f"}"#,
+            r#"{"back\\": "slash\\", "t": "tab\there"}"#,
+            " [ ] ",
+            r#""just a string with : and , ""#,
+        ];
+        for case in cases {
+            let raw = RawValue::from_string(case.to_string()).unwrap();
+            let event = EventPayload::from_stored(Uuid::nil(), "x.y".into(), raw, Utc::now());
+            let value: serde_json::Value = serde_json::from_str(case).unwrap();
+            assert_eq!(event.data_json.get(), value.to_string(), "{case}");
+            assert_eq!(event.data(), value);
+        }
+    }
 }

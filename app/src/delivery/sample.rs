@@ -30,12 +30,7 @@ pub async fn send_now(
     .bind(&kind.example)
     .fetch_one(&mut *tx)
     .await?;
-    let event = EventPayload {
-        id: event_id,
-        event_type: kind.name,
-        data: kind.example,
-        created_at,
-    };
+    let event = EventPayload::new(event_id, kind.name, &kind.example, created_at);
     // Claimed by this request from the start, so no worker sends it as well.
     let claimed = queue::insert_claimed(&mut tx, company_id, destination, event).await?;
     tx.commit().await?;

@@ -71,7 +71,7 @@ pub fn body(claimed: &Claimed) -> String {
         event_type: &'a str,
         timestamp: String,
         company_id: Uuid,
-        data: &'a serde_json::Value,
+        data: &'a serde_json::value::RawValue,
     }
     let body = Body {
         id: public_id(claimed.event.id),
@@ -81,7 +81,7 @@ pub fn body(claimed: &Claimed) -> String {
             .created_at
             .to_rfc3339_opts(SecondsFormat::Millis, true),
         company_id: claimed.company_id,
-        data: &claimed.event.data,
+        data: &claimed.event.data_json,
     };
     // A struct of strings, an id and a JSON value always serialises.
     serde_json::to_string(&body).unwrap_or_default()
@@ -216,12 +216,12 @@ mod tests {
             claim_id: Uuid::from_u128(2),
             company_id,
             destination: Destination::webhook(Uuid::from_u128(3)),
-            event: EventPayload {
-                id: event_id,
-                event_type: "message.sent".into(),
-                data: serde_json::json!({"z": "\"quoted\"", "a": [1, null]}),
-                created_at: Utc.with_ymd_and_hms(2026, 3, 4, 15, 5, 6).unwrap(),
-            },
+            event: EventPayload::new(
+                event_id,
+                "message.sent".into(),
+                &serde_json::json!({"z": "\"quoted\"", "a": [1, null]}),
+                Utc.with_ymd_and_hms(2026, 3, 4, 15, 5, 6).unwrap(),
+            ),
             attempt: 1,
             destination_version: None,
         };

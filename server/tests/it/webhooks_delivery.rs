@@ -118,7 +118,8 @@ async fn deliveries_are_signed_so_an_independent_verifier_accepts_them(pool: PgP
         json!({"headers": {"X-Team": "support"}}),
     )
     .await;
-    let data = json!({"conversation_id": "conv_1", "text": "hello"});
+    let data = json!({"conversation_id": "conv_1", "text": "hello, you: \"there\"",
+                      "customer": {"id": "cus_1", "tags": ["a b", 2]}});
     let event_id = publish(&admin, "message.received", data.clone()).await;
 
     let got = receiver.wait_for(1, WAIT).await.remove(0);
@@ -140,6 +141,8 @@ async fn deliveries_are_signed_so_an_independent_verifier_accepts_them(pool: PgP
     assert_eq!(body["id"], event_id.as_str());
     assert_eq!(body["type"], "message.received");
     assert_eq!(body["data"], data);
+    // Compact JSON, as written by serde_json (the database's own text of `data` has spaces).
+    assert_eq!(std::str::from_utf8(&got.body).unwrap(), body.to_string());
     let me = admin.get_json("/api/v1/auth/me").await;
     assert_eq!(body["company_id"], me["company_id"]);
     assert!(chrono::DateTime::parse_from_rfc3339(body["timestamp"].as_str().unwrap()).is_ok());
