@@ -98,6 +98,7 @@ impl Drop for SlackContract {
 pub struct SlackConnection {
     browser: reqwest::Client,
     base: String,
+    cookies: String,
     csrf: String,
     id: String,
 }
@@ -112,6 +113,7 @@ impl SlackConnection {
         let saved = self
             .browser
             .post(format!("{}/api/v1/integrations/save_config", self.base))
+            .header("cookie", &self.cookies)
             .header("x-csrf-token", &self.csrf)
             .json(&json!({"id": self.id, "config": config}))
             .send()
@@ -123,35 +125,65 @@ impl SlackConnection {
     }
 }
 
+/// The cookies Plugboard set, as a browser keeps them (the server's build of reqwest has no
+/// cookie store: the product never needs one, and its cookie layer parsed every webhook's URL).
+#[derive(Default)]
+struct Cookies(Vec<(String, String)>);
+
+impl Cookies {
+    fn keep(&mut self, answer: &reqwest::Response) {
+        let set = answer.headers().get_all("set-cookie").iter();
+        for cookie in set.filter_map(|v| cookie::Cookie::parse(v.to_str().ok()?.to_string()).ok()) {
+            self.0.retain(|(name, _)| name != cookie.name());
+            let expired = cookie.max_age().is_some_and(|age| age.is_zero());
+            if !expired && !cookie.value().is_empty() {
+                self.0
+                    .push((cookie.name().to_string(), cookie.value().to_string()));
+            }
+        }
+    }
+
+    fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn header(&self) -> String {
+        let pairs: Vec<String> = self.0.iter().map(|(n, v)| format!("{n}={v}")).collect();
+        pairs.join("; ")
+    }
+}
+
 /// Signs the admin in and connects Slack through its OAuth round trip.
 pub async fn connect(base: &str, email: &str, password: &str) -> Result<SlackConnection, Error> {
     let browser = reqwest::Client::builder()
-        .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
         .build()?;
+    let mut cookies = Cookies::default();
     let signed_in = browser
         .post(format!("{base}/api/v1/auth/sign_in"))
         .header("accept", "application/json")
         .form(&[("email", email), ("password", password)])
         .send()
         .await?;
-    let csrf = signed_in
-        .cookies()
-        .find(|c| c.name() == "pb_csrf")
-        .map(|c| c.value().to_string())
-        .ok_or("no CSRF cookie after sign-in")?;
-    let post = |path: &str, body: Value| {
-        browser
-            .post(format!("{base}{path}"))
-            .header("x-csrf-token", &csrf)
-            .json(&body)
-            .send()
-    };
-    let start: Value = post("/api/v1/integrations/start_oauth", json!({"slug": "slack"}))
-        .await?
-        .json()
+    cookies.keep(&signed_in);
+    let csrf = cookies
+        .get("pb_csrf")
+        .ok_or("no CSRF cookie after sign-in")?
+        .to_string();
+    let started = browser
+        .post(format!("{base}/api/v1/integrations/start_oauth"))
+        .header("cookie", cookies.header())
+        .header("x-csrf-token", &csrf)
+        .json(&json!({"slug": "slack"}))
+        .send()
         .await?;
+    cookies.keep(&started);
+    let start: Value = started.json().await?;
     let authorize = start["authorize_url"].as_str().ok_or("no authorize_url")?;
+    // Slack's own page: none of Plugboard's cookies go there.
     let at_slack = browser.get(authorize).send().await?;
     let callback = at_slack
         .headers()
@@ -159,7 +191,12 @@ pub async fn connect(base: &str, email: &str, password: &str) -> Result<SlackCon
         .and_then(|v| v.to_str().ok())
         .ok_or("Slack did not redirect back")?
         .to_string();
-    let landed = browser.get(&callback).send().await?;
+    let landed = browser
+        .get(&callback)
+        .header("cookie", cookies.header())
+        .send()
+        .await?;
+    cookies.keep(&landed);
     let location = landed
         .headers()
         .get("location")
@@ -175,6 +212,7 @@ pub async fn connect(base: &str, email: &str, password: &str) -> Result<SlackCon
     Ok(SlackConnection {
         browser,
         base: base.to_string(),
+        cookies: cookies.header(),
         csrf,
         id,
     })
