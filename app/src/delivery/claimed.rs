@@ -94,7 +94,7 @@ impl EventPayload {
             id,
             event_type,
             // A Value always writes out as JSON.
-            data_json: serde_json::value::to_raw_value(data).unwrap_or_else(|_| empty_object()),
+            data_json: serde_json::value::to_raw_value(data).unwrap_or_default(),
             created_at,
         }
     }
@@ -147,10 +147,6 @@ fn compact(json: Box<RawValue>) -> Box<RawValue> {
     }
     // Whitespace between tokens is all JSON allows outside strings, so this cannot fail.
     RawValue::from_string(kept).unwrap_or(json)
-}
-
-fn empty_object() -> Box<RawValue> {
-    RawValue::from_string("{}".into()).unwrap_or_else(|_| Box::<RawValue>::default())
 }
 
 /// A delivery claimed for one attempt.

@@ -128,30 +128,25 @@ impl SlackConnection {
 /// The cookies Plugboard set, as a browser keeps them (the server's build of reqwest has no
 /// cookie store: the product never needs one, and its cookie layer parsed every webhook's URL).
 #[derive(Default)]
-struct Cookies(Vec<(String, String)>);
+struct Cookies(cookie::CookieJar);
 
 impl Cookies {
     fn keep(&mut self, answer: &reqwest::Response) {
         let set = answer.headers().get_all("set-cookie").iter();
         for cookie in set.filter_map(|v| cookie::Cookie::parse(v.to_str().ok()?.to_string()).ok()) {
-            self.0.retain(|(name, _)| name != cookie.name());
-            let expired = cookie.max_age().is_some_and(|age| age.is_zero());
-            if !expired && !cookie.value().is_empty() {
-                self.0
-                    .push((cookie.name().to_string(), cookie.value().to_string()));
+            match cookie.max_age().is_some_and(|age| age.is_zero()) {
+                true => self.0.remove(cookie.name().to_string()),
+                false => self.0.add(cookie),
             }
         }
     }
 
     fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+        self.0.get(name).map(cookie::Cookie::value)
     }
 
     fn header(&self) -> String {
-        let pairs: Vec<String> = self.0.iter().map(|(n, v)| format!("{n}={v}")).collect();
+        let pairs: Vec<String> = self.0.iter().map(|c| c.stripped().to_string()).collect();
         pairs.join("; ")
     }
 }
