@@ -93,23 +93,27 @@ test("the overview counts states, charts the day and says what needs attention",
   await api(page, "/api/v1/events/publish", { event_type: "conversation.closed", data: { conversation_id: "c_1" } });
 
   const attention = page.getByTestId("attention");
-  // The worker answers in the background: look again until both endpoints were tried and the
-  // switch-off was notified (the bell's name says how many are unread).
+  const chart = page.getByTestId("delivery-chart").getByRole("img");
+  // The worker answers in the background and records each answer as it comes: look again until
+  // all three endpoints were tried and the switch-off was notified (the bell's name says how
+  // many are unread). Delivered: the first test's Send test and this event at /ok. Failed: the
+  // 410 at once; the 503 for good after its quick retries, or it is still retrying.
   const bell = page.getByRole("button", { name: /^Notifications, [1-9]\d* unread$/ });
   await expect(async () => {
     await openDashboard(page);
     await expect(attention.getByText(`Endpoint failing: ${base}/down`)).toBeVisible({ timeout: 1_000 });
     await expect(attention.getByText(`Endpoint switched off: ${base}/gone`)).toBeVisible({ timeout: 1_000 });
     await expect(bell).toBeVisible({ timeout: 1_000 });
+    await expect(chart).toHaveAttribute(
+      "aria-label",
+      /^Deliveries per hour over the last 24 hours: 2 delivered, [12] failed/,
+      { timeout: 1_000 },
+    );
   }).toPass({ timeout: 20_000 });
   await expect(attention).toContainText("The endpoint answered 410 Gone.");
   await expect(page.getByTestId("tile-endpoints")).toContainText("1 healthy");
   await expect(page.getByTestId("tile-endpoints")).toContainText("1 failing");
   await expect(page.getByTestId("tile-endpoints")).toContainText("1 disabled");
-  const chart = page.getByTestId("delivery-chart").getByRole("img");
-  // Delivered: the first test's Send test and this event at /ok. Failed: the 410 at once; the
-  // 503 for good after its quick retries, or it is still retrying.
-  await expect(chart).toHaveAttribute("aria-label", /^Deliveries per hour over the last 24 hours: 2 delivered, [12] failed/);
   // The dashboard lists the notification too.
   await expect(page.getByRole("region", { name: "Recent notifications" }).getByRole("link").first()).toBeVisible();
   await snap(page, "121-dashboard-overview");

@@ -106,7 +106,14 @@ pub async fn exchange(
         ..SentAttempt::not_sent(started_at, request_body.to_string(), String::new())
     };
     attempt.error = None;
-    match request.timeout(timeout).send().await {
+    let request = request.timeout(timeout);
+    // Kept for one more try when a kept-alive connection turns out closed (see below).
+    let again = request.try_clone();
+    let sent = match (request.send().await, again) {
+        (Err(e), Some(again)) if closed_before_answering(&e) => again.send().await,
+        (sent, _) => sent,
+    };
+    match sent {
         Ok(mut response) => {
             attempt.response_status = Some(response.status().as_u16());
             attempt.response_headers = Some(
@@ -149,6 +156,32 @@ pub async fn exchange(
     attempt.error = attempt.error.map(into_storable);
     attempt.duration_ms = i32::try_from(clock.elapsed().as_millis()).unwrap_or(i32::MAX);
     attempt
+}
+
+/// Whether the connection closed under a request before any answer came: what a receiver does
+/// when it closes a kept-alive connection as our request arrives on it (Node's servers close
+/// theirs after 5 idle seconds, so the race is common). The receiver has not answered, so
+/// sending again at once on a new connection is what the retry schedule would do later,
+/// without logging a failure the receiver never had.
+fn closed_before_answering(error: &reqwest::Error) -> bool {
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        if let Some(hyper_error) = cause.downcast_ref::<hyper::Error>() {
+            if hyper_error.is_incomplete_message() {
+                return true;
+            }
+        }
+        if let Some(io_error) = cause.downcast_ref::<std::io::Error>() {
+            if matches!(
+                io_error.kind(),
+                std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::BrokenPipe
+            ) {
+                return true;
+            }
+        }
+        source = cause.source();
+    }
+    false
 }
 
 /// `Retry-After` in seconds form, when the answer carried one.
