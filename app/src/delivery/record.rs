@@ -1,7 +1,10 @@
 //! Recording a batch of attempts: the deliveries' new states and the attempt log in one
 //! transaction, then each destination kind's health (failure runs, auto-disable).
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
+use sqlx::types::Json;
 use sqlx::{Connection, PgConnection};
 use uuid::Uuid;
 
@@ -240,18 +243,17 @@ async fn insert_attempts(
     let number: Vec<i32> = sent.iter().map(|(c, _)| c.attempt).collect();
     let started: Vec<DateTime<Utc>> = sent.iter().map(|(_, a)| a.started_at).collect();
     let duration: Vec<i32> = sent.iter().map(|(_, a)| a.duration_ms).collect();
-    let req_headers: Vec<serde_json::Value> = sent
-        .iter()
-        .map(|(_, a)| to_json(&a.request_headers))
-        .collect();
+    // Written as JSON straight into the statement's arguments, not built as values first.
+    let req_headers: Vec<Json<&BTreeMap<String, String>>> =
+        sent.iter().map(|(_, a)| Json(&a.request_headers)).collect();
     let req_body: Vec<&str> = sent.iter().map(|(_, a)| a.request_body.as_str()).collect();
     let status: Vec<Option<i32>> = sent
         .iter()
         .map(|(_, a)| a.response_status.map(i32::from))
         .collect();
-    let res_headers: Vec<Option<serde_json::Value>> = sent
+    let res_headers: Vec<Option<Json<&BTreeMap<String, String>>>> = sent
         .iter()
-        .map(|(_, a)| a.response_headers.as_ref().map(to_json))
+        .map(|(_, a)| a.response_headers.as_ref().map(Json))
         .collect();
     let res_body: Vec<Option<&str>> = sent
         .iter()
@@ -277,8 +279,4 @@ async fn insert_attempts(
     .execute(&mut *tx)
     .await?;
     Ok(())
-}
-
-fn to_json<T: serde::Serialize>(value: &T) -> serde_json::Value {
-    serde_json::to_value(value).unwrap_or(serde_json::Value::Null)
 }
