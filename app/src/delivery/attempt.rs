@@ -164,24 +164,15 @@ pub async fn exchange(
 /// sending again at once on a new connection is what the retry schedule would do later,
 /// without logging a failure the receiver never had.
 fn closed_before_answering(error: &reqwest::Error) -> bool {
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        if let Some(hyper_error) = cause.downcast_ref::<hyper::Error>() {
-            if hyper_error.is_incomplete_message() {
-                return true;
-            }
-        }
-        if let Some(io_error) = cause.downcast_ref::<std::io::Error>() {
-            if matches!(
-                io_error.kind(),
-                std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::BrokenPipe
-            ) {
-                return true;
-            }
-        }
-        source = cause.source();
-    }
-    false
+    use std::io::ErrorKind::{BrokenPipe, ConnectionReset};
+    std::iter::successors(std::error::Error::source(error), |cause| cause.source()).any(|cause| {
+        cause
+            .downcast_ref::<hyper::Error>()
+            .is_some_and(hyper::Error::is_incomplete_message)
+            || cause
+                .downcast_ref::<std::io::Error>()
+                .is_some_and(|e| matches!(e.kind(), ConnectionReset | BrokenPipe))
+    })
 }
 
 /// `Retry-After` in seconds form, when the answer carried one.
@@ -199,14 +190,12 @@ pub fn retry_after(attempt: &SentAttempt) -> Option<Duration> {
 /// An error and its causes, e.g. "error sending request: refused: x resolves to a private address".
 pub fn describe(error: &(dyn std::error::Error + 'static)) -> String {
     let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
+    for cause in std::iter::successors(error.source(), |cause| cause.source()) {
         let cause_text = cause.to_string();
         if !text.contains(&cause_text) {
             text.push_str(": ");
             text.push_str(&cause_text);
         }
-        source = cause.source();
     }
     text
 }
