@@ -2,11 +2,9 @@
 //! accepts, the retry schedule, Retry-After, 410, timeouts, auto-disable with a notification,
 //! secret rotation, redelivery, fan-out, and test sends.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 
-use crate::common::receiver::{Receiver, Reply};
+use crate::common::receiver::{ClosingReceiver, Receiver, Reply};
 use crate::common::{Browser, TestApp};
 use serde_json::{json, Value};
 use sqlx::PgPool;
@@ -259,47 +257,12 @@ async fn a_timeout_is_a_failed_attempt(pool: PgPool) {
     assert!(attempt["duration_ms"].as_u64().unwrap() < 2500);
 }
 
-/// A receiver that answers the first request on each connection and closes the connection as
-/// the next request arrives on it: what a server with a short keep-alive (Node's 5 s) does when
-/// its idle timer and our request cross. Counts the answers and the requests left unanswered.
-async fn closing_receiver() -> (String, Arc<AtomicUsize>, Arc<AtomicUsize>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hook", listener.local_addr().unwrap());
-    let (answered, unanswered) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
-    let counters = (answered.clone(), unanswered.clone());
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            let (answered, unanswered) = counters.clone();
-            let served_here = Arc::new(AtomicUsize::new(0));
-            let service = hyper::service::service_fn(move |_request| {
-                let first = served_here.fetch_add(1, Ordering::SeqCst) == 0;
-                let (answered, unanswered) = (answered.clone(), unanswered.clone());
-                async move {
-                    if first {
-                        answered.fetch_add(1, Ordering::SeqCst);
-                        Ok(axum::http::Response::new(axum::body::Body::from("ok")))
-                    } else {
-                        unanswered.fetch_add(1, Ordering::SeqCst);
-                        // hyper closes the connection without an answer.
-                        Err(std::io::Error::other("closing the idle connection"))
-                    }
-                }
-            });
-            tokio::spawn(
-                hyper::server::conn::http1::Builder::new()
-                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service),
-            );
-        }
-    });
-    (url, answered, unanswered)
-}
-
 #[sqlx::test(migrations = "../migrations")]
 async fn a_kept_alive_connection_closed_under_a_request_is_not_a_failed_attempt(pool: PgPool) {
     let app = TestApp::builder(pool).await;
     let admin = app.setup("Acme", "ada@acme.test").await;
-    let (url, answered, unanswered) = closing_receiver().await;
-    let (endpoint, _) = add_endpoint(&admin, &url, &["*"], json!({})).await;
+    let receiver = ClosingReceiver::start().await;
+    let (endpoint, _) = add_endpoint(&admin, &receiver.url, &["*"], json!({})).await;
 
     publish(&admin, "message.sent", json!({"n": 1})).await;
     wait_delivery(&admin, &endpoint, |d| d["status"] == "succeeded").await;
@@ -313,12 +276,8 @@ async fn a_kept_alive_connection_closed_under_a_request_is_not_a_failed_attempt(
     .await;
 
     // The second request went out on the first's connection, which closed under it.
-    assert_eq!(
-        unanswered.load(Ordering::SeqCst),
-        1,
-        "the connection was reused"
-    );
-    assert_eq!(answered.load(Ordering::SeqCst), 2, "{delivery}");
+    assert_eq!(receiver.unanswered(), 1, "the connection was reused");
+    assert_eq!(receiver.answered(), 2, "{delivery}");
     // Sent again at once on a new connection: delivered in one attempt, no failure logged.
     assert_eq!(delivery["status"], "succeeded", "{delivery}");
     assert_eq!(delivery["attempts"], 1, "{delivery}");

@@ -1,6 +1,8 @@
-//! A webhook receiver on 127.0.0.1: records every request and answers from a script.
+//! Webhook receivers on 127.0.0.1: one records every request and answers from a script; one
+//! closes kept-alive connections under a request.
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -69,8 +71,8 @@ struct Shared {
     default: Mutex<Option<Reply>>,
     arrived: Notify,
     /// Requests being answered now, and the most there ever were at once.
-    in_flight: std::sync::atomic::AtomicUsize,
-    most_in_flight: std::sync::atomic::AtomicUsize,
+    in_flight: AtomicUsize,
+    most_in_flight: AtomicUsize,
 }
 
 #[derive(Clone)]
@@ -114,9 +116,7 @@ impl Receiver {
 
     /// The most requests it was answering at once.
     pub fn most_in_flight(&self) -> usize {
-        self.shared
-            .most_in_flight
-            .load(std::sync::atomic::Ordering::SeqCst)
+        self.shared.most_in_flight.load(SeqCst)
     }
 
     /// Waits until at least `n` requests arrived (panics after `timeout`).
@@ -159,7 +159,6 @@ async fn handle(
         body,
     });
     shared.arrived.notify_waiters();
-    use std::sync::atomic::Ordering::SeqCst;
     let now = shared.in_flight.fetch_add(1, SeqCst) + 1;
     shared.most_in_flight.fetch_max(now, SeqCst);
     if !reply.delay.is_zero() {
@@ -171,4 +170,65 @@ async fn handle(
         response.headers_mut().insert(name, value.parse().unwrap());
     }
     response
+}
+
+/// A receiver that answers the first request on each connection and closes the connection as
+/// the next request arrives on it: what a server with a short keep-alive (Node's 5 s) does when
+/// its idle timer and our request cross. Counts the answers and the requests left unanswered.
+/// (hyper's server: axum cannot close a connection without answering.)
+pub struct ClosingReceiver {
+    pub url: String,
+    answered: Arc<AtomicUsize>,
+    unanswered: Arc<AtomicUsize>,
+}
+
+impl ClosingReceiver {
+    pub async fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind receiver");
+        let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
+        let answered = Arc::new(AtomicUsize::new(0));
+        let unanswered = Arc::new(AtomicUsize::new(0));
+        let counters = (answered.clone(), unanswered.clone());
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let (answered, unanswered) = counters.clone();
+                let served_here = Arc::new(AtomicUsize::new(0));
+                let service = hyper::service::service_fn(move |_request| {
+                    let first = served_here.fetch_add(1, SeqCst) == 0;
+                    let (answered, unanswered) = (answered.clone(), unanswered.clone());
+                    async move {
+                        if first {
+                            answered.fetch_add(1, SeqCst);
+                            Ok(Response::new(axum::body::Body::from("ok")))
+                        } else {
+                            unanswered.fetch_add(1, SeqCst);
+                            // hyper closes the connection without an answer.
+                            Err(std::io::Error::other("closing the idle connection"))
+                        }
+                    }
+                });
+                tokio::spawn(
+                    hyper::server::conn::http1::Builder::new()
+                        .serve_connection(hyper_util::rt::TokioIo::new(stream), service),
+                );
+            }
+        });
+        Self {
+            url,
+            answered,
+            unanswered,
+        }
+    }
+
+    /// Requests answered (each connection's first).
+    pub fn answered(&self) -> usize {
+        self.answered.load(SeqCst)
+    }
+
+    /// Requests whose connection was closed under them.
+    pub fn unanswered(&self) -> usize {
+        self.unanswered.load(SeqCst)
+    }
 }
