@@ -75,6 +75,15 @@ struct Shared {
     most_in_flight: AtomicUsize,
 }
 
+/// A listener on a free port of 127.0.0.1, and its base URL.
+async fn listen() -> (TcpListener, String) {
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind receiver");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    (listener, base)
+}
+
 #[derive(Clone)]
 pub struct Receiver {
     pub base: String,
@@ -83,10 +92,7 @@ pub struct Receiver {
 
 impl Receiver {
     pub async fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind receiver");
-        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let (listener, base) = listen().await;
         let shared = Arc::new(Shared::default());
         let app = axum::Router::new()
             .fallback(handle)
@@ -184,10 +190,8 @@ pub struct ClosingReceiver {
 
 impl ClosingReceiver {
     pub async fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind receiver");
-        let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
+        let (listener, base) = listen().await;
+        let url = format!("{base}/hook");
         let answered = Arc::new(AtomicUsize::new(0));
         let unanswered = Arc::new(AtomicUsize::new(0));
         let counters = (answered.clone(), unanswered.clone());
