@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use sqlx::PgPool;
+use sqlx::{PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
 use super::queue::Destination;
@@ -65,6 +65,7 @@ pub async fn list(
         .before
         .map(|b| crate::validate::timestamp("before", b))
         .transpose()?;
+    let mut snapshot = one_snapshot(pool).await?;
     let rows: Vec<DeliveryRow> = sqlx::query_as(&format!(
         "{SELECT_DELIVERY}
           WHERE d.company_id = $1 AND d.{} = $2
@@ -79,13 +80,14 @@ pub async fn list(
     .bind(filter.event_type.filter(|t| !t.is_empty()))
     .bind(before)
     .bind(limit)
-    .fetch_all(pool)
+    .fetch_all(&mut *snapshot)
     .await?;
     let next_before = (rows.len() as i64 == limit)
         .then(|| rows.last().map(|r| r.created_at))
         .flatten();
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
-    let mut attempts = attempts_of(pool, &ids).await?;
+    let mut attempts = attempts_of(&mut snapshot, &ids).await?;
+    snapshot.commit().await?;
     let deliveries = rows
         .into_iter()
         .map(|row| {
@@ -100,23 +102,34 @@ pub async fn list(
 }
 
 pub async fn get(pool: &PgPool, company_id: Uuid, id: Uuid) -> Result<DeliveryView, AppError> {
+    let mut snapshot = one_snapshot(pool).await?;
     let row: DeliveryRow = sqlx::query_as(&format!(
         "{SELECT_DELIVERY} WHERE d.company_id = $1 AND d.id = $2"
     ))
     .bind(company_id)
     .bind(id)
-    .fetch_optional(pool)
+    .fetch_optional(&mut *snapshot)
     .await?
     .ok_or_else(|| AppError::NotFound("No such delivery.".into()))?;
-    let log = attempts_of(pool, &[id])
+    let log = attempts_of(&mut snapshot, &[id])
         .await?
         .remove(&id)
         .unwrap_or_default();
+    snapshot.commit().await?;
     Ok(view(row, log))
 }
 
+/// Deliveries and their attempts are read in one snapshot: an attempt is recorded together with
+/// its delivery's new state, and two separate reads could show a delivery still pending beside
+/// the attempt that delivered it.
+async fn one_snapshot(pool: &PgPool) -> Result<Transaction<'static, Postgres>, AppError> {
+    Ok(pool
+        .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        .await?)
+}
+
 async fn attempts_of(
-    pool: &PgPool,
+    snapshot: &mut Transaction<'static, Postgres>,
     ids: &[Uuid],
 ) -> Result<BTreeMap<Uuid, Vec<AttemptView>>, AppError> {
     let rows: Vec<AttemptRow> = sqlx::query_as(
@@ -125,7 +138,7 @@ async fn attempts_of(
            FROM delivery_attempts WHERE delivery_id = ANY($1) ORDER BY attempt DESC",
     )
     .bind(ids)
-    .fetch_all(pool)
+    .fetch_all(&mut **snapshot)
     .await?;
     let mut by_delivery: BTreeMap<Uuid, Vec<AttemptView>> = BTreeMap::new();
     for row in rows {
