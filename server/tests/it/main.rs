@@ -20,6 +20,7 @@ mod dashboard;
 mod delivery_crash;
 mod delivery_fairness;
 mod delivery_finishing;
+mod delivery_log_reads;
 mod delivery_queue;
 mod embedded_db;
 mod events;
