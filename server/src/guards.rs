@@ -3,22 +3,21 @@
 use app::auth::access::Principal;
 use app::error::AppError;
 use app::runtime::AppState;
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{header, Method};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use app::validate::local_redirect;
 
 /// Pages need a session: without one, a redirect to sign-in that comes back afterwards. The
 /// sign-in page itself sends signed-in admins on to the app. Server functions answer 401 JSON
-/// themselves; assets and the health check are public.
-pub async fn pages_require_session(req: Request, next: Next) -> Response {
+/// themselves; assets and the health check are public. `None` lets the request through.
+pub fn page_redirect(req: &Request) -> Option<Response> {
     let path = req.uri().path();
     if req.method() != Method::GET || is_public(path) {
-        return next.run(req).await;
+        return None;
     }
-    // `authenticate` (the layer outside this one) already looked the session up.
+    // `authenticate` (before this guard) already looked the session up.
     let signed_in = matches!(
         req.extensions().get::<Principal>(),
         Some(Principal::Admin(_))
@@ -32,7 +31,7 @@ pub async fn pages_require_session(req: Request, next: Next) -> Response {
                     .find(|(k, _)| k == "next")
                     .map(|(_, v)| v.into_owned())
             });
-            Redirect::to(&local_redirect(next.as_deref())).into_response()
+            Some(Redirect::to(&local_redirect(next.as_deref())).into_response())
         }
         (false, false) => {
             let here = req
@@ -42,9 +41,9 @@ pub async fn pages_require_session(req: Request, next: Next) -> Response {
                 .unwrap_or("/");
             let next_param: String =
                 url::form_urlencoded::byte_serialize(here.as_bytes()).collect();
-            Redirect::to(&format!("/signin?next={next_param}")).into_response()
+            Some(Redirect::to(&format!("/signin?next={next_param}")).into_response())
         }
-        _ => next.run(req).await,
+        _ => None,
     }
 }
 
@@ -60,22 +59,16 @@ fn is_public(path: &str) -> bool {
 
 /// A browser always names the page that sent a POST in `Origin`; one from another site is
 /// refused before it reaches a server function (login CSRF included). Clients that send no
-/// `Origin` (curl, SDKs) are unaffected; their calls carry no cookies to abuse.
-pub async fn reject_cross_site_posts(
-    State(state): State<AppState>,
-    req: Request,
-    next: Next,
-) -> Response {
+/// `Origin` (curl, SDKs) are unaffected; their calls carry no cookies to abuse. `None` lets
+/// the request through.
+pub fn cross_site_refusal(state: &AppState, req: &Request) -> Option<Response> {
     if req.method() == Method::GET || req.method() == Method::HEAD {
-        return next.run(req).await;
+        return None;
     }
-    let Some(origin) = req
+    let origin = req
         .headers()
         .get(header::ORIGIN)
-        .and_then(|v| v.to_str().ok())
-    else {
-        return next.run(req).await;
-    };
+        .and_then(|v| v.to_str().ok())?;
     let public_origin = state.config.public_url.origin().ascii_serialization();
     let host = req
         .headers()
@@ -92,7 +85,7 @@ pub async fn reject_cross_site_posts(
         })
         .is_some_and(|authority| authority == host);
     if origin == public_origin || same_host {
-        return next.run(req).await;
+        return None;
     }
-    AppError::Forbidden("Cross-site request refused.".into()).into_response()
+    Some(AppError::Forbidden("Cross-site request refused.".into()).into_response())
 }

@@ -8,9 +8,8 @@
 //! of the dozen files a first page fetches. A file path that names no file gets the 404 page,
 //! with the frame and referrer rules of a page.
 
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{header, HeaderMap, HeaderValue};
-use axum::middleware::Next;
 use axum::response::Response;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
@@ -60,38 +59,62 @@ fn is_asset(path: &str) -> bool {
             .is_some_and(|last| last.contains('.'))
 }
 
-pub async fn protect(State(csp): State<Csp>, mut req: Request, next: Next) -> Response {
-    let path = req.uri().path().to_string();
-    if is_asset(&path) {
-        let mut response = next.run(req).await;
-        // A path that names no file gets the app's 404 page: a page all the same.
-        if is_html(&response) {
-            frame_and_referrer_rules(response.headers_mut());
+/// What [`Csp::protect`] decided from the request, for its response.
+pub struct Protection {
+    asset: bool,
+    nonce: Option<String>,
+}
+
+impl Csp {
+    /// Looks at the request before it is answered: a page gets its nonce (in the request's
+    /// extensions, for the hydration scripts).
+    pub fn protect(&self, req: &mut Request) -> Protection {
+        let path = req.uri().path();
+        if is_asset(path) {
+            return Protection {
+                asset: true,
+                nonce: None,
+            };
         }
-        return response;
+        let page = !path.starts_with("/api/");
+        let nonce = page.then(|| {
+            let mut bytes = [0u8; 16];
+            rand::rngs::OsRng.fill_bytes(&mut bytes);
+            URL_SAFE_NO_PAD.encode(bytes)
+        });
+        if let Some(nonce) = &nonce {
+            req.extensions_mut().insert(CspNonce(nonce.clone()));
+        }
+        Protection {
+            asset: false,
+            nonce,
+        }
     }
-    let page = !path.starts_with("/api/");
-    let nonce = page.then(|| {
-        let mut bytes = [0u8; 16];
-        rand::rngs::OsRng.fill_bytes(&mut bytes);
-        URL_SAFE_NO_PAD.encode(bytes)
-    });
-    if let Some(nonce) = &nonce {
-        req.extensions_mut().insert(CspNonce(nonce.clone()));
-    }
-    let mut response = next.run(req).await;
-    let headers = response.headers_mut();
-    headers
-        .entry(header::CACHE_CONTROL)
-        .or_insert(HeaderValue::from_static("no-store"));
-    frame_and_referrer_rules(headers);
-    if let (Some(nonce), true) = (nonce, is_html(&response)) {
+}
+
+impl Protection {
+    /// The response with its protecting headers.
+    pub fn apply(self, csp: &Csp, mut response: Response) -> Response {
+        if self.asset {
+            // A path that names no file gets the app's 404 page: a page all the same.
+            if is_html(&response) {
+                frame_and_referrer_rules(response.headers_mut());
+            }
+            return response;
+        }
         let headers = response.headers_mut();
-        if let Ok(value) = HeaderValue::from_str(&csp.policy(&nonce)) {
-            headers.insert(header::CONTENT_SECURITY_POLICY, value);
+        headers
+            .entry(header::CACHE_CONTROL)
+            .or_insert(HeaderValue::from_static("no-store"));
+        frame_and_referrer_rules(headers);
+        if let (Some(nonce), true) = (self.nonce, is_html(&response)) {
+            let headers = response.headers_mut();
+            if let Ok(value) = HeaderValue::from_str(&csp.policy(&nonce)) {
+                headers.insert(header::CONTENT_SECURITY_POLICY, value);
+            }
         }
+        response
     }
-    response
 }
 
 fn is_html(response: &Response) -> bool {

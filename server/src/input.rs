@@ -10,13 +10,13 @@
 //! - An integer argument written as `5.0` (the same number to JSON Schema) is read as `5`.
 
 use std::collections::HashMap;
+use std::ops::ControlFlow;
 use std::sync::Arc;
 
 use app::error::AppError;
 use app::openapi::{ArgKind, ArgType, InputShape};
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::header;
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::value::RawValue;
 use serde_json::Value;
@@ -27,29 +27,31 @@ pub const MAX_API_BODY: usize = 16 * 1024 * 1024;
 /// Each operation's arguments, by path.
 pub type InputShapes = Arc<HashMap<String, InputShape>>;
 
-pub async fn check(State(shapes): State<InputShapes>, req: Request, next: Next) -> Response {
-    let path = req.uri().path().to_string();
-    if !path.starts_with("/api/") {
-        return next.run(req).await;
+/// The request with its body read and checked, or the refusal.
+pub async fn check(shapes: &InputShapes, req: Request) -> ControlFlow<Response, Request> {
+    if !req.uri().path().starts_with("/api/") {
+        return ControlFlow::Continue(req);
     }
-    let shape = shapes.get(&path);
+    let shape = shapes.get(req.uri().path());
     if let Some(query) = req.uri().query() {
         if let Err(refusal) = check_form(query, shape).and_then(|()| check_query(query, shape)) {
-            return refusal.into_response();
+            return ControlFlow::Break(refusal.into_response());
         }
     }
     let (parts, body) = req.into_parts();
     let bytes = match axum::body::to_bytes(body, MAX_API_BODY).await {
         Ok(bytes) => bytes,
         Err(_) => {
-            return AppError::PayloadTooLarge {
-                field: "body".into(),
-                message: format!(
-                    "The request body is larger than {} MB.",
-                    MAX_API_BODY / (1024 * 1024)
-                ),
-            }
-            .into_response()
+            return ControlFlow::Break(
+                AppError::PayloadTooLarge {
+                    field: "body".into(),
+                    message: format!(
+                        "The request body is larger than {} MB.",
+                        MAX_API_BODY / (1024 * 1024)
+                    ),
+                }
+                .into_response(),
+            )
         }
     };
     let content_type = parts
@@ -59,17 +61,16 @@ pub async fn check(State(shapes): State<InputShapes>, req: Request, next: Next) 
         .unwrap_or_default();
     let bytes = if content_type.starts_with("application/x-www-form-urlencoded") {
         if let Err(refusal) = check_form(&String::from_utf8_lossy(&bytes), shape) {
-            return refusal.into_response();
+            return ControlFlow::Break(refusal.into_response());
         }
         bytes
     } else {
         match check_json(bytes, shape) {
             Ok(bytes) => bytes,
-            Err(refusal) => return refusal.into_response(),
+            Err(refusal) => return ControlFlow::Break(refusal.into_response()),
         }
     };
-    next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
-        .await
+    ControlFlow::Continue(Request::from_parts(parts, axum::body::Body::from(bytes)))
 }
 
 fn check_form(text: &str, shape: Option<&InputShape>) -> Result<(), AppError> {

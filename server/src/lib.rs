@@ -7,6 +7,7 @@ pub mod config;
 pub mod db;
 pub mod embedded_pg;
 pub mod error;
+pub mod gate;
 pub mod guards;
 pub mod headers;
 pub mod input;

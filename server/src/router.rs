@@ -18,7 +18,6 @@ use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-use app::auth::access::authenticate;
 use app::auth::session::caller_from_headers;
 use app::integrations::catalogue::CALLBACK_PATH;
 use app::integrations::oauth::{self, CallbackQuery};
@@ -28,7 +27,8 @@ use axum::response::Redirect;
 
 use std::sync::Arc;
 
-use crate::{guards, headers, input, static_files};
+use crate::gate::{self, Gate};
+use crate::{headers, input, static_files};
 
 /// The pages' routes, generated once per process before any page is served.
 ///
@@ -75,7 +75,7 @@ pub fn build_router(state: AppState, pages: &PageRoutes) -> Router {
             routes,
             move || {
                 provide_context(context_state.clone());
-                // The nonce `headers::protect` put in this response's policy.
+                // The nonce the gate put in this response's policy (`headers::Csp::protect`).
                 let nonce = use_context::<http::request::Parts>()
                     .and_then(|parts| parts.extensions.get::<headers::CspNonce>().cloned());
                 if let Some(nonce) = nonce {
@@ -90,19 +90,9 @@ pub fn build_router(state: AppState, pages: &PageRoutes) -> Router {
         // One body limit for the API: the input boundary's (413 beyond it), not the
         // extractors' 2 MB default, which would answer a 3 MB publish with a bare 400.
         .layer(DefaultBodyLimit::max(input::MAX_API_BODY))
-        .layer(middleware::from_fn(guards::pages_require_session))
-        // Inside `authenticate`: bodies are read only within the caller's rate limit.
-        .layer(middleware::from_fn_with_state(shapes, input::check))
-        .layer(middleware::from_fn_with_state(state.clone(), authenticate))
         .layer(middleware::from_fn_with_state(
-            state.clone(),
-            guards::reject_cross_site_posts,
-        ))
-        .layer(middleware::from_fn_with_state(csp, headers::protect))
-        // Past capacity, a publish is refused before anything else is done with it.
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            app::events::admission::admit_publishes,
+            Gate::new(state.clone(), csp, shapes),
+            gate::gate,
         ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,

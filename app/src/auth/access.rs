@@ -3,9 +3,10 @@
 //! middleware also applies the rate limits; server functions then ask for what they need with
 //! [`require`] (a scope) or [`require_admin`] (a person).
 
-use axum::extract::{Request, State};
+use std::ops::ControlFlow;
+
+use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderValue};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use leptos::prelude::use_context;
 use uuid::Uuid;
@@ -156,8 +157,12 @@ fn bearer_token(headers: &HeaderMap) -> Option<Option<&str>> {
 
 /// Resolves the principal of every `/api` request and applies the rate limits: per API key
 /// (a separate, higher one on the publish paths), per client address for anonymous calls.
-/// Every limited response carries the `X-RateLimit-*` headers.
-pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+/// Every limited response carries the `X-RateLimit-*` headers: a refusal here at once, and a
+/// request let through on its response, by [`Authenticated::finish`].
+pub async fn authenticate(
+    state: &AppState,
+    req: &mut Request,
+) -> ControlFlow<Response, Authenticated> {
     let path = req.uri().path();
     if !path.starts_with("/api/") {
         // Pages: the server functions their resources call while rendering act for the
@@ -170,20 +175,25 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
                 .is_some_and(|last| last.contains('.'));
         let principal = match is_asset {
             true => Principal::Anonymous,
-            false => match caller_from_headers(&state, req.headers()).await {
+            false => match caller_from_headers(state, req.headers()).await {
                 Ok(Some(admin)) => Principal::Admin(admin),
                 Ok(None) => Principal::Anonymous,
                 Err(_) => {
-                    return (
-                        http::StatusCode::SERVICE_UNAVAILABLE,
-                        "Service unavailable, try again shortly.",
+                    return ControlFlow::Break(
+                        (
+                            http::StatusCode::SERVICE_UNAVAILABLE,
+                            "Service unavailable, try again shortly.",
+                        )
+                            .into_response(),
                     )
-                        .into_response()
                 }
             },
         };
         req.extensions_mut().insert(principal);
-        return next.run(req).await;
+        return ControlFlow::Continue(Authenticated {
+            key_id: None,
+            verdict: Verdict::unlimited(),
+        });
     }
     let publishing = path.starts_with("/api/v1/events/publish");
     let limits = &state.access.limits;
@@ -210,12 +220,12 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
                         Some(retry_after_secs) => AppError::TooManyRequests { retry_after_secs },
                         None => AppError::InvalidApiKey(rejection.message().into()),
                     };
-                    return with_rate_headers(err.into_response(), &verdict);
+                    return ControlFlow::Break(with_rate_headers(err.into_response(), &verdict));
                 }
-                Err(err) => return err.into_response(),
+                Err(err) => return ControlFlow::Break(err.into_response()),
             }
         }
-        None => match caller_from_headers(&state, req.headers()).await {
+        None => match caller_from_headers(state, req.headers()).await {
             Ok(Some(admin)) => (Principal::Admin(admin), Verdict::unlimited()),
             Ok(None) => {
                 let ip = client_ip(
@@ -225,26 +235,38 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
                 );
                 (Principal::Anonymous, limits.check_ip(&ip))
             }
-            Err(err) => return err.into_response(),
+            Err(err) => return ControlFlow::Break(err.into_response()),
         },
     };
     if let Some(retry_after_secs) = verdict.retry_after_secs {
         let response = AppError::TooManyRequests { retry_after_secs }.into_response();
-        return with_rate_headers(response, &verdict);
+        return ControlFlow::Break(with_rate_headers(response, &verdict));
     }
     let key_id = match &principal {
         Principal::ApiKey(key) => Some(key.key_id),
         _ => None,
     };
     req.extensions_mut().insert(principal);
-    let response = next.run(req).await;
-    // "Last used" is for calls the key may make: a scope refusal is not a use.
-    if let Some(key_id) = key_id {
-        if response.status() != http::StatusCode::FORBIDDEN {
-            state.access.usage.touch(key_id);
+    ControlFlow::Continue(Authenticated { key_id, verdict })
+}
+
+/// A request [`authenticate`] let through, until its response is made.
+pub struct Authenticated {
+    key_id: Option<Uuid>,
+    verdict: Verdict,
+}
+
+impl Authenticated {
+    /// The response with the rate limit's headers; the key's use noted.
+    pub fn finish(self, state: &AppState, response: Response) -> Response {
+        // "Last used" is for calls the key may make: a scope refusal is not a use.
+        if let Some(key_id) = self.key_id {
+            if response.status() != http::StatusCode::FORBIDDEN {
+                state.access.usage.touch(key_id);
+            }
         }
+        with_rate_headers(response, &self.verdict)
     }
-    with_rate_headers(response, &verdict)
 }
 
 fn with_rate_headers(mut response: Response, verdict: &Verdict) -> Response {

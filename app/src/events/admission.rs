@@ -5,10 +5,9 @@
 //! seconds. A bound on publishes in flight keeps the admitted ones' latency at about the bound
 //! over the commit rate (Little's law), and the rest hear 503 before their body is read.
 
+use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use axum::extract::{Request, State};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::error::AppError;
@@ -57,24 +56,30 @@ impl Admission {
     }
 }
 
-/// Middleware: a publish past the in-flight limit, or while the group-commit queue is behind,
-/// is answered 503 `overloaded` with `Retry-After: 1` at once. Who calls does not matter (the
-/// server is full for everyone), so this runs before authentication and reads nothing but the
-/// path; a small body already received is drained by the HTTP server, keeping the connection.
-pub async fn admit_publishes(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    if !req.uri().path().starts_with(PUBLISH_PATHS) {
-        return next.run(req).await;
+/// A publish past the in-flight limit, or while the group-commit queue is behind, is refused:
+/// 503 `overloaded` with `Retry-After: 1`, at once. Who calls does not matter (the server is
+/// full for everyone), so this comes before authentication and reads nothing but the path; a
+/// small body already received is drained by the HTTP server, keeping the connection. Anything
+/// else passes with no ticket. The ticket is held until the response is made.
+pub fn admit_publishes<'a>(
+    state: &'a AppState,
+    path: &str,
+) -> ControlFlow<Response, Option<Ticket<'a>>> {
+    if !path.starts_with(PUBLISH_PATHS) {
+        return ControlFlow::Continue(None);
     }
     let ticket = match state.publishing.is_behind() {
         true => None,
         false => state.publish_admission.admit(),
     };
     match ticket {
-        Some(_ticket) => next.run(req).await,
-        None => AppError::Overloaded {
-            retry_after_secs: 1,
-        }
-        .into_response(),
+        Some(ticket) => ControlFlow::Continue(Some(ticket)),
+        None => ControlFlow::Break(
+            AppError::Overloaded {
+                retry_after_secs: 1,
+            }
+            .into_response(),
+        ),
     }
 }
 
