@@ -7,6 +7,7 @@ use axum::extract::Request;
 use axum::http::{header, Method};
 use axum::response::{IntoResponse, Redirect, Response};
 
+use app::runtime::paths::is_static_file;
 use app::validate::local_redirect;
 
 /// Pages need a session: without one, a redirect to sign-in that comes back afterwards. The
@@ -49,12 +50,10 @@ pub fn page_redirect(req: &Request) -> Option<Response> {
 
 fn is_public(path: &str) -> bool {
     path.starts_with("/api/")
-        || path.starts_with("/pkg/")
         || path == "/healthz"
         // Requests providers send us (Slack's Events API), each verified by its own signature.
         || path.starts_with("/inbound/")
-        // Static files from `public/` (anything with an extension) hold no secrets.
-        || path.rsplit('/').next().is_some_and(|last| last.contains('.'))
+        || is_static_file(path)
 }
 
 /// A browser always names the page that sent a POST in `Origin`; one from another site is

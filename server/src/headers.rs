@@ -8,6 +8,7 @@
 //! of the dozen files a first page fetches. A file path that names no file gets the 404 page,
 //! with the frame and referrer rules of a page.
 
+use app::runtime::paths::is_static_file;
 use axum::extract::Request;
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::Response;
@@ -51,14 +52,6 @@ impl Default for Csp {
     }
 }
 
-fn is_asset(path: &str) -> bool {
-    path.starts_with("/pkg/")
-        || path
-            .rsplit('/')
-            .next()
-            .is_some_and(|last| last.contains('.'))
-}
-
 /// What [`Csp::protect`] decided from the request, for its response.
 pub struct Protection {
     asset: bool,
@@ -70,7 +63,7 @@ impl Csp {
     /// extensions, for the hydration scripts).
     pub fn protect(&self, req: &mut Request) -> Protection {
         let path = req.uri().path();
-        if is_asset(path) {
+        if is_static_file(path) {
             return Protection {
                 asset: true,
                 nonce: None,

@@ -168,12 +168,7 @@ pub async fn authenticate(
         // Pages: the server functions their resources call while rendering act for the
         // session's admin (no API keys, no rate limit); the page guard reads the same principal.
         // Static files (the wasm bundle, styles, images) need no lookup.
-        let is_asset = path.starts_with("/pkg/")
-            || path
-                .rsplit('/')
-                .next()
-                .is_some_and(|last| last.contains('.'));
-        let principal = match is_asset {
+        let principal = match crate::runtime::paths::is_static_file(path) {
             true => Principal::Anonymous,
             false => match caller_from_headers(state, req.headers()).await {
                 Ok(Some(admin)) => Principal::Admin(admin),

@@ -13,5 +13,6 @@ pub use config::Config;
 pub use state::{app_state, AppState};
 
 pub mod db;
+pub mod paths;
 
 pub use db::{db_error, found, unique_as_conflict};
