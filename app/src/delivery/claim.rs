@@ -225,10 +225,9 @@ const CLAIM: &str = "WITH RECURSIVE destinations(dest) AS (
          claimed AS (
             UPDATE deliveries d
                SET claim_id = $2, attempts = d.attempts + 1, next_attempt_at = now() + make_interval(secs => $3)
-              FROM events ev
-             WHERE d.finished_on = 'infinity' AND d.id = ANY(ARRAY(SELECT id FROM due)) AND d.attempts < $4 AND ev.id = d.event_id
+             WHERE d.finished_on = 'infinity' AND d.id = ANY(ARRAY(SELECT id FROM due)) AND d.attempts < $4
             RETURNING d.id AS delivery_id, d.company_id, d.destination_kind, d.endpoint_id, d.connection_id, d.attempts,
-                      ev.id AS event_id, ev.event_type, ev.data, ev.created_at AS event_created_at),
+                      d.event_id),
          counted AS (
             INSERT INTO endpoint_rate_windows (endpoint_id, second, claimed)
             SELECT c.endpoint_id, date_trunc('second', now()), count(*)
@@ -240,8 +239,12 @@ const CLAIM: &str = "WITH RECURSIVE destinations(dest) AS (
                                   THEN endpoint_rate_windows.claimed + EXCLUDED.claimed
                                   ELSE EXCLUDED.claimed END,
                    second = EXCLUDED.second)
-         SELECT c.*, r.version AS destination_version, r.free AS destination_room
-           FROM claimed c LEFT JOIN room r ON r.dest = coalesce(c.endpoint_id, c.connection_id)";
+         SELECT c.delivery_id, c.company_id, c.destination_kind, c.endpoint_id, c.connection_id, c.attempts,
+                c.event_id, ev.event_type, ev.data, ev.created_at AS event_created_at,
+                r.version AS destination_version, r.free AS destination_room
+           FROM claimed c
+           JOIN events_by_ids(ARRAY(SELECT event_id FROM claimed)) ev ON ev.id = c.event_id
+           LEFT JOIN room r ON r.dest = coalesce(c.endpoint_id, c.connection_id)";
 
 /// One round trip: the settings, the lock, the prepared claim and `COMMIT`, as one query
 /// string (each statement takes its own snapshot, so the claim sees what the last claim put in
@@ -254,7 +257,9 @@ const CLAIM: &str = "WITH RECURSIVE destinations(dest) AS (
 /// about 1 ms (its CTEs over a partitioned table) against 0.1-0.2 ms running it, and
 /// PostgreSQL's default made five custom plans after every ANALYZE of the queue (24% of the
 /// claims in `bench single`, a 1-2 ms stall each at 200 events/s); the generic plan takes the
-/// same indexes.
+/// same indexes. The events are read through `events_by_ids` (a migration), not joined: a
+/// cached plan locks every relation it names each time it runs, and a join would lock every
+/// day's partition of `events` and its indexes for every claim.
 async fn claim_on(
     conn: &mut PgConnection,
     claim_id: Uuid,

@@ -17,6 +17,7 @@ mod auth;
 mod connection_labels;
 mod daily_summary;
 mod dashboard;
+mod delivery_claim_days;
 mod delivery_crash;
 mod delivery_fairness;
 mod delivery_finishing;
