@@ -246,6 +246,13 @@ async fn exists(tx: &mut Transaction<'static, Postgres>, table: &str) -> Result<
         .await
 }
 
+/// Makes a day's partition of `table` if it has none (what maintenance does for the days ahead);
+/// true when this call made it. The benchmark makes past days with it, as an installation
+/// that has kept a month of its log has them.
+pub async fn make_day(pool: &PgPool, table: LogTable, day: NaiveDate) -> Result<bool, sqlx::Error> {
+    Ok(create(pool, table, day).await?.is_some())
+}
+
 /// Makes a day's partition, moving in whatever the default partition holds of that day; returns
 /// how many rows moved, or None when another process made it first.
 async fn create(

@@ -96,6 +96,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .pool_max_idle_per_host(64)
         .build()?;
     wait_healthy(&http, &base).await?;
+    keep_days(&pool).await?;
 
     let client = Api {
         http,
@@ -231,6 +232,29 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     .await?;
     slack::latency(&client, &slack_api, 500, Duration::from_secs(10)).await?;
     finish(plugboard, pool, &server_url, &database, embedded).await
+}
+
+/// Makes the past days' partitions of the delivery log (attempts, finished deliveries, events)
+/// that an installation keeping its log for the default 30 days has, empty:
+/// `PLUGBOARD_BENCH_DAYS_KEPT` days (30 unless set; 0 leaves the fresh database's today and
+/// week ahead). Statements whose plans name every day cost more with more days.
+async fn keep_days(pool: &sqlx::PgPool) -> Result<(), Box<dyn std::error::Error>> {
+    use app::delivery::partitions::{make_day, LogTable};
+    let days: u64 = std::env::var("PLUGBOARD_BENCH_DAYS_KEPT")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(30);
+    let today = chrono::Utc::now().date_naive();
+    for back in 1..=days {
+        let Some(day) = today.checked_sub_days(chrono::Days::new(back)) else {
+            break;
+        };
+        for table in [LogTable::Attempts, LogTable::Deliveries, LogTable::Events] {
+            make_day(pool, table, day).await?;
+        }
+    }
+    println!("log kept: {days} past days of partitions (empty) besides today and the week ahead");
+    Ok(())
 }
 
 /// Stops Plugboard and drops the benchmark's database (and the embedded cluster, if any).
