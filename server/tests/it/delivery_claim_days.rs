@@ -8,9 +8,9 @@ use std::time::Duration;
 use app::delivery::partitions::LogTable;
 use chrono::{Days, Utc};
 use serde_json::json;
-use sqlx::{Connection, PgConnection};
+use sqlx::Executor;
 
-use crate::common::{claim_batch, without_worker};
+use crate::common::{claim_batch, hold_locked, without_worker};
 
 #[sqlx::test(migrations = "../migrations")]
 async fn a_claim_does_not_wait_for_a_day_of_events_it_does_not_read(pool: sqlx::PgPool) {
@@ -20,17 +20,7 @@ async fn a_claim_does_not_wait_for_a_day_of_events_it_does_not_read(pool: sqlx::
         .await;
 
     let ahead = Utc::now().date_naive() + Days::new(5);
-    let mut maintenance = PgConnection::connect_with(&app.pool.connect_options())
-        .await
-        .unwrap();
-    let mut holding = maintenance.begin().await.unwrap();
-    sqlx::query(&format!(
-        "LOCK TABLE {} IN ACCESS EXCLUSIVE MODE",
-        LogTable::Events.partition(ahead)
-    ))
-    .execute(&mut *holding)
-    .await
-    .unwrap();
+    let mut holder = hold_locked(&app.pool, &LogTable::Events.partition(ahead)).await;
 
     let claimed = tokio::time::timeout(Duration::from_secs(10), claim_batch(&app))
         .await
@@ -38,5 +28,5 @@ async fn a_claim_does_not_wait_for_a_day_of_events_it_does_not_read(pool: sqlx::
     assert_eq!(claimed.len(), 1);
     assert_eq!(claimed[0].event.event_type, "message.sent");
     assert_eq!(claimed[0].event.data(), json!({"text": "today's"}));
-    holding.rollback().await.unwrap();
+    holder.execute("COMMIT").await.unwrap();
 }

@@ -4,11 +4,11 @@
 use app::delivery::partitions::LogTable;
 use chrono::{Days, Utc};
 use serde_json::{json, Value};
-use sqlx::{Connection, PgConnection};
+use sqlx::Executor;
 
 use uuid::Uuid;
 
-use crate::common::{claim_batch, record_batch, without_worker, Browser};
+use crate::common::{claim_batch, hold_locked, record_batch, without_worker, Browser};
 
 #[sqlx::test(migrations = "../migrations")]
 async fn a_delivery_and_its_attempts_are_read_at_one_moment(pool: sqlx::PgPool) {
@@ -24,17 +24,7 @@ async fn a_delivery_and_its_attempts_are_read_at_one_moment(pool: sqlx::PgPool) 
     // recording today's attempt does not. So the log's read starts, waits between the delivery
     // and its attempts, and the attempt is recorded in that gap.
     let tomorrow = Utc::now().date_naive() + Days::new(1);
-    let mut blocker = PgConnection::connect_with(&app.pool.connect_options())
-        .await
-        .unwrap();
-    let mut lock = blocker.begin().await.unwrap();
-    sqlx::query(&format!(
-        "LOCK TABLE {} IN ACCESS EXCLUSIVE MODE",
-        LogTable::Attempts.partition(tomorrow)
-    ))
-    .execute(&mut *lock)
-    .await
-    .unwrap();
+    let mut holder = hold_locked(&app.pool, &LogTable::Attempts.partition(tomorrow)).await;
     let endpoint: Uuid = sqlx::query_scalar("SELECT id FROM webhook_endpoints")
         .fetch_one(&app.pool)
         .await
@@ -42,7 +32,7 @@ async fn a_delivery_and_its_attempts_are_read_at_one_moment(pool: sqlx::PgPool) 
     let (seen, ()) = tokio::join!(newest_delivery(&admin, endpoint), async {
         wait_for_a_reader_held_by_the_lock(&app.pool).await;
         record_batch(&app, &sent).await.unwrap();
-        lock.commit().await.unwrap();
+        holder.execute("COMMIT").await.unwrap();
     });
     let log = seen["attempt_log"].as_array().unwrap();
     assert_eq!(

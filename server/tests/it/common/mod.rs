@@ -503,6 +503,22 @@ pub async fn create_key(browser: &Browser, name: &str, scopes: &[&str]) -> (Stri
     )
 }
 
+/// Another connection holding `table` locked `ACCESS EXCLUSIVE` in an open transaction (as
+/// partition maintenance, or an operator's `VACUUM FULL`, holds a table); end it with `COMMIT`.
+pub async fn hold_locked(pool: &PgPool, table: &str) -> sqlx::PgConnection {
+    use sqlx::{Connection, Executor};
+    let mut holder = sqlx::PgConnection::connect_with(&pool.connect_options())
+        .await
+        .expect("a connection of its own");
+    holder
+        .execute(sqlx::raw_sql(&format!(
+            "BEGIN; LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE"
+        )))
+        .await
+        .expect("the lock");
+    holder
+}
+
 /// The URL of the test's own database (`#[sqlx::test]` makes one per test on DATABASE_URL's server).
 pub async fn database_url(pool: &PgPool) -> String {
     let database: String = sqlx::query_scalar("SELECT current_database()")
