@@ -10,6 +10,7 @@ use super::queue::Destination;
 use super::{AttemptView, DeliveryPage, DeliveryStatus, DeliveryView};
 use crate::error::AppError;
 use crate::events::publish::public_id;
+use crate::runtime::db::one_snapshot;
 
 pub struct Filter {
     pub destination: Destination,
@@ -117,15 +118,6 @@ pub async fn get(pool: &PgPool, company_id: Uuid, id: Uuid) -> Result<DeliveryVi
         .unwrap_or_default();
     snapshot.commit().await?;
     Ok(view(row, log))
-}
-
-/// Deliveries and their attempts are read in one snapshot: an attempt is recorded together with
-/// its delivery's new state, and two separate reads could show a delivery still pending beside
-/// the attempt that delivered it.
-async fn one_snapshot(pool: &PgPool) -> Result<Transaction<'static, Postgres>, AppError> {
-    Ok(pool
-        .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        .await?)
 }
 
 async fn attempts_of(

@@ -3,6 +3,7 @@ use uuid::Uuid;
 
 use super::{Notification, NotificationFeed};
 use crate::error::AppError;
+use crate::runtime::db::one_snapshot;
 use crate::runtime::db_error;
 
 /// Posts a notification to every admin of `company_id`.
@@ -44,6 +45,9 @@ pub async fn feed(
     user_id: Uuid,
     limit: i64,
 ) -> Result<NotificationFeed, AppError> {
+    // The list and the unread count of one moment: a notification posted between two separate
+    // reads showed a count of 1 beside an empty list.
+    let mut snapshot = one_snapshot(pool).await?;
     let rows: Vec<NotificationRow> = sqlx::query_as(
         "SELECT n.id, n.kind, n.title, n.body, n.link, n.created_at, r.user_id IS NOT NULL AS read
            FROM notifications n
@@ -54,7 +58,7 @@ pub async fn feed(
     .bind(company_id)
     .bind(user_id)
     .bind(limit)
-    .fetch_all(pool)
+    .fetch_all(&mut *snapshot)
     .await?;
     let unread: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM notifications n
@@ -63,8 +67,9 @@ pub async fn feed(
     )
     .bind(company_id)
     .bind(user_id)
-    .fetch_one(pool)
+    .fetch_one(&mut *snapshot)
     .await?;
+    snapshot.commit().await?;
     let items = rows
         .into_iter()
         .map(|row| Notification {

@@ -42,6 +42,17 @@ pub fn found(result: PgQueryResult, message: &str) -> Result<PgQueryResult, AppE
     }
 }
 
+/// A read-only transaction whose statements all see one moment. For a reader that shows two
+/// things a writer changes together in one transaction (a delivery's state and its attempts, a
+/// notification and the unread count): read in two statements, a commit between them shows a
+/// picture that never was.
+pub async fn one_snapshot(
+    pool: &PgPool,
+) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+    pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        .await
+}
+
 /// Begins a transaction on `conn` whose statements run on their prepared (generic) plans.
 /// PostgreSQL's default plans a statement again on every execution when the custom plan looks
 /// cheaper, and for the statements that take arrays (`unnest($1::uuid[])`) it always does:

@@ -32,6 +32,7 @@ mod integrations_oauth;
 mod integrations_slack;
 mod integrations_tokens;
 mod log_partitions;
+mod notification_feed;
 mod openapi;
 mod provider_apps;
 mod publish_admission;
