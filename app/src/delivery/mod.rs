@@ -44,6 +44,8 @@ pub mod sample;
 pub mod statistics;
 #[cfg(feature = "ssr")]
 pub mod targets;
+#[cfg(feature = "ssr")]
+pub mod vacuum;
 
 pub use retry_policy::{BackoffStrategy, RetryPolicy};
 

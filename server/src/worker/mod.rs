@@ -44,14 +44,16 @@ pub async fn run(state: AppState, shutdown: watch::Receiver<bool>) {
         working.then(|| tokio::spawn(upkeep::keep_statistics(state.clone(), shutdown.clone())));
     let filer =
         working.then(|| tokio::spawn(upkeep::file_finished(state.clone(), shutdown.clone())));
+    let vacuum =
+        working.then(|| tokio::spawn(upkeep::vacuum_queue(state.clone(), shutdown.clone())));
     let _ = tokio::spawn(work(state.clone(), shutdown.clone())).await;
     let _ = listener.await;
     let _ = announcer.await;
     if let Some(statistics) = statistics {
         let _ = statistics.await;
     }
-    if let Some(filer) = filer {
-        let _ = filer.await;
+    for upkeep in [filer, vacuum].into_iter().flatten() {
+        let _ = upkeep.await;
     }
 }
 

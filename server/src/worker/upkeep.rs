@@ -1,9 +1,9 @@
 //! The worker's upkeep beside claiming and sending: finished deliveries filed into their days,
-//! and the queue tables' statistics kept up with a flood.
+//! the queue tables' statistics kept up with a flood, and the queue's dead rows vacuumed.
 
 use std::time::Duration;
 
-use app::delivery::{filing, statistics};
+use app::delivery::{filing, statistics, vacuum};
 use app::runtime::AppState;
 use tokio::sync::watch;
 
@@ -63,6 +63,31 @@ pub(super) async fn keep_statistics(state: AppState, mut shutdown: watch::Receiv
                 }
             }
             Err(e) => tracing::warn!("analysing the queue tables: {e}"),
+        }
+    }
+}
+
+/// How often the queue's dead rows are counted (PostgreSQL's counts lag by a second or so).
+const VACUUM_CHECK_EVERY: Duration = Duration::from_secs(2);
+
+/// Vacuums the live partition once dead rows pile up in it and the queue is quiet, or they
+/// pile up far ([`vacuum::QueueVacuum`]), so the claim and the recorder do not wade through them
+/// until autovacuum comes round (or forever, where it is switched off).
+pub(super) async fn vacuum_queue(state: AppState, mut shutdown: watch::Receiver<bool>) {
+    let mut vacuum = vacuum::QueueVacuum::default();
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(VACUUM_CHECK_EVERY) => {}
+            _ = shutdown.changed() => return,
+        }
+        let started = std::time::Instant::now();
+        match vacuum.vacuum_if_due(&state.pool).await {
+            Ok(Some(dead)) => {
+                let took_ms = started.elapsed().as_millis();
+                tracing::debug!(dead, took_ms, "deliveries_live vacuumed");
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!("vacuuming the queue: {e}"),
         }
     }
 }

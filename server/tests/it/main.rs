@@ -37,6 +37,7 @@ mod openapi;
 mod provider_apps;
 mod publish_admission;
 mod queue_statistics;
+mod queue_vacuum;
 mod rate_limits;
 mod readme_walkthrough;
 mod rest_hooks;
