@@ -23,6 +23,13 @@ pub enum Outcome {
     Suspended,
 }
 
+impl Outcome {
+    /// Whether the delivery is over (succeeded or failed), no longer pending or parked.
+    pub fn finishes(&self) -> bool {
+        matches!(self, Outcome::Succeeded | Outcome::Failed { .. })
+    }
+}
+
 /// After attempt `number` (from 1) fails, the next waits `schedule[number]` (with ±10% jitter),
 /// or what the destination asked for; past the schedule's end the delivery has failed.
 pub fn decide(

@@ -12,12 +12,15 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use sqlx::PgPool;
 use tokio::sync::Notify;
 
-/// Deliveries this process has queued and not yet told the statistics keeper of. PostgreSQL's
-/// own row counts reach its statistics views a second or more late; the publisher's count is
-/// there at once, so a flood is noticed while it is still arriving.
+/// Deliveries this process has queued, and deliveries it has finished, not yet told the
+/// statistics keeper of. PostgreSQL's own row counts reach its
+/// statistics views a second or more late; the publisher's count is there at once, so a flood
+/// is noticed while it is still arriving. What leaves is counted too, so a steady flow through
+/// the queue is not taken for growth.
 #[derive(Default)]
 pub struct QueueGrowth {
     queued: AtomicU64,
+    finished: AtomicU64,
     /// Notified as deliveries are queued.
     pub grew: Notify,
 }
@@ -28,9 +31,17 @@ impl QueueGrowth {
         self.grew.notify_one();
     }
 
-    /// The deliveries queued since the last call.
-    pub fn take(&self) -> u64 {
-        self.queued.swap(0, Ordering::Relaxed)
+    /// Deliveries finished (succeeded or failed): they leave the live partition as their
+    /// outcomes are recorded or at the next filing, a quarter of a second later.
+    pub fn finished(&self, deliveries: u64) {
+        self.finished.fetch_add(deliveries, Ordering::Relaxed);
+    }
+
+    /// Deliveries queued less deliveries finished, since the last call.
+    pub fn take(&self) -> i64 {
+        let queued = self.queued.swap(0, Ordering::Relaxed);
+        let finished = self.finished.swap(0, Ordering::Relaxed);
+        i64::try_from(queued).unwrap_or(i64::MAX) - i64::try_from(finished).unwrap_or(i64::MAX)
     }
 }
 
@@ -52,7 +63,8 @@ struct Outgrown {
 /// Analyses each queue table holding more than twice the rows its statistics count (plus
 /// [`SLACK_ROWS`]); returns the tables analysed. A table's rows are what the statistics views
 /// count or, for `deliveries_live`, what the statistics last counted plus `queued_deliveries` (this
-/// process's since its last analysis), whichever is more. Cheap when nothing has grown: one
+/// process's since its last analysis, less those it has finished since), whichever is
+/// more. Cheap when nothing has grown: one
 /// read of the statistics views. Of processes sharing the database, one analyses a table at a
 /// time: the others give way (see [`analyse`]) and find it no longer outgrown at their next
 /// check.

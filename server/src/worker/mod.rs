@@ -231,7 +231,12 @@ async fn record_outcomes(
             state.deliveries_ready.notify_one();
         }
         match recorded {
-            Ok(switched_off) => switched_off::notify(&state, switched_off).await,
+            Ok(switched_off) => {
+                // They leave the live partition: a flow passing through is not growth.
+                let finished = batch.iter().filter(|o| o.outcome.finishes()).count();
+                state.queue_growth.finished(finished as u64);
+                switched_off::notify(&state, switched_off).await
+            }
             // The claims run out and the deliveries are attempted again: at least once.
             Err(e) => tracing::error!("recording {} delivery attempts: {e}", batch.len()),
         }

@@ -35,8 +35,8 @@ const STATISTICS_EVERY: Duration = Duration::from_secs(2);
 /// else's.
 pub(super) async fn keep_statistics(state: AppState, mut shutdown: watch::Receiver<bool>) {
     let growth = &state.queue_growth;
-    // This process's deliveries queued since the `deliveries` table was last analysed, and
-    // how many of them the last check had seen.
+    // This process's deliveries queued since `deliveries_live` was last analysed, less those
+    // it has finished since (whoever queued them), and what the last check had seen.
     let (mut queued, mut checked): (u64, u64) = (0, 0);
     loop {
         let ticked = tokio::select! {
@@ -44,9 +44,9 @@ pub(super) async fn keep_statistics(state: AppState, mut shutdown: watch::Receiv
             _ = growth.grew.notified() => false,
             _ = shutdown.changed() => return,
         };
-        queued += growth.take();
+        queued = queued.saturating_add_signed(growth.take());
         // Between ticks, a check per publish would only cost: wait for a slack's worth more.
-        if !ticked && ((queued - checked) as f64) < statistics::SLACK_ROWS {
+        if !ticked && (queued.saturating_sub(checked) as f64) < statistics::SLACK_ROWS {
             continue;
         }
         checked = queued;
