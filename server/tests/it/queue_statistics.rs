@@ -8,18 +8,7 @@ use serde_json::{json, Value};
 use sqlx::PgPool;
 
 use crate::common::receiver::{Receiver, Reply};
-use crate::common::{without_worker, Browser, TestApp};
-
-async fn publish(admin: &Browser, n: usize) {
-    for start in (0..n).step_by(500) {
-        let events: Vec<Value> = (start..n.min(start + 500))
-            .map(|i| json!({"event_type": "message.sent", "data": {"n": i}}))
-            .collect();
-        admin
-            .post_ok("/api/v1/events/publish_batch", json!({ "events": events }))
-            .await;
-    }
-}
+use crate::common::{without_worker, TestApp};
 
 #[derive(sqlx::FromRow)]
 struct TableStatistics {
@@ -53,7 +42,7 @@ async fn the_worker_analyses_the_deliveries_table_once_a_burst_outgrows_its_stat
     admin.add_webhook(&receiver.url("/hook")).await;
     assert!(!statistics_of(&pool, "deliveries_live").await.analysed);
 
-    publish(&admin, 2_500).await;
+    admin.publish_numbered(2_500).await;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
     loop {
         let stats = statistics_of(&pool, "deliveries_live").await;
@@ -80,7 +69,7 @@ async fn a_table_is_analysed_only_when_it_has_outgrown_what_the_planner_counts(p
         Vec::<&str>::new()
     );
 
-    publish(&admin, 1_500).await;
+    admin.publish_numbered(1_500).await;
     // The publisher's own count says the table grew past its slack: analysed at once, whatever
     // PostgreSQL's statistics views have caught up with.
     let analysed = refresh_outgrown(&pool, 1_500).await.expect("check");
@@ -104,7 +93,7 @@ async fn a_table_is_analysed_only_when_it_has_outgrown_what_the_planner_counts(p
 async fn a_table_a_vacuum_holds_is_left_for_the_next_check(pool: PgPool) {
     use app::delivery::statistics::refresh_outgrown;
     let (_app, admin, _receiver) = without_worker(pool.clone()).await;
-    publish(&admin, 1_500).await;
+    admin.publish_numbered(1_500).await;
 
     // The lock a vacuum holds, which ANALYZE needs too: waiting for it would have PostgreSQL
     // cancel an autovacuum, so the check gives up on the table for now, without an error.

@@ -6,22 +6,10 @@
 use std::time::Duration;
 
 use app::delivery::vacuum::{QueueVacuum, DEAD_ROWS};
-use serde_json::{json, Value};
 use sqlx::PgPool;
 
 use crate::common::receiver::Receiver;
-use crate::common::{eventually, without_worker, Browser, TestApp};
-
-async fn publish(admin: &Browser, n: usize) {
-    for start in (0..n).step_by(500) {
-        let events: Vec<Value> = (start..n.min(start + 500))
-            .map(|i| json!({"event_type": "message.sent", "data": {"n": i}}))
-            .collect();
-        admin
-            .post_ok("/api/v1/events/publish_batch", json!({ "events": events }))
-            .await;
-    }
-}
+use crate::common::{eventually, without_worker, TestApp};
 
 #[derive(sqlx::FromRow)]
 struct LivePartition {
@@ -48,7 +36,7 @@ async fn the_worker_vacuums_the_dead_rows_a_burst_leaves_in_the_queue(pool: PgPo
     admin.add_webhook(&receiver.url("/hook")).await;
 
     // Queued, claimed, answered and filed: two or three dead row versions each.
-    publish(&admin, 6_000).await;
+    admin.publish_numbered(6_000).await;
     receiver.wait_for(6_000, Duration::from_secs(60)).await;
     eventually(
         "the worker vacuumed the live partition after the burst",
@@ -95,7 +83,7 @@ async fn rewrite_live_rows_until(pool: &PgPool, dead: i64) {
 async fn a_quiet_queue_is_vacuumed_and_one_a_vacuum_holds_is_left_for_later(pool: PgPool) {
     // No worker: only the calls below vacuum.
     let (_app, admin, _receiver) = without_worker(pool.clone()).await;
-    publish(&admin, 5_000).await;
+    admin.publish_numbered(5_000).await;
     rewrite_live_rows_until(&pool, 12_000).await;
     let mut vacuum = QueueVacuum::default();
     // The first check only measures how fast dead rows come.

@@ -288,6 +288,17 @@ impl Browser {
         published["id"].as_str().expect("id").to_string()
     }
 
+    /// Publishes `n` `message.sent` events (`{"n": i}`), 500 a request.
+    pub async fn publish_numbered(&self, n: usize) {
+        for start in (0..n).step_by(500) {
+            let events: Vec<Value> = (start..n.min(start + 500))
+                .map(|i| json!({"event_type": "message.sent", "data": {"n": i}}))
+                .collect();
+            self.post_ok("/api/v1/events/publish_batch", json!({ "events": events }))
+                .await;
+        }
+    }
+
     /// A GET that must answer with JSON.
     pub async fn get_json(&self, path: &str) -> Value {
         self.get(path).await.json().await.expect("json body")
