@@ -61,8 +61,9 @@ pub struct QueueVacuum {
 impl QueueVacuum {
     /// Vacuums `deliveries_live` when [`due`] by PostgreSQL's statistics (which reach the views
     /// a second or so late: a check every couple of seconds is soon enough); returns the dead
-    /// rows that made it vacuum, or `None` when it did not (or another vacuum held it). The rate is measured since the last
-    /// call, so the first call only measures unless the flood threshold is passed.
+    /// rows that made it vacuum, or `None` when it did not (or another vacuum held it). The
+    /// rate is measured since the last call, so the first call only measures unless the flood
+    /// threshold is passed.
     ///
     /// Never waits: a partition another vacuum holds (autovacuum, or another process's worker)
     /// is skipped (`SKIP_LOCKED`); waiting would have PostgreSQL cancel an autovacuum. Never
