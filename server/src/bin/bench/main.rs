@@ -14,6 +14,7 @@ use processes::{start_plugboard, start_receiver, wait_healthy};
 use server::embedded_pg::EmbeddedPostgres;
 
 mod api;
+mod background;
 mod cpu;
 mod ids;
 mod measure;

@@ -193,6 +193,7 @@ pub async fn latency(
     )
     .await;
     let cpu_before = super::cpu::CpuSnapshot::take();
+    let background_before = super::background::Background::take(pool).await;
     let offered = offer(
         api,
         rate,
@@ -207,6 +208,10 @@ pub async fn latency(
     let cpu = super::cpu::CpuSnapshot::take()
         .zip(cpu_before)
         .map(|(after, before)| after.report_since(&before, offered.acked.len(), "event"));
+    let background = super::background::Background::take(pool)
+        .await
+        .zip(background_before)
+        .map(|(after, before)| after.since(&before));
     let arrivals = arrivals.lock().map(|a| a.clone()).unwrap_or_default();
     let latencies: Vec<f64> = offered
         .acked
@@ -233,6 +238,9 @@ pub async fn latency(
     super::phases::print(pool, &offered.acked, &arrivals).await?;
     if let Some(cpu) = cpu {
         println!("  {cpu}");
+    }
+    if let Some(background) = background {
+        println!("  {background}");
     }
     if !offered.refused_ms.is_empty() || offered.failed > 0 {
         println!(
