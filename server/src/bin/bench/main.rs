@@ -13,6 +13,7 @@ pub use measure::{latency, throughput, Percentiles};
 use processes::{start_plugboard, start_receiver, wait_healthy};
 use server::embedded_pg::EmbeddedPostgres;
 
+mod activity;
 mod api;
 mod background;
 mod cpu;

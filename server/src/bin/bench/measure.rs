@@ -194,6 +194,7 @@ pub async fn latency(
     .await;
     let cpu_before = super::cpu::CpuSnapshot::take();
     let background_before = super::background::Background::take(pool).await;
+    let sampler = super::activity::Sampler::start(pool).await;
     let offered = offer(
         api,
         rate,
@@ -204,6 +205,10 @@ pub async fn latency(
         Instant::now,
     )
     .await;
+    let activity = match sampler {
+        Some(sampler) => Some(sampler.finish().await),
+        None => None,
+    };
     tokio::time::sleep(Duration::from_secs(2)).await;
     let cpu = super::cpu::CpuSnapshot::take()
         .zip(cpu_before)
@@ -241,6 +246,9 @@ pub async fn latency(
     }
     if let Some(background) = background {
         println!("  {background}");
+    }
+    if let Some(activity) = activity {
+        println!("  {}", activity.report());
     }
     if !offered.refused_ms.is_empty() || offered.failed > 0 {
         println!(
