@@ -1,5 +1,5 @@
 //! Recording a batch of attempts: the deliveries' new states and the attempt log in one
-//! transaction, then each destination kind's health (failure runs, auto-disable).
+//! statement, then each destination kind's health (failure runs, auto-disable).
 
 use std::collections::BTreeMap;
 
@@ -50,7 +50,7 @@ impl Recorded {
 /// Records attempts whose claims still hold (a claim that outlived its lease and was taken over
 /// records nothing), then updates the destinations' health; returns destinations it disabled.
 ///
-/// A batch is one transaction. If it fails, each attempt is recorded on its own, so one row the
+/// A batch is one statement. If it fails, each attempt is recorded on its own, so one row the
 /// database refuses cannot lose the others' outcomes (and send them again after the lease); a
 /// row refused even alone is recorded without the receiver's answer, with the reason.
 #[tracing::instrument(level = "debug", name = "record", skip_all, fields(attempts = results.len()))]
@@ -126,41 +126,55 @@ async fn record_together(
         .iter()
         .map(|r| r.sent.as_ref().and_then(|s| s.error.as_deref()))
         .collect();
-    let mut tx = crate::runtime::db::begin_on_generic_plans_with(conn).await?;
-    // A retry of a destination switched off meanwhile is parked; a delivery that was never
-    // sent gives its claim back (it was not an attempt). The destination's row is read with a
-    // share lock: a switch-off being committed right now is waited for and seen (its own
-    // parking skips deliveries that are claimed, like these). In a batch that finishes at
-    // least [`MOVED_AT_ONCE`] deliveries, they move from the live partition into the day they
-    // finished; the destinations are key-share locked first, before any delivery's row (as the
-    // filer does): the days have no keys to them, so a destination being deleted waits for the
-    // move and then finds the moved rows. Fewer finish in place, for the filer.
+    // One statement, so no transaction round trips: the deliveries' new states and, for those
+    // whose claims still held, their attempts in the log. A retry of a destination switched off
+    // meanwhile is parked; a delivery that was never sent gives its claim back (it was not an
+    // attempt). The destination's row is read with a share lock: a switch-off being committed
+    // right now is waited for and seen (its own parking skips deliveries that are claimed,
+    // like these). In a batch that finishes at least [`MOVED_AT_ONCE`] deliveries, they move
+    // from the live partition into the day they finished; the destinations are key-share
+    // locked first, before any delivery's row (as the filer does): the days have no keys to
+    // them, so a destination being deleted waits for the move and then finds the moved rows.
+    // Fewer finish in place, for the filer.
     let moved = Moved::of(results);
+    let log = AttemptLog::of(results);
     let held: Vec<Uuid> = sqlx::query_scalar(
         "WITH endpoints_held AS (SELECT e.id FROM webhook_endpoints e
                                   WHERE e.id = ANY($7::uuid[]) ORDER BY e.id FOR KEY SHARE),
               connections_held AS (SELECT c.id FROM connections c
-                                    WHERE c.id = ANY($8::uuid[]) ORDER BY c.id FOR KEY SHARE)
-         UPDATE deliveries d
-            SET status = CASE WHEN r.status = 'unsent' THEN 'parked'
-                              WHEN r.status = 'pending' AND NOT (CASE d.destination_kind
-                                  WHEN 'webhook' THEN (SELECT e.enabled FROM webhook_endpoints e
-                                                        WHERE e.id = d.endpoint_id FOR SHARE)
-                                  ELSE (SELECT c.status = 'active' FROM connections c
-                                         WHERE c.id = d.connection_id FOR SHARE) END)
-                              THEN 'parked' ELSE r.status END,
-                attempts = CASE WHEN r.status = 'unsent' THEN d.attempts - 1 ELSE d.attempts END,
-                next_attempt_at = COALESCE(r.next_at, now()), claim_id = NULL,
-                last_status_code = CASE WHEN r.status = 'unsent' THEN d.last_status_code ELSE r.code END,
-                last_error = CASE WHEN r.status = 'unsent' THEN d.last_error ELSE r.error END,
-                completed_at = CASE WHEN r.status IN ('succeeded', 'failed') THEN now() END,
-                finished_on = CASE WHEN $9 AND r.status IN ('succeeded', 'failed')
-                                   THEN (now() AT TIME ZONE 'UTC')::date ELSE d.finished_on END
-           FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::timestamptz[], $5::int[], $6::text[])
-                AS r(id, claim, status, next_at, code, error)
-          WHERE d.finished_on = 'infinity' AND d.id = r.id AND d.claim_id = r.claim
-            AND (SELECT count(*) FROM endpoints_held) + (SELECT count(*) FROM connections_held) >= 0
-          RETURNING d.id",
+                                    WHERE c.id = ANY($8::uuid[]) ORDER BY c.id FOR KEY SHARE),
+              held AS (
+                UPDATE deliveries d
+                   SET status = CASE WHEN r.status = 'unsent' THEN 'parked'
+                                     WHEN r.status = 'pending' AND NOT (CASE d.destination_kind
+                                         WHEN 'webhook' THEN (SELECT e.enabled FROM webhook_endpoints e
+                                                               WHERE e.id = d.endpoint_id FOR SHARE)
+                                         ELSE (SELECT c.status = 'active' FROM connections c
+                                                WHERE c.id = d.connection_id FOR SHARE) END)
+                                     THEN 'parked' ELSE r.status END,
+                       attempts = CASE WHEN r.status = 'unsent' THEN d.attempts - 1 ELSE d.attempts END,
+                       next_attempt_at = COALESCE(r.next_at, now()), claim_id = NULL,
+                       last_status_code = CASE WHEN r.status = 'unsent' THEN d.last_status_code ELSE r.code END,
+                       last_error = CASE WHEN r.status = 'unsent' THEN d.last_error ELSE r.error END,
+                       completed_at = CASE WHEN r.status IN ('succeeded', 'failed') THEN now() END,
+                       finished_on = CASE WHEN $9 AND r.status IN ('succeeded', 'failed')
+                                          THEN (now() AT TIME ZONE 'UTC')::date ELSE d.finished_on END
+                  FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::timestamptz[], $5::int[], $6::text[])
+                       AS r(id, claim, status, next_at, code, error)
+                 WHERE d.finished_on = 'infinity' AND d.id = r.id AND d.claim_id = r.claim
+                   AND (SELECT count(*) FROM endpoints_held) + (SELECT count(*) FROM connections_held) >= 0
+                RETURNING d.id),
+              logged AS (
+                INSERT INTO delivery_attempts (delivery_id, attempt, started_at, duration_ms, request_headers,
+                                               request_body, response_status, response_headers, response_body, error)
+                SELECT a.delivery_id, a.attempt, a.started_at, a.duration_ms, a.request_headers, a.request_body,
+                       a.response_status, a.response_headers, a.response_body, a.error
+                  FROM unnest($10::uuid[], $11::int[], $12::timestamptz[], $13::int[], $14::jsonb[], $15::text[],
+                              $16::int[], $17::jsonb[], $18::text[], $19::text[])
+                       AS a(delivery_id, attempt, started_at, duration_ms, request_headers, request_body,
+                            response_status, response_headers, response_body, error)
+                 WHERE a.delivery_id IN (SELECT id FROM held))
+         SELECT id FROM held",
     )
     .bind(&ids)
     .bind(&claims)
@@ -171,14 +185,22 @@ async fn record_together(
     .bind(&moved.endpoints)
     .bind(&moved.connections)
     .bind(moved.now)
-    .fetch_all(&mut *tx)
+    .bind(&log.delivery)
+    .bind(&log.number)
+    .bind(&log.started)
+    .bind(&log.duration)
+    .bind(&log.request_headers)
+    .bind(&log.request_body)
+    .bind(&log.status)
+    .bind(&log.response_headers)
+    .bind(&log.response_body)
+    .bind(&log.error)
+    .fetch_all(&mut *conn)
     .await?;
     let kept: Vec<&Recorded> = results
         .iter()
         .filter(|r| r.sent.is_some() && held.contains(&r.claimed.delivery_id))
         .collect();
-    insert_attempts(&mut tx, &kept).await?;
-    tx.commit().await?;
     // Destination health in a transaction of its own, taking the rows in id order: workers
     // sharing destinations (and deletes, which lock the destination before its deliveries)
     // then never wait on each other in a cycle.
@@ -231,52 +253,47 @@ impl Moved {
     }
 }
 
-async fn insert_attempts(
-    tx: &mut sqlx::PgConnection,
-    kept: &[&Recorded],
-) -> Result<(), sqlx::Error> {
-    let sent: Vec<(&Claimed, &SentAttempt)> = kept
-        .iter()
-        .filter_map(|r| r.sent.as_ref().map(|s| (&r.claimed, s)))
-        .collect();
-    let delivery: Vec<Uuid> = sent.iter().map(|(c, _)| c.delivery_id).collect();
-    let number: Vec<i32> = sent.iter().map(|(c, _)| c.attempt).collect();
-    let started: Vec<DateTime<Utc>> = sent.iter().map(|(_, a)| a.started_at).collect();
-    let duration: Vec<i32> = sent.iter().map(|(_, a)| a.duration_ms).collect();
-    // Written as JSON straight into the statement's arguments, not built as values first.
-    let req_headers: Vec<Json<&BTreeMap<String, String>>> =
-        sent.iter().map(|(_, a)| Json(&a.request_headers)).collect();
-    let req_body: Vec<&str> = sent.iter().map(|(_, a)| a.request_body.as_str()).collect();
-    let status: Vec<Option<i32>> = sent
-        .iter()
-        .map(|(_, a)| a.response_status.map(i32::from))
-        .collect();
-    let res_headers: Vec<Option<Json<&BTreeMap<String, String>>>> = sent
-        .iter()
-        .map(|(_, a)| a.response_headers.as_ref().map(Json))
-        .collect();
-    let res_body: Vec<Option<&str>> = sent
-        .iter()
-        .map(|(_, a)| a.response_body.as_deref())
-        .collect();
-    let error: Vec<Option<&str>> = sent.iter().map(|(_, a)| a.error.as_deref()).collect();
-    sqlx::query(
-        "INSERT INTO delivery_attempts (delivery_id, attempt, started_at, duration_ms, request_headers, request_body,
-                                        response_status, response_headers, response_body, error)
-         SELECT * FROM unnest($1::uuid[], $2::int[], $3::timestamptz[], $4::int[], $5::jsonb[], $6::text[],
-                              $7::int[], $8::jsonb[], $9::text[], $10::text[])",
-    )
-    .bind(&delivery)
-    .bind(&number)
-    .bind(&started)
-    .bind(&duration)
-    .bind(&req_headers)
-    .bind(&req_body)
-    .bind(&status)
-    .bind(&res_headers)
-    .bind(&res_body)
-    .bind(&error)
-    .execute(&mut *tx)
-    .await?;
-    Ok(())
+/// The attempt log's rows of a batch's sent attempts, as the statement's column arrays
+/// (written as JSON straight into the statement's arguments, not built as values first).
+struct AttemptLog<'a> {
+    delivery: Vec<Uuid>,
+    number: Vec<i32>,
+    started: Vec<DateTime<Utc>>,
+    duration: Vec<i32>,
+    request_headers: Vec<Json<&'a BTreeMap<String, String>>>,
+    request_body: Vec<&'a str>,
+    status: Vec<Option<i32>>,
+    response_headers: Vec<Option<Json<&'a BTreeMap<String, String>>>>,
+    response_body: Vec<Option<&'a str>>,
+    error: Vec<Option<&'a str>>,
+}
+
+impl<'a> AttemptLog<'a> {
+    fn of(results: &'a [Recorded]) -> Self {
+        let sent: Vec<(&Claimed, &SentAttempt)> = results
+            .iter()
+            .filter_map(|r| r.sent.as_ref().map(|s| (&r.claimed, s)))
+            .collect();
+        AttemptLog {
+            delivery: sent.iter().map(|(c, _)| c.delivery_id).collect(),
+            number: sent.iter().map(|(c, _)| c.attempt).collect(),
+            started: sent.iter().map(|(_, a)| a.started_at).collect(),
+            duration: sent.iter().map(|(_, a)| a.duration_ms).collect(),
+            request_headers: sent.iter().map(|(_, a)| Json(&a.request_headers)).collect(),
+            request_body: sent.iter().map(|(_, a)| a.request_body.as_str()).collect(),
+            status: sent
+                .iter()
+                .map(|(_, a)| a.response_status.map(i32::from))
+                .collect(),
+            response_headers: sent
+                .iter()
+                .map(|(_, a)| a.response_headers.as_ref().map(Json))
+                .collect(),
+            response_body: sent
+                .iter()
+                .map(|(_, a)| a.response_body.as_deref())
+                .collect(),
+            error: sent.iter().map(|(_, a)| a.error.as_deref()).collect(),
+        }
+    }
 }

@@ -19,6 +19,7 @@ use app::delivery::outcome::Outcome;
 use app::delivery::queue::{ClaimLimits, Claimed, Claimer};
 use app::delivery::record::{self, Recorded};
 use app::delivery::targets::{TargetCache, Targets};
+use app::runtime::db::OwnConnection;
 use app::runtime::AppState;
 use shared::{Answered, HeldBack};
 use tokio::sync::{mpsc, watch, Mutex, Semaphore};
@@ -156,13 +157,15 @@ async fn work(state: AppState, mut shutdown: watch::Receiver<bool>) {
     }
 }
 
-/// Records `batch` on one connection from the pool (its outcomes, then its destinations' health).
-async fn record_on(
-    state: &AppState,
-    batch: &[Recorded],
-) -> Result<Vec<record::SwitchedOff>, sqlx::Error> {
-    let mut conn = state.pool.acquire().await?;
-    record::record(&mut conn, &state.config.webhooks, batch).await
+/// A recorder's own connection, on which statements run on their generic plans: the
+/// recording statement takes arrays (`unnest`), and PostgreSQL's default plans such a statement
+/// again on every execution. Set once for the session, it needs no transaction around the
+/// statement to carry it, so recording a batch's outcomes is one round trip.
+fn recorder_connection(state: &AppState) -> OwnConnection {
+    OwnConnection::new(
+        &state.pool,
+        "SET plan_cache_mode = force_generic_plan".to_string(),
+    )
 }
 
 /// Sends each claimed delivery as its own task, holding one of the worker's slots.
@@ -191,13 +194,14 @@ fn send_each(
 }
 
 /// Records outcomes as they arrive: whatever is waiting (up to [`RECORD_BATCH`]) in one
-/// transaction, then the destinations' health.
+/// statement, then the destinations' health.
 async fn record_outcomes(
     state: AppState,
     received: Arc<Mutex<mpsc::Receiver<Recorded>>>,
     answered: Answered,
     held_back: HeldBack,
 ) {
+    let mut conn = recorder_connection(&state);
     loop {
         let batch = {
             let mut received = received.lock().await;
@@ -218,7 +222,10 @@ async fn record_outcomes(
         for outcome in &batch {
             answered.add(outcome.claimed.destination.id, -1);
         }
-        let recorded = record_on(&state, &batch).await;
+        let config = &state.config.webhooks;
+        let recorded = conn
+            .run(async |conn| record::record(conn, config, &batch).await)
+            .await;
         // Recorded outcomes free their destinations' room: the claim loop may take more of a
         // destination the last claims held back, and a retry already due. Otherwise the claims
         // took every due delivery, so claiming again would find nothing (at low rates, that was

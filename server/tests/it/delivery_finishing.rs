@@ -125,8 +125,8 @@ async fn an_endpoint_deleted_while_its_outcome_is_recorded_leaves_nothing_behind
         .unwrap();
 
     // The recording is held after it has moved the delivery into its day and before it
-    // commits: its attempt's insert waits for an advisory lock the test holds. The endpoint is
-    // deleted meanwhile.
+    // commits: its attempt's insert (in the same statement, which begins with the locks on the
+    // destinations) waits for an advisory lock the test holds. The endpoint is deleted meanwhile.
     sqlx::raw_sql(
         "CREATE FUNCTION hold_attempts() RETURNS trigger LANGUAGE plpgsql AS $$
          BEGIN PERFORM pg_advisory_xact_lock(4242); RETURN NEW; END $$;
@@ -143,7 +143,7 @@ async fn an_endpoint_deleted_while_its_outcome_is_recorded_leaves_nothing_behind
         .unwrap();
     let recording = record_batch(&app, &results);
     let deleting = async {
-        waiting(&app.pool, "INSERT INTO delivery_attempts").await;
+        waiting(&app.pool, "WITH endpoints_held").await;
         let delete = sqlx::query("DELETE FROM webhook_endpoints WHERE id = $1")
             .bind(endpoint)
             .execute(&app.pool);
