@@ -18,8 +18,10 @@ pub async fn connect(url: &str) -> Result<PgPool, ServerError> {
         tracing::info!("creating the database");
         Postgres::create_database(url).await?;
     }
+    // 14, with the six the process opens for itself (the claims, the NOTIFYs, two recorders, two
+    // publishing committers): 20 a process, so PostgreSQL's default of 100 allows five.
     let pool = PgPoolOptions::new()
-        .max_connections(16)
+        .max_connections(14)
         .acquire_timeout(Duration::from_secs(10))
         // sqlx pings every connection as it goes back to the pool, and by default again as it is
         // taken out: a round trip before every statement a request or the worker runs (about
