@@ -94,146 +94,151 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let slack_api = slack::SlackContract::start()?;
     let master_key = processes::master_key();
     let plugboard = start_plugboard(&master_key, &database_url, port, &slack_api.env())?;
-    let http = reqwest::Client::builder()
-        .pool_max_idle_per_host(64)
-        .build()?;
-    wait_healthy(&http, &base).await?;
-    keep_days(&pool).await?;
+    // Whatever fails from here on, the server is stopped and the database dropped.
+    let outcome: Result<(), Box<dyn std::error::Error>> = async {
+        let http = reqwest::Client::builder()
+            .pool_max_idle_per_host(64)
+            .build()?;
+        wait_healthy(&http, &base).await?;
+        keep_days(&pool).await?;
 
-    let client = Api {
-        http,
-        base,
-        key: String::new(),
-    };
-    let client = company_api(&pool, &client, "Bench", "bench@bench.test").await?;
-
-    if runs("single") {
-        let one = client
-            .add_endpoints(&format!("{receiver_url}/single"), 1)
-            .await?;
-        single::throughput(std::slice::from_ref(&client), &pool, &arrivals, 20_000, 64).await?;
-        client.delete_endpoints(&one).await?;
-    }
-
-    if runs("processes") {
-        // A second server process on the same database: publishes go to both, both workers
-        // claim from the same queue.
-        let port = free_port()?;
-        let mut second = start_plugboard(&master_key, &database_url, port, &slack_api.env())?;
-        let beside = Api {
-            base: format!("http://127.0.0.1:{port}"),
-            ..client.clone()
+        let client = Api {
+            http,
+            base,
+            key: String::new(),
         };
-        let measured = async {
-            wait_healthy(&client.http, &beside.base).await?;
+        let client = company_api(&pool, &client, "Bench", "bench@bench.test").await?;
+
+        if runs("single") {
             let one = client
-                .add_endpoints(&format!("{receiver_url}/processes"), 1)
+                .add_endpoints(&format!("{receiver_url}/single"), 1)
                 .await?;
-            let repeated_before = repeats.load(Ordering::Relaxed);
-            single::throughput(&[client.clone(), beside], &pool, &arrivals, 20_000, 64).await?;
-            let repeated = repeats.load(Ordering::Relaxed) - repeated_before;
-            let attempts: i64 = sqlx::query_scalar(
-                "SELECT count(*) FROM delivery_attempts a JOIN deliveries d ON d.id = a.delivery_id
-                  WHERE d.endpoint_id = $1::uuid",
-            )
-            .bind(&one[0])
-            .fetch_one(&pool)
-            .await?;
-            println!("  2 server processes: {attempts} attempts recorded for 20000 deliveries; {repeated} deliveries arrived more than once");
-            client.delete_endpoints(&one).await
+            single::throughput(std::slice::from_ref(&client), &pool, &arrivals, 20_000, 64).await?;
+            client.delete_endpoints(&one).await?;
         }
-        .await;
-        let _ = second.kill();
-        let _ = second.wait();
-        measured?;
-    }
 
-    if runs("batches") {
-        let one = client
-            .add_endpoints(&format!("{receiver_url}/one"), 1)
-            .await?;
-        let (published, rate, delivered) = throughput(&client, &arrivals, 30_000, 1).await?;
-        println!("1 endpoint:   published {published} events at {rate:.0} events/s (batches of 500); {delivered:.0} deliveries/s end to end");
-        client.delete_endpoints(&one).await?;
+        if runs("processes") {
+            // A second server process on the same database: publishes go to both, both workers
+            // claim from the same queue.
+            let port = free_port()?;
+            let mut second = start_plugboard(&master_key, &database_url, port, &slack_api.env())?;
+            let beside = Api {
+                base: format!("http://127.0.0.1:{port}"),
+                ..client.clone()
+            };
+            let measured = async {
+                wait_healthy(&client.http, &beside.base).await?;
+                let one = client
+                    .add_endpoints(&format!("{receiver_url}/processes"), 1)
+                    .await?;
+                let repeated_before = repeats.load(Ordering::Relaxed);
+                single::throughput(&[client.clone(), beside], &pool, &arrivals, 20_000, 64).await?;
+                let repeated = repeats.load(Ordering::Relaxed) - repeated_before;
+                let attempts: i64 = sqlx::query_scalar(
+                    "SELECT count(*) FROM delivery_attempts a JOIN deliveries d ON d.id = a.delivery_id
+                      WHERE d.endpoint_id = $1::uuid",
+                )
+                .bind(&one[0])
+                .fetch_one(&pool)
+                .await?;
+                println!("  2 server processes: {attempts} attempts recorded for 20000 deliveries; {repeated} deliveries arrived more than once");
+                client.delete_endpoints(&one).await
+            }
+            .await;
+            let _ = second.kill();
+            let _ = second.wait();
+            measured?;
+        }
 
-        let ten = client
-            .add_endpoints(&format!("{receiver_url}/ten"), 10)
-            .await?;
-        let (published, rate, delivered) = throughput(&client, &arrivals, 6_000, 10).await?;
-        println!("10 endpoints: published {published} events at {rate:.0} events/s (batches of 500); {delivered:.0} deliveries/s end to end");
-        client.delete_endpoints(&ten).await?;
-    }
+        if runs("batches") {
+            let one = client
+                .add_endpoints(&format!("{receiver_url}/one"), 1)
+                .await?;
+            let (published, rate, delivered) = throughput(&client, &arrivals, 30_000, 1).await?;
+            println!("1 endpoint:   published {published} events at {rate:.0} events/s (batches of 500); {delivered:.0} deliveries/s end to end");
+            client.delete_endpoints(&one).await?;
 
-    if runs("latency") {
-        let latency_endpoint = client
-            .add_endpoints(&format!("{receiver_url}/latency"), 1)
-            .await?;
-        // PLUGBOARD_BENCH_RATES=200,200 measures only those rates, in that order.
-        let rates: Vec<u32> = std::env::var("PLUGBOARD_BENCH_RATES")
-            .ok()
-            .map(|rates| {
-                rates
-                    .split(',')
-                    .filter_map(|r| r.trim().parse().ok())
-                    .collect()
-            })
-            .unwrap_or_else(|| vec![200, 500, 1_000, 2_000, 5_000]);
-        for rate in rates {
-            latency(
+            let ten = client
+                .add_endpoints(&format!("{receiver_url}/ten"), 10)
+                .await?;
+            let (published, rate, delivered) = throughput(&client, &arrivals, 6_000, 10).await?;
+            println!("10 endpoints: published {published} events at {rate:.0} events/s (batches of 500); {delivered:.0} deliveries/s end to end");
+            client.delete_endpoints(&ten).await?;
+        }
+
+        if runs("latency") {
+            let latency_endpoint = client
+                .add_endpoints(&format!("{receiver_url}/latency"), 1)
+                .await?;
+            // PLUGBOARD_BENCH_RATES=200,200 measures only those rates, in that order.
+            let rates: Vec<u32> = std::env::var("PLUGBOARD_BENCH_RATES")
+                .ok()
+                .map(|rates| {
+                    rates
+                        .split(',')
+                        .filter_map(|r| r.trim().parse().ok())
+                        .collect()
+                })
+                .unwrap_or_else(|| vec![200, 500, 1_000, 2_000, 5_000]);
+            for rate in rates {
+                latency(
+                    &client,
+                    &pool,
+                    &arrivals,
+                    rate,
+                    Duration::from_secs(10),
+                    "1 endpoint",
+                )
+                .await?;
+            }
+            client.delete_endpoints(&latency_endpoint).await?;
+        }
+
+        if runs("noisy") {
+            let noisy = company_api(&pool, &client, "Noisy", "noisy@bench.test").await?;
+            noisy::run(&client, &noisy, &pool, &arrivals, &receiver_url).await?;
+        }
+
+        if runs("prune") {
+            let endpoint = client
+                .add_endpoints(&format!("{receiver_url}/prune"), 1)
+                .await?;
+            let rows = std::env::var("PLUGBOARD_BENCH_PRUNE_ROWS")
+                .ok()
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(500_000);
+            prune::run(&pool, &endpoint[0], rows).await?;
+            client.delete_endpoints(&endpoint).await?;
+        }
+
+        if runs("ids") {
+            let rows = std::env::var("PLUGBOARD_BENCH_IDS_ROWS")
+                .ok()
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(2_000_000);
+            ids::run(&pool, rows).await?;
+        }
+
+        if runs("slack") {
+            // Connections that act: every customer message becomes a Slack message.
+            let connection = slack::connect(&client.base, "bench@bench.test", "bench password 1").await?;
+            connection.configure(false).await?;
+            slack::throughput(&client, &slack_api, 20_000, "replies from Slack off").await?;
+            connection.configure(true).await?;
+            slack::throughput(
                 &client,
-                &pool,
-                &arrivals,
-                rate,
-                Duration::from_secs(10),
-                "1 endpoint",
+                &slack_api,
+                20_000,
+                "replies from Slack on: threads remembered",
             )
             .await?;
+            slack::latency(&client, &slack_api, 500, Duration::from_secs(10)).await?;
         }
-        client.delete_endpoints(&latency_endpoint).await?;
+        Ok(())
     }
-
-    if runs("noisy") {
-        let noisy = company_api(&pool, &client, "Noisy", "noisy@bench.test").await?;
-        noisy::run(&client, &noisy, &pool, &arrivals, &receiver_url).await?;
-    }
-
-    if runs("prune") {
-        let endpoint = client
-            .add_endpoints(&format!("{receiver_url}/prune"), 1)
-            .await?;
-        let rows = std::env::var("PLUGBOARD_BENCH_PRUNE_ROWS")
-            .ok()
-            .and_then(|n| n.parse().ok())
-            .unwrap_or(500_000);
-        prune::run(&pool, &endpoint[0], rows).await?;
-        client.delete_endpoints(&endpoint).await?;
-    }
-
-    if runs("ids") {
-        let rows = std::env::var("PLUGBOARD_BENCH_IDS_ROWS")
-            .ok()
-            .and_then(|n| n.parse().ok())
-            .unwrap_or(2_000_000);
-        ids::run(&pool, rows).await?;
-    }
-
-    if !runs("slack") {
-        return finish(plugboard, pool, &server_url, &database, embedded).await;
-    }
-    // Connections that act: every customer message becomes a Slack message.
-    let connection = slack::connect(&client.base, "bench@bench.test", "bench password 1").await?;
-    connection.configure(false).await?;
-    slack::throughput(&client, &slack_api, 20_000, "replies from Slack off").await?;
-    connection.configure(true).await?;
-    slack::throughput(
-        &client,
-        &slack_api,
-        20_000,
-        "replies from Slack on: threads remembered",
-    )
-    .await?;
-    slack::latency(&client, &slack_api, 500, Duration::from_secs(10)).await?;
-    finish(plugboard, pool, &server_url, &database, embedded).await
+    .await;
+    let finished = finish(plugboard, pool, &server_url, &database, embedded).await;
+    outcome.and(finished)
 }
 
 /// Makes the past days' partitions of the delivery log (attempts, finished deliveries, events)
