@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::delivery::outcome::Outcome;
-use crate::delivery::queue::{self, Destination, DestinationKind};
+use crate::delivery::queue::{self, DestinationKind};
 use crate::delivery::record::{Recorded, SwitchedOff};
 
 /// A REST Hooks subscription whose target answered 410 Gone: the Zap is off, so it goes.
@@ -36,19 +36,22 @@ struct Health {
     gone: bool,
 }
 
+/// A connection the statement wrote whose state the admins hear about.
 #[derive(sqlx::FromRow)]
 struct Updated {
+    connection_id: Uuid,
     company_id: Uuid,
     provider: String,
-    was_active: bool,
-    active: bool,
+    gone: bool,
+    switched_off: bool,
+    reason: Option<String>,
 }
 
-/// Per connection, in attempt order; returns the connections it switched off. Rows are written one at a time in id order (no cycles
-/// between concurrent recorders), and a healthy connection whose state would not change is not
-/// written at all, so a busy connection does not serialise every batch.
+/// Per connection, in attempt order; returns the connections it switched off. A healthy
+/// connection whose state would not change is not written at all, so a busy connection does not
+/// serialise every batch.
 pub async fn update(
-    tx: &mut sqlx::PgConnection,
+    conn: &mut sqlx::PgConnection,
     recorded: &[&Recorded],
 ) -> Result<Vec<SwitchedOff>, sqlx::Error> {
     let mut ordered: Vec<(&Recorded, DateTime<Utc>)> = recorded
@@ -79,52 +82,124 @@ pub async fn update(
             }
         }
     }
-    let mut ids: Vec<Uuid> = health.keys().copied().collect();
+    if health.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut columns = HealthColumns::default();
+    let mut ids: Vec<&Uuid> = health.keys().collect();
     ids.sort();
-    let mut switched_off = Vec::new();
     for id in ids {
-        let Some(h) = health.get(&id) else { continue };
-        let row: Option<Updated> = sqlx::query_as(
-            "WITH old AS (SELECT status FROM connections WHERE id = $1)
-             UPDATE connections c SET
-                 failed_attempts_in_row = CASE WHEN $2 THEN $3 ELSE c.failed_attempts_in_row + $3 END,
-                 last_attempt_at = GREATEST(c.last_attempt_at, $4),
-                 last_attempt_ok = CASE WHEN c.last_attempt_at IS NULL OR $4 >= c.last_attempt_at
-                                        THEN $5 ELSE c.last_attempt_ok END,
-                 status = CASE WHEN $6::text IS NOT NULL AND c.status = 'active' THEN 'error' ELSE c.status END,
-                 error_message = CASE WHEN $6::text IS NOT NULL AND c.status = 'active' THEN $6
-                                      ELSE c.error_message END
-              WHERE c.id = $1
-                AND (NOT $2 OR $6::text IS NOT NULL OR c.failed_attempts_in_row <> $3
-                     OR c.last_attempt_ok IS DISTINCT FROM $5 OR c.last_attempt_at IS NULL
-                     OR c.last_attempt_at < $4 - interval '1 second')
-              RETURNING c.company_id, c.provider, (SELECT status FROM old) = 'active' AS was_active,
-                        c.status = 'active' AS active",
-        )
-        .bind(id)
-        .bind(h.reset)
-        .bind(h.failed_attempts)
-        .bind(h.last_at)
-        .bind(h.last_ok)
-        .bind(h.suspended.as_deref())
-        .fetch_optional(&mut *tx)
+        if let Some(h) = health.get(id) {
+            columns.push(*id, h);
+        }
+    }
+    // One statement, committed on its own, as an endpoint's (`crate::webhooks::health`): the
+    // rows whose state changes locked in id order and written, and only when a connection is
+    // suspended, its waiting deliveries parked with them.
+    let statement = match health.values().any(|h| h.suspended.is_some()) {
+        true => UPDATE_HEALTH_AND_PARK,
+        false => UPDATE_HEALTH,
+    };
+    let updated: Vec<Updated> = sqlx::query_as(statement)
+        .bind(&columns.ids)
+        .bind(&columns.reset)
+        .bind(&columns.failed_attempts)
+        .bind(&columns.last_at)
+        .bind(&columns.last_ok)
+        .bind(&columns.suspended)
+        .bind(&columns.gone)
+        .fetch_all(conn)
         .await?;
-        let Some(row) = row else { continue };
-        if h.gone {
+    let mut switched_off = Vec::new();
+    for row in updated {
+        if row.gone {
             switched_off.push(SwitchedOff::HookGone(Gone {
                 company_id: row.company_id,
-                connection_id: id,
+                connection_id: row.connection_id,
             }));
         }
-        if row.was_active && !row.active {
-            queue::park(&mut *tx, Destination::connection(id)).await?;
+        if row.switched_off {
             switched_off.push(SwitchedOff::Connection(Suspended {
                 company_id: row.company_id,
-                connection_id: id,
+                connection_id: row.connection_id,
                 provider: row.provider,
-                reason: h.suspended.clone().unwrap_or_default(),
+                reason: row.reason.unwrap_or_default(),
             }));
         }
     }
     Ok(switched_off)
+}
+
+/// The health statement, whose steps `$then` follow: `h` the connections' health from the
+/// batch, `locked` the rows it changes, in id order, `updated` what they became.
+macro_rules! update_health_sql {
+    ($($then:tt)*) => {
+        concat!(
+            "WITH h AS (SELECT * FROM unnest($1::uuid[], $2::bool[], $3::int[], $4::timestamptz[], $5::bool[],
+                                             $6::text[], $7::bool[])
+                               AS h(id, reset, failed_attempts, last_at, last_ok, suspended, gone)),
+                  locked AS (
+                    SELECT c.id, c.status = 'active' AS was_active FROM connections c JOIN h ON h.id = c.id
+                     WHERE NOT h.reset OR h.gone OR h.suspended IS NOT NULL OR c.failed_attempts_in_row <> h.failed_attempts
+                           OR c.last_attempt_ok IS DISTINCT FROM h.last_ok OR c.last_attempt_at IS NULL
+                           OR c.last_attempt_at < h.last_at - interval '1 second'
+                     ORDER BY c.id FOR NO KEY UPDATE OF c),
+                  updated AS (
+                    UPDATE connections c SET
+                        failed_attempts_in_row = CASE WHEN h.reset THEN h.failed_attempts
+                                                      ELSE c.failed_attempts_in_row + h.failed_attempts END,
+                        last_attempt_at = GREATEST(c.last_attempt_at, h.last_at),
+                        last_attempt_ok = CASE WHEN c.last_attempt_at IS NULL OR h.last_at >= c.last_attempt_at
+                                               THEN h.last_ok ELSE c.last_attempt_ok END,
+                        status = CASE WHEN h.suspended IS NOT NULL AND c.status = 'active' THEN 'error'
+                                      ELSE c.status END,
+                        error_message = CASE WHEN h.suspended IS NOT NULL AND c.status = 'active' THEN h.suspended
+                                             ELSE c.error_message END
+                      FROM h, locked l
+                     WHERE c.id = h.id AND l.id = h.id
+                    RETURNING c.id AS connection_id, c.company_id, c.provider, h.gone, h.suspended AS reason,
+                              l.was_active AND c.status <> 'active' AS switched_off)",
+            $($then)*
+        )
+    };
+}
+
+const UPDATE_HEALTH: &str = update_health_sql!(
+    " SELECT connection_id, company_id, provider, gone, switched_off, reason
+        FROM updated WHERE gone OR switched_off"
+);
+
+/// [`UPDATE_HEALTH`], parking the waiting deliveries of the connections it suspends.
+const UPDATE_HEALTH_AND_PARK: &str = update_health_sql!(
+    ", parked AS (",
+    queue::park_sql!(
+        "connection_id",
+        "(SELECT connection_id FROM updated WHERE switched_off)"
+    ),
+    ") SELECT connection_id, company_id, provider, gone, switched_off, reason
+         FROM updated WHERE gone OR switched_off"
+);
+
+/// The connections' new health, as the statement's column arrays.
+#[derive(Default)]
+struct HealthColumns<'a> {
+    ids: Vec<Uuid>,
+    reset: Vec<bool>,
+    failed_attempts: Vec<i32>,
+    last_at: Vec<Option<DateTime<Utc>>>,
+    last_ok: Vec<bool>,
+    suspended: Vec<Option<&'a str>>,
+    gone: Vec<bool>,
+}
+
+impl<'a> HealthColumns<'a> {
+    fn push(&mut self, id: Uuid, h: &'a Health) {
+        self.ids.push(id);
+        self.reset.push(h.reset);
+        self.failed_attempts.push(h.failed_attempts);
+        self.last_at.push(h.last_at);
+        self.last_ok.push(h.last_ok);
+        self.suspended.push(h.suspended.as_deref());
+        self.gone.push(h.gone);
+    }
 }

@@ -80,17 +80,34 @@ pub fn announce(state: &AppState) {
     state.announce_deliveries.notify_one();
 }
 
+/// Parks the pending deliveries (not claimed) of the destinations `$ids` (an SQL row source)
+/// names in the `deliveries` column `$column`: the statement for [`park`], and a step of the
+/// statement that switches an unhealthy destination off.
+macro_rules! park_sql {
+    ($column:literal, $ids:literal) => {
+        concat!(
+            "UPDATE deliveries d SET status = 'parked'
+              WHERE d.finished_on = 'infinity' AND d.status = 'pending' AND d.claim_id IS NULL
+                AND d.",
+            $column,
+            " IN ",
+            $ids
+        )
+    };
+}
+pub(crate) use park_sql;
+
 /// A switched-off destination keeps its pending deliveries parked, out of every claim's way.
 /// Deliveries being sent right now are parked when their outcome is recorded.
 pub async fn park(conn: &mut PgConnection, destination: Destination) -> Result<u64, sqlx::Error> {
-    let parked = sqlx::query(&format!(
-        "UPDATE deliveries SET status = 'parked'
-          WHERE finished_on = 'infinity' AND {} = $1 AND status = 'pending' AND claim_id IS NULL",
-        destination.kind.column()
-    ))
-    .bind(destination.id)
-    .execute(conn)
-    .await?;
+    let statement = match destination.kind {
+        DestinationKind::Webhook => park_sql!("endpoint_id", "($1)"),
+        DestinationKind::Connection => park_sql!("connection_id", "($1)"),
+    };
+    let parked = sqlx::query(statement)
+        .bind(destination.id)
+        .execute(conn)
+        .await?;
     Ok(parked.rows_affected())
 }
 

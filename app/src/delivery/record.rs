@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use sqlx::types::Json;
-use sqlx::{Connection, PgConnection};
+use sqlx::PgConnection;
 use uuid::Uuid;
 
 use super::attempt::SentAttempt;
@@ -201,17 +201,15 @@ async fn record_together(
         .iter()
         .filter(|r| r.sent.is_some() && held.contains(&r.claimed.delivery_id))
         .collect();
-    // Destination health in a transaction of its own, taking the rows in id order: workers
-    // sharing destinations (and deletes, which lock the destination before its deliveries)
-    // then never wait on each other in a cycle.
-    let mut tx = conn.begin().await?;
-    let mut switched_off: Vec<SwitchedOff> = endpoint_health::update(&mut tx, config, &kept)
+    // Then the destinations' health, each kind in one statement committed on its own (see
+    // `update`): a batch of one destination's attempts costs one round trip, not a transaction
+    // of three.
+    let mut switched_off: Vec<SwitchedOff> = endpoint_health::update(&mut *conn, config, &kept)
         .await?
         .into_iter()
         .map(SwitchedOff::Endpoint)
         .collect();
-    switched_off.extend(connection_health::update(&mut tx, &kept).await?);
-    tx.commit().await?;
+    switched_off.extend(connection_health::update(&mut *conn, &kept).await?);
     Ok(switched_off)
 }
 

@@ -8,11 +8,12 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::delivery::outcome::Outcome;
-use crate::delivery::queue::{self, Destination, DestinationKind};
+use crate::delivery::queue::{self, DestinationKind};
 use crate::delivery::record::Recorded;
 use crate::runtime::config::WebhookConfig;
 
 /// An endpoint's newly disabled state, for the notification.
+#[derive(sqlx::FromRow)]
 pub struct Disabled {
     pub company_id: Uuid,
     pub endpoint_id: Uuid,
@@ -30,19 +31,10 @@ struct Health {
     last_code: Option<i32>,
 }
 
-#[derive(sqlx::FromRow)]
-struct Updated {
-    company_id: Uuid,
-    url: String,
-    enabled: bool,
-    disabled_reason: Option<String>,
-    was_enabled: bool,
-}
-
 /// Per endpoint, in attempt order: a success resets both failure runs; a failed attempt adds to
 /// the attempt run, an exhausted delivery to the delivery run; a 410 disables at once.
 pub async fn update(
-    tx: &mut sqlx::PgConnection,
+    conn: &mut sqlx::PgConnection,
     config: &WebhookConfig,
     recorded: &[&Recorded],
 ) -> Result<Vec<Disabled>, sqlx::Error> {
@@ -77,58 +69,124 @@ pub async fn update(
             }
         }
     }
-    // One row at a time in id order, so concurrent recorders never wait on each other in a
-    // cycle. A healthy endpoint whose state would not change (last attempt under a second ago,
-    // same status) is not written at all: busy endpoints do not serialise every batch.
-    let mut ids: Vec<Uuid> = health.keys().copied().collect();
+    // One statement, committed on its own: the rows whose state changes are locked in id
+    // order (concurrent recorders never wait on each other in a cycle) and written, and an
+    // endpoint this switches off has its waiting deliveries parked in the same statement. A
+    // healthy endpoint whose state would not change (last attempt under a second ago, same
+    // status) is neither locked nor written: busy endpoints do not serialise every batch.
+    if health.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut columns = HealthColumns::default();
+    let mut ids: Vec<&Uuid> = health.keys().collect();
     ids.sort();
-    let threshold = i32::try_from(config.auto_disable_after).unwrap_or(i32::MAX);
-    let mut disabled = Vec::new();
     for id in ids {
-        let Some(h) = health.get(&id) else { continue };
-        let row: Option<Updated> = sqlx::query_as(
-            "WITH old AS (SELECT enabled FROM webhook_endpoints WHERE id = $1)
-             UPDATE webhook_endpoints e SET
-                 failed_attempts_in_row = CASE WHEN $2 THEN $3 ELSE e.failed_attempts_in_row + $3 END,
-                 failed_deliveries_in_row = CASE WHEN $2 THEN $4 ELSE e.failed_deliveries_in_row + $4 END,
-                 last_attempt_at = GREATEST(e.last_attempt_at, $6),
-                 last_status_code = CASE WHEN e.last_attempt_at IS NULL OR $6 >= e.last_attempt_at
-                                         THEN $7 ELSE e.last_status_code END,
-                 enabled = e.enabled AND NOT $5
-                           AND (CASE WHEN $2 THEN $4 ELSE e.failed_deliveries_in_row + $4 END) < $8,
-                 disabled_reason = CASE
-                     WHEN NOT e.enabled THEN e.disabled_reason
-                     WHEN $5 THEN 'The endpoint answered 410 Gone.'
-                     WHEN (CASE WHEN $2 THEN $4 ELSE e.failed_deliveries_in_row + $4 END) >= $8
-                         THEN format('%s deliveries in a row failed.', $8)
-                     ELSE NULL END
-              WHERE e.id = $1
-                AND (NOT $2 OR $5 OR e.failed_attempts_in_row <> $3 OR e.failed_deliveries_in_row <> $4
-                     OR e.last_status_code IS DISTINCT FROM $7 OR e.last_attempt_at IS NULL
-                     OR e.last_attempt_at < $6 - interval '1 second')
-              RETURNING e.company_id, e.url, e.enabled, e.disabled_reason, (SELECT enabled FROM old) AS was_enabled",
-        )
-        .bind(id)
-        .bind(h.reset)
-        .bind(h.failed_attempts)
-        .bind(h.failed_deliveries)
-        .bind(h.gone)
-        .bind(h.last_at)
-        .bind(h.last_code)
-        .bind(threshold)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if let Some(row) = row {
-            if row.was_enabled && !row.enabled {
-                queue::park(&mut *tx, Destination::webhook(id)).await?;
-                disabled.push(Disabled {
-                    company_id: row.company_id,
-                    endpoint_id: id,
-                    url: row.url,
-                    reason: row.disabled_reason.unwrap_or_default(),
-                });
-            }
+        if let Some(h) = health.get(id) {
+            columns.push(*id, h);
         }
     }
-    Ok(disabled)
+    let threshold = i32::try_from(config.auto_disable_after).unwrap_or(i32::MAX);
+    // Only a batch with no success after an endpoint's failures, a 410 or as many failed
+    // deliveries as switch an endpoint off can switch one off; the others' statement leaves the
+    // parking out (setting it up opens the live partition and each of its indexes).
+    let may_switch_off = health
+        .values()
+        .any(|h| h.gone || !h.reset || h.failed_deliveries >= threshold);
+    let statement = match may_switch_off {
+        true => UPDATE_HEALTH_AND_PARK,
+        false => UPDATE_HEALTH,
+    };
+    sqlx::query_as(statement)
+        .bind(&columns.ids)
+        .bind(&columns.reset)
+        .bind(&columns.failed_attempts)
+        .bind(&columns.failed_deliveries)
+        .bind(&columns.gone)
+        .bind(&columns.last_at)
+        .bind(&columns.last_code)
+        .bind(threshold)
+        .fetch_all(conn)
+        .await
+}
+
+/// The health statement, whose steps `$then` follow: `h` the endpoints' health from the batch
+/// ($8 the failed deliveries in a row that switch one off), `locked` the rows it changes, in id
+/// order, `updated` what they became.
+macro_rules! update_health_sql {
+    ($($then:tt)*) => {
+        concat!(
+            "WITH h AS (SELECT * FROM unnest($1::uuid[], $2::bool[], $3::int[], $4::int[], $5::bool[],
+                                             $6::timestamptz[], $7::int[])
+                               AS h(id, reset, failed_attempts, failed_deliveries, gone, last_at, last_code)),
+                  locked AS (
+                    SELECT e.id, e.enabled AS was_enabled FROM webhook_endpoints e JOIN h ON h.id = e.id
+                     WHERE NOT h.reset OR h.gone OR e.failed_attempts_in_row <> h.failed_attempts
+                           OR e.failed_deliveries_in_row <> h.failed_deliveries
+                           OR e.last_status_code IS DISTINCT FROM h.last_code OR e.last_attempt_at IS NULL
+                           OR e.last_attempt_at < h.last_at - interval '1 second'
+                     ORDER BY e.id FOR NO KEY UPDATE OF e),
+                  updated AS (
+                    UPDATE webhook_endpoints e SET
+                        failed_attempts_in_row = CASE WHEN h.reset THEN h.failed_attempts
+                                                      ELSE e.failed_attempts_in_row + h.failed_attempts END,
+                        failed_deliveries_in_row = CASE WHEN h.reset THEN h.failed_deliveries
+                                                        ELSE e.failed_deliveries_in_row + h.failed_deliveries END,
+                        last_attempt_at = GREATEST(e.last_attempt_at, h.last_at),
+                        last_status_code = CASE WHEN e.last_attempt_at IS NULL OR h.last_at >= e.last_attempt_at
+                                                THEN h.last_code ELSE e.last_status_code END,
+                        enabled = e.enabled AND NOT h.gone
+                                  AND (CASE WHEN h.reset THEN h.failed_deliveries
+                                            ELSE e.failed_deliveries_in_row + h.failed_deliveries END) < $8,
+                        disabled_reason = CASE
+                            WHEN NOT e.enabled THEN e.disabled_reason
+                            WHEN h.gone THEN 'The endpoint answered 410 Gone.'
+                            WHEN (CASE WHEN h.reset THEN h.failed_deliveries
+                                       ELSE e.failed_deliveries_in_row + h.failed_deliveries END) >= $8
+                                THEN format('%s deliveries in a row failed.', $8)
+                            ELSE NULL END
+                      FROM h, locked l
+                     WHERE e.id = h.id AND l.id = h.id
+                    RETURNING e.id AS endpoint_id, e.company_id, e.url, coalesce(e.disabled_reason, '') AS reason,
+                              l.was_enabled AND NOT e.enabled AS switched_off)",
+            $($then)*
+        )
+    };
+}
+
+const UPDATE_HEALTH: &str = update_health_sql!(
+    " SELECT endpoint_id, company_id, url, reason FROM updated WHERE switched_off"
+);
+
+/// [`UPDATE_HEALTH`], parking the waiting deliveries of the endpoints it switches off.
+const UPDATE_HEALTH_AND_PARK: &str = update_health_sql!(
+    ", parked AS (",
+    queue::park_sql!(
+        "endpoint_id",
+        "(SELECT endpoint_id FROM updated WHERE switched_off)"
+    ),
+    ") SELECT endpoint_id, company_id, url, reason FROM updated WHERE switched_off"
+);
+
+/// The endpoints' new health, as the statement's column arrays.
+#[derive(Default)]
+struct HealthColumns {
+    ids: Vec<Uuid>,
+    reset: Vec<bool>,
+    failed_attempts: Vec<i32>,
+    failed_deliveries: Vec<i32>,
+    gone: Vec<bool>,
+    last_at: Vec<Option<DateTime<Utc>>>,
+    last_code: Vec<Option<i32>>,
+}
+
+impl HealthColumns {
+    fn push(&mut self, id: Uuid, h: &Health) {
+        self.ids.push(id);
+        self.reset.push(h.reset);
+        self.failed_attempts.push(h.failed_attempts);
+        self.failed_deliveries.push(h.failed_deliveries);
+        self.gone.push(h.gone);
+        self.last_at.push(h.last_at);
+        self.last_code.push(h.last_code);
+    }
 }

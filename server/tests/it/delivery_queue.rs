@@ -1,7 +1,8 @@
-//! The delivery queue's own rules: a switched-off destination parks its pending deliveries
-//! (kept, not sent, not re-read by every claim) and switching it on sends them; events and
-//! deliveries get time-ordered ids, so their index entries land together; the worker sends to a
-//! destination as it is now, though it keeps the destinations it loaded.
+//! The delivery queue's own rules: a switched-off destination (by an admin or by its own answer)
+//! parks its pending deliveries (kept, not sent, not re-read by every claim) and switching it
+//! on sends them; events and deliveries get time-ordered ids, so their index entries land
+//! together; the worker sends to a destination as it is now, though it keeps the destinations
+//! it loaded.
 
 use std::time::Duration;
 
@@ -99,6 +100,28 @@ async fn a_delivery_queued_for_an_endpoint_switched_off_since_is_parked_not_sent
             .await
             .unwrap();
     assert_eq!((status.as_str(), attempts), ("parked", 0));
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn an_endpoint_switched_off_by_its_answer_parks_the_deliveries_still_waiting(pool: PgPool) {
+    let (app, admin, receiver) = crate::common::without_worker(pool).await;
+    receiver.set_default(Reply::status(410));
+    admin.publish("message.sent", json!({"n": 1})).await;
+    let claimed = crate::common::claim_batch(&app).await;
+    // Queued while the first is out: waiting, not claimed.
+    admin.publish("message.sent", json!({"n": 2})).await;
+    admin.publish("message.sent", json!({"n": 3})).await;
+    let results = app::delivery::dispatch::deliver(&app.state, claimed, false)
+        .await
+        .unwrap();
+    let switched_off = crate::common::record_batch(&app, &results).await.unwrap();
+    assert!(
+        matches!(switched_off.as_slice(), [app::delivery::record::SwitchedOff::Endpoint(d)] if d.reason.contains("410")),
+        "the admins hear of it once"
+    );
+    assert_eq!(statuses(&app).await, ["failed", "parked", "parked"]);
+    assert_eq!(receiver.received().len(), 1);
+    assert!(crate::common::claim_batch(&app).await.is_empty());
 }
 
 /// Waits for the `n`th request to `receiver` and checks it carries event `n` signed with `secret`.

@@ -82,7 +82,7 @@ async fn endpoint_view(admin: &Browser, id: &str) -> Value {
 }
 
 /// The endpoint once `check` holds: its health is recorded just after the delivery's outcome,
-/// in a transaction of its own.
+/// in a statement of its own.
 async fn wait_endpoint(admin: &Browser, id: &str, check: impl Fn(&Value) -> bool) -> Value {
     let deadline = std::time::Instant::now() + WAIT;
     loop {
@@ -300,7 +300,7 @@ async fn repeated_failed_deliveries_disable_the_endpoint_and_notify_admins(pool:
     let (endpoint, _) = add_endpoint(&admin, &receiver.url("/down"), &["*"], json!({})).await;
     publish(&admin, "message.sent", json!({"n": 1})).await;
     wait_delivery(&admin, &endpoint, |d| d["status"] == "failed").await;
-    // The health is recorded just after the outcome, in a transaction of its own.
+    // The health is recorded just after the outcome, in a statement of its own.
     let view = wait_endpoint(&admin, &endpoint, |v| v["failure_count"] == 2).await;
     assert_eq!(view["status"], "failing");
 
