@@ -138,7 +138,13 @@ impl Claimer {
     /// Connects (when it claims) as `pool` does.
     pub fn new(pool: &PgPool) -> Self {
         Self {
-            conn: OwnConnection::new(pool, format!("PREPARE {STATEMENT}{PARAMETERS} AS {CLAIM}")),
+            conn: OwnConnection::new(
+                pool,
+                format!(
+                    "SET synchronous_commit = off; SET plan_cache_mode = force_generic_plan; \
+                     PREPARE {STATEMENT}{PARAMETERS} AS {CLAIM}"
+                ),
+            ),
         }
     }
 
@@ -246,9 +252,11 @@ const CLAIM: &str = "WITH RECURSIVE destinations(dest) AS (
            JOIN events_by_ids(ARRAY(SELECT event_id FROM claimed)) ev ON ev.id = c.event_id
            LEFT JOIN room r ON r.dest = coalesce(c.endpoint_id, c.connection_id)";
 
-/// One round trip: the settings, the lock, the prepared claim and `COMMIT`, as one query
-/// string (each statement takes its own snapshot, so the claim sees what the last claim put in
-/// flight). The arguments are numbers and ids, written as literals.
+/// One round trip: the lock, the prepared claim and `COMMIT`, as one query string (each
+/// statement takes its own snapshot, so the claim sees what the last claim put in flight). The
+/// arguments are numbers and ids, written as literals. The settings below are the claim
+/// connection's own, set once as it opens (as `SET LOCAL` in each claim, two more statements
+/// to parse and undo every time).
 ///
 /// The claim commits without waiting for its WAL flush: sending waits on it, and a claim lost
 /// in a database crash only means the delivery is due again, as a process that dies mid-send
@@ -270,8 +278,7 @@ async fn claim_on(
     let destinations: Vec<String> = answered.iter().map(|a| a.0.to_string()).collect();
     let counts: Vec<String> = answered.iter().map(|a| a.1.to_string()).collect();
     let query = format!(
-        "BEGIN; SET LOCAL synchronous_commit = off; SET LOCAL plan_cache_mode = force_generic_plan; \
-         SELECT pg_advisory_xact_lock({CLAIM_LOCK}); \
+        "BEGIN; SELECT pg_advisory_xact_lock({CLAIM_LOCK}); \
          EXECUTE {STATEMENT}({}, '{claim_id}', {}, {}, {}, '{{{}}}', '{{{}}}'); COMMIT",
         limits.limit,
         limits.lease.as_secs_f64(),
