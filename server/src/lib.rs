@@ -12,6 +12,7 @@ pub mod guards;
 pub mod headers;
 pub mod input;
 pub mod maintenance;
+pub mod page_renders;
 pub mod router;
 pub mod static_files;
 pub mod worker;

@@ -28,7 +28,7 @@ use axum::response::Redirect;
 use std::sync::Arc;
 
 use crate::gate::{self, Gate};
-use crate::{headers, input, static_files};
+use crate::{headers, input, page_renders, static_files};
 
 /// The pages' routes, generated once per process before any page is served.
 ///
@@ -87,6 +87,7 @@ pub fn build_router(state: AppState, pages: &PageRoutes) -> Router {
     let not_found = leptos_axum::file_and_error_handler::<AppState, _>(shell);
     static_files::serve(routes, &state, not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn(page_renders::render_to_the_end))
         // One body limit for the API: the input boundary's (413 beyond it), not the
         // extractors' 2 MB default, which would answer a 3 MB publish with a bare 400.
         .layer(DefaultBodyLimit::max(input::MAX_API_BODY))

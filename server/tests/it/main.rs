@@ -34,6 +34,7 @@ mod integrations_tokens;
 mod log_partitions;
 mod notification_feed;
 mod openapi;
+mod page_renders;
 mod provider_apps;
 mod publish_admission;
 mod queue_statistics;
