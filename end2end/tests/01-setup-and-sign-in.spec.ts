@@ -4,6 +4,11 @@ import { account, ensureCompany, hydrated, signIn, snap } from "./helpers";
 test("sign out, a wrong password is refused, the right one signs in", async ({ page }) => {
   const acc = account();
   await signIn(page, acc);
+  // Named for who is signed in, on the page the server sent and once hydrated.
+  await expect(page.getByRole("button", { name: `Account menu for ${acc.email}` })).toBeVisible();
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByRole("button", { name: `Account menu for ${acc.email}` })).toBeVisible();
   await page.getByTestId("user-menu").click();
   await page.getByTestId("sign-out").click();
   await expect(page).toHaveURL(/\/signin$/);

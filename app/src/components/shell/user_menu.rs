@@ -29,10 +29,18 @@ pub fn UserMenu() -> impl IntoView {
                 data-testid="user-menu"
                 aria-haspopup="menu"
                 aria-expanded=move || open.get().to_string()
-                aria-label=move || current().map(|u| format!("Account menu for {}", u.email)).unwrap_or_else(|| "Account menu".into())
                 on:click=move |_| open.update(|o| *o = !*o)
             >
-                <Transition fallback=|| view! { <span class="avatar" aria-hidden="true"></span> }>
+                // The button's name is its hidden text, read under the Transition like the
+                // initials: an attribute read outside it would keep the server's first value.
+                <Transition fallback=|| view! {
+                    <span class="visually-hidden">"Account menu"</span>
+                    <span class="avatar" aria-hidden="true"></span>
+                }>
+                    <span class="visually-hidden">{move || match current() {
+                        Some(u) => format!("Account menu for {}", u.email),
+                        None => "Account menu".to_string(),
+                    }}</span>
                     <span class="avatar" aria-hidden="true">{move || current().map(|u| u.initials()).unwrap_or_default()}</span>
                 </Transition>
                 <span class="caret" aria-hidden="true">"▾"</span>
