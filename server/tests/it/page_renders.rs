@@ -145,3 +145,60 @@ async fn a_visitor_leaving_a_page_mid_load_panics_nothing_and_the_next_visit_get
         .await;
     server_runtime.shutdown_background();
 }
+
+/// Pages with data only the browser loads: a provider's OAuth app on its deep-linked dialog,
+/// and the API reference.
+const BROWSER_LOADED: [&str; 2] = [
+    "/integrations/available?provider=hubspot",
+    "/developers/api",
+];
+
+/// The server renders every part of every page, those with browser-loaded data included, which
+/// show it as loading. (When a `<Suspense>` met browser-only data on the server, it sent its
+/// fallback, left its part to the browser, as the page's `__INCOMPLETE_CHUNKS` list says, and
+/// kept walking that part after the page had ended and disposed it: a panic on a server thread
+/// now and then, and a deep-linked dialog missing from its page.)
+#[sqlx::test(migrations = "../migrations")]
+async fn the_server_renders_every_part_of_a_page_browser_loaded_data_as_loading(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let admin = app.setup("Acme", "ada@acme.test").await;
+    for page in PAGES.iter().chain(BROWSER_LOADED.iter()) {
+        let res = admin.get(page).await;
+        assert_eq!(res.status(), 200, "{page}");
+        let html = res.text().await.expect("page");
+        assert!(
+            html.contains("__INCOMPLETE_CHUNKS=[];"),
+            "{page}: the server left a part of the page to the browser"
+        );
+    }
+
+    let deep_link = admin
+        .get(BROWSER_LOADED[0])
+        .await
+        .text()
+        .await
+        .expect("page");
+    assert!(
+        deep_link.contains("HubSpot Integration")
+            && deep_link.contains("data-testid=\"provider-detail\""),
+        "the deep-linked dialog is in the server's page"
+    );
+    let panel = deep_link
+        .split("data-testid=\"app-setup\"")
+        .nth(1)
+        .expect("the OAuth app panel is in the dialog");
+    assert!(
+        panel.contains("Loading..."),
+        "the panel's app, loaded by the browser, shows as loading"
+    );
+    let docs = admin
+        .get(BROWSER_LOADED[1])
+        .await
+        .text()
+        .await
+        .expect("page");
+    assert!(
+        docs.contains("Loading the API reference..."),
+        "the docs page"
+    );
+}

@@ -5,7 +5,7 @@ use super::docs_operation::OperationCard;
 use super::docs_overview::DocsOverview;
 use crate::components::ui::browser::fetch_json;
 use crate::components::ui::icons::IconSearch;
-use crate::components::ui::PageHeader;
+use crate::components::ui::{browser_data, PageHeader};
 use crate::openapi_reader::{parse, ApiDoc};
 
 /// The OpenAPI document this page renders.
@@ -18,7 +18,9 @@ fn anchor(tag: &str) -> String {
 /// `/developers/api`: the REST API, rendered in the browser from the live OpenAPI document.
 #[component]
 pub fn ApiDocsPage() -> impl IntoView {
-    let doc = LocalResource::new(|| async { fetch_json(OPENAPI_URL).await.map(|v| parse(&v)) });
+    // Fetched by the browser (the server's page says it is loading; browser_data says why not
+    // a LocalResource under a Suspense).
+    let doc = browser_data(|| async { fetch_json(OPENAPI_URL).await.map(|v| parse(&v)) });
     view! {
         <div class="page docs-page">
             <PageHeader title="API documentation"
@@ -26,19 +28,18 @@ pub fn ApiDocsPage() -> impl IntoView {
                 "Call Plugboard from your own code: publish events, manage integrations, keys and admins. Generated from the live "
                 <a href=OPENAPI_URL>"OpenAPI document"</a> "."
             </PageHeader>
-            <Suspense fallback=|| view! { <div class="card"><p class="muted">"Loading the API reference..."</p></div> }>
-                {move || doc.get().map(|res| match res {
-                    Ok(doc) => view! {
-                        <div class="stack">
-                            <DocsOverview doc=doc.clone()/>
-                            <Endpoints doc/>
-                        </div>
-                    }.into_any(),
-                    Err(e) => view! {
-                        <div class="card"><p class="form-error" role="alert">{format!("The API reference could not be loaded. {e}")}</p></div>
-                    }.into_any(),
-                })}
-            </Suspense>
+            {move || match doc.get() {
+                None => view! { <div class="card"><p class="muted">"Loading the API reference..."</p></div> }.into_any(),
+                Some(Ok(doc)) => view! {
+                    <div class="stack">
+                        <DocsOverview doc=doc.clone()/>
+                        <Endpoints doc/>
+                    </div>
+                }.into_any(),
+                Some(Err(e)) => view! {
+                    <div class="card"><p class="form-error" role="alert">{format!("The API reference could not be loaded. {e}")}</p></div>
+                }.into_any(),
+            }}
         </div>
     }
 }

@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 
-use crate::components::ui::field_error;
+use crate::components::ui::{browser_data, field_error};
 use crate::delivery::retry_policy::describe_waits;
 use crate::delivery::{BackoffStrategy, RetryPolicy};
 use crate::error::AppError;
@@ -62,7 +62,7 @@ pub fn RetryPolicyFields(
     #[prop(into)] id: String,
     error: Signal<Option<AppError>>,
 ) -> impl IntoView {
-    let schedule = LocalResource::new(get_default_retry_schedule);
+    let schedule = browser_data(get_default_retry_schedule);
     let default_text = move || match schedule.get() {
         Some(Ok(s)) => describe_waits(&s.default_waits_secs),
         Some(Err(_)) => "Retried on the installation's schedule.".to_string(),

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 
 use crate::components::ui::{
-    field_error, form_error, use_toasts, CopyButton, FormField, LocalTime,
+    browser_data, field_error, form_error, use_toasts, CopyButton, FormField, LocalTime,
 };
 use crate::integrations::apps::{
     get_provider_app, remove_provider_app, save_provider_app, AppSource, ProviderAppView,
@@ -16,15 +16,12 @@ pub fn ProviderAppPanel(
     /// Where the credentials come from, each time the panel learns it (loaded, saved, removed).
     on_source: Callback<AppSource>,
 ) -> impl IntoView {
-    let app = LocalResource::new({
-        let slug = slug.clone();
-        move || get_provider_app(slug.clone())
-    });
+    // Loaded in the browser: the dialog may be in the server's page (a deep link), which shows
+    // "Loading..." here until the page has hydrated (browser_data says why not a LocalResource).
+    let app = browser_data(move || get_provider_app(slug.clone()));
     view! {
         <section class="app-setup" aria-labelledby="app-setup-title" data-testid="app-setup">
             <h3 class="settings-group" id="app-setup-title">"OAuth app"</h3>
-            // Read without a Suspense: the dialog may be in the server's page (a deep link), and a
-            // local resource is only ever loaded in the browser, after hydration.
             {move || match app.get() {
                 None => view! { <p class="muted">"Loading..."</p> }.into_any(),
                 Some(Ok(view)) => {

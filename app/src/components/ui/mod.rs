@@ -1,4 +1,5 @@
 pub mod browser;
+mod browser_data;
 mod confirm_modal;
 mod copy_button;
 mod dropdown;
@@ -14,6 +15,7 @@ mod section_card;
 mod server_data;
 mod toast;
 
+pub use browser_data::{browser_data, BrowserData};
 pub use confirm_modal::ConfirmModal;
 pub use copy_button::CopyButton;
 pub use dropdown::close_on_outside_click;

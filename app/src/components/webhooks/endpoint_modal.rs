@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use super::endpoint_fields::{Draft, EndpointFields, EndpointForm};
 use super::secret_panel::{SecretField, SecretPanel};
 use crate::components::deliveries::RETRY_FIELDS;
-use crate::components::ui::{form_error, use_toasts, Modal};
+use crate::components::ui::{browser_data, form_error, use_toasts, Modal};
 use crate::events::EventTypeView;
 use crate::webhooks::{
     create_webhook, get_webhook_secrets, update_webhook, EndpointWithSecret, WebhookEndpointView,
@@ -43,7 +43,7 @@ pub fn EndpointModal(
     let previous_until = endpoint.as_ref().and_then(|e| e.previous_secret_until);
     let created = RwSignal::new(None::<EndpointWithSecret>);
     // Editing: the secret and the custom header values are sealed and come separately.
-    let secrets = LocalResource::new(move || async move {
+    let secrets = browser_data(move || async move {
         match id {
             Some(id) => Some(get_webhook_secrets(id).await),
             None => None,

@@ -6,7 +6,7 @@ use super::dialogs::{dialog_view, Dialog, DialogContext};
 use super::endpoint_row::{EndpointRow, RowAction};
 use crate::components::ui::icons::IconWebhook;
 use crate::components::ui::{
-    preload_after_hydration, server_data, use_toasts, EmptyState, SectionCard,
+    browser_data, preload_after_hydration, server_data, use_toasts, EmptyState, SectionCard,
 };
 use crate::events::list_event_types;
 use crate::webhooks::{list_webhooks, set_webhook_enabled, WebhookEndpointView};
@@ -20,7 +20,7 @@ pub fn WebhooksSection() -> impl IntoView {
     let toasts = use_toasts();
     let endpoints = server_data(|| (), |_| list_webhooks());
     // Only the dialogs need the registry: fetched in the browser, after hydration.
-    let types = LocalResource::new(list_event_types);
+    let types = browser_data(list_event_types);
     let event_types = Signal::derive(move || types.get().and_then(Result::ok).unwrap_or_default());
     let dialog = RwSignal::new(None::<Dialog>);
     let toggling = RwSignal::new(None::<Uuid>);
