@@ -141,8 +141,9 @@ SPLIT_SHARED_IN_MAIN_AT="${SPLIT_SHARED_IN_MAIN_AT:-3}"
 build_release() { # [--force]
   local stamp="$ROOT/target/release/.plugboard-built"
   local settings="split shared in main at $SPLIT_SHARED_IN_MAIN_AT"
+  # .cargo holds the rustflags (erase_components) both halves of the build must share.
   local inputs=(app/src app/Cargo.toml frontend server/src server/Cargo.toml style public migrations
-    Cargo.toml Cargo.lock Leptos.toml "$CARGO_LEPTOS_STAMP")
+    Cargo.toml Cargo.lock Leptos.toml .cargo "$CARGO_LEPTOS_STAMP")
   if [[ "${1:-}" != "--force" && -f "$stamp" && -x "$ROOT/target/release/plugboard" ]] &&
     [[ "$(cat "$stamp")" == "$settings" ]] &&
     [[ -z "$(cd "$ROOT" && find "${inputs[@]}" -newer "$stamp" -print -quit)" ]]; then
